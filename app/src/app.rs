@@ -1,0 +1,95 @@
+//! The document shell, the root component and the route table.
+use crate::i18n::I18nContextProvider;
+use crate::overview::OverviewPage;
+use crate::preferences::locale_options;
+use crate::ui::{Layout, NotFoundPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// Facts about this installation that every page shows (from configuration, spec section 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteInfo {
+    pub brand_name: String,
+}
+
+impl Default for SiteInfo {
+    fn default() -> Self {
+        Self {
+            brand_name: "Billing Center".to_string(),
+        }
+    }
+}
+
+/// The name of the `<meta>` tag that carries the brand name to the browser, so that hydration
+/// renders the same header the server did without a round trip.
+pub const BRAND_META: &str = "application-name";
+
+impl SiteInfo {
+    /// Reads what the server wrote into the page head.
+    #[cfg(feature = "hydrate")]
+    pub fn from_document() -> Self {
+        let brand = document()
+            .query_selector(&format!("meta[name=\"{BRAND_META}\"]"))
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"));
+        brand
+            .map(|brand_name| Self { brand_name })
+            .unwrap_or_default()
+    }
+}
+
+/// The whole HTML document, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let site = use_context::<SiteInfo>().unwrap_or_default();
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name=BRAND_META content=site.brand_name />
+                <meta name="format-detection" content="telephone=no" />
+                <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <HydrationScripts options />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: language, layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let site = use_context::<SiteInfo>().unwrap_or_default();
+    view! {
+        <I18nContextProvider enable_cookie=false ssr_lang_header_getter=locale_options()>
+            <Title formatter=move |page: String| format!("{page} · {}", site.brand_name) />
+            <Router>
+                <Layout>
+                    <Routes fallback=NotFoundPage>
+                        <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
+                    </Routes>
+                </Layout>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// The browser entry point, called by the `frontend` crate's WASM export.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    let site = SiteInfo::from_document();
+    leptos::mount::hydrate_body(move || {
+        provide_context(site);
+        view! { <App /> }
+    });
+}

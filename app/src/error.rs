@@ -1,0 +1,83 @@
+//! One error type for every server function.
+//!
+//! User errors carry a message the form shows (and, for field errors, the field it belongs to);
+//! database and internal failures are logged on the server and reach the browser only as a
+//! generic message, never as the driver's text.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Bad input in one form field; nothing was changed.
+    #[error("{message}")]
+    Field { field: String, message: String },
+    /// A request the user can fix or retry, with a message for them.
+    #[error("{0}")]
+    Rejected(String),
+    /// The caller is not signed in, or not allowed to touch this.
+    #[error("please sign in to continue")]
+    Unauthorized,
+    #[error("not found")]
+    NotFound,
+    /// Something failed on our side; details are in the server log only.
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+    /// The request did not reach the server function or its answer could not be read.
+    #[error("the server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Field {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The message for `field`, when this error is about that field.
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Field { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        Self::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_are_found_by_field_name() {
+        let error = AppError::field("amount", "Enter an amount");
+        assert_eq!(error.message_for("amount").as_deref(), Some("Enter an amount"));
+        assert_eq!(error.message_for("currency"), None);
+        assert_eq!(AppError::Internal.message_for("amount"), None);
+    }
+
+    #[test]
+    fn internal_errors_hide_details() {
+        assert_eq!(
+            AppError::Internal.to_string(),
+            "something went wrong on our side; please try again"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Billing Center: pages, components and server functions shared by the server and the browser.
+//!
+//! Code that only the server may run (database, configuration, mail) sits behind the `ssr`
+//! feature; the browser bundle is built with `hydrate`.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod error;
+pub mod money;
+pub mod overview;
+pub mod preferences;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;
+pub mod workspaces;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub use app::{shell, App, SiteInfo};

@@ -1,0 +1,106 @@
+use crate::i18n::*;
+use crate::money::Currency;
+use crate::ui::{DataState, FilterLinks};
+use crate::workspaces::api::list_sites;
+use crate::workspaces::{Cloud, Site};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The landing page. Until accounts exist it presents the sites a billing account settles for,
+/// filterable by currency with plain links (so the filter works without JavaScript too).
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let currency = Memo::new(move |_| {
+        query
+            .read()
+            .get("currency")
+            .and_then(|code| code.parse::<Currency>().ok())
+    });
+    let sites = Resource::new(
+        move || currency.get(),
+        |currency| list_sites(currency.map(|c| c.code().to_string())),
+    );
+    let filters = Signal::derive(move || {
+        vec![
+            (t_string!(i18n, sites_filter_all).to_string(), "?".to_string(), currency.get().is_none()),
+            (
+                t_string!(i18n, sites_filter_cny).to_string(),
+                "?currency=CNY".to_string(),
+                currency.get() == Some(Currency::CNY),
+            ),
+            (
+                t_string!(i18n, sites_filter_usd).to_string(),
+                "?currency=USD".to_string(),
+                currency.get() == Some(Currency::USD),
+            ),
+        ]
+    });
+
+    view! {
+        <Title text=move || t_string!(i18n, overview_title).to_string() />
+        <h1>{t!(i18n, overview_title)}</h1>
+        <p class="lead">{t!(i18n, overview_intro)}</p>
+        <section class="card" aria-labelledby="sites-title">
+            <div class="card-head">
+                <h2 id="sites-title">{t!(i18n, sites_title)}</h2>
+                <FilterLinks label=Signal::derive(move || t_string!(i18n, sites_filter).to_string()) links=filters />
+            </div>
+            <DataState resource=sites let:sites>
+                <SitesTable sites />
+            </DataState>
+        </section>
+    }
+}
+
+#[component]
+fn SitesTable(sites: Vec<Site>) -> impl IntoView {
+    let i18n = use_i18n();
+    if sites.is_empty() {
+        return view! { <p class="empty">{t!(i18n, sites_empty)}</p> }.into_any();
+    }
+    let count = sites.len();
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="sites">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, site_code)}</th>
+                        <th scope="col">{t!(i18n, site_name)}</th>
+                        <th scope="col">{t!(i18n, site_cloud)}</th>
+                        <th scope="col">{t!(i18n, site_currency)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {sites
+                        .into_iter()
+                        .map(|site| {
+                            view! {
+                                <tr>
+                                    <td>{site.code}</td>
+                                    <td>{site.location}</td>
+                                    <td>{cloud_name(site.cloud)}</td>
+                                    <td>{site.currency.code()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <p class="muted" id="site-count">{t!(i18n, site_count, count = count)}</p>
+    }
+    .into_any()
+}
+
+fn cloud_name(cloud: Option<Cloud>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || match cloud {
+        Some(Cloud::Aliyun) => t_string!(i18n, cloud_aliyun),
+        Some(Cloud::Aws) => t_string!(i18n, cloud_aws),
+        Some(Cloud::Huawei) => t_string!(i18n, cloud_huawei),
+        None => t_string!(i18n, cloud_none),
+    }
+}

@@ -1,0 +1,256 @@
+//! Configuration from environment variables, checked once at start-up.
+//!
+//! A bad value stops the server with a message that names the variable. Every variable is
+//! documented in the README's configuration table.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub listen_addr: SocketAddr,
+    pub database_url: String,
+    pub brand_name: String,
+    pub support_contact: String,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+    pub payment_callback_secret: Option<String>,
+    pub operator_email: Option<String>,
+    pub bank_transfer: BankTransferDetails,
+    /// Fill the demo account with data at start-up (`--demo` or `BC_DEMO=1`).
+    pub demo: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmsConfig {
+    pub endpoint: String,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BankTransferDetails {
+    pub account_name: String,
+    pub bank_name: String,
+    pub account_number: String,
+}
+
+/// A configuration value that cannot be used, named by its variable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("configuration variable {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/billing-center.db";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests can pass their own variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let listen_addr = match get("BC_LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
+            Some(addr) => addr.parse().map_err(|_| {
+                error("BC_LISTEN_ADDR", format!("{addr:?} is not an address like 127.0.0.1:3000"))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(error(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+
+        let smtp = match get("SMTP_HOST") {
+            None => None,
+            Some(host) => {
+                let tls = match get("SMTP_TLS").as_deref().unwrap_or("starttls") {
+                    "none" => SmtpTls::None,
+                    "starttls" => SmtpTls::StartTls,
+                    "tls" => SmtpTls::Tls,
+                    other => {
+                        return Err(error(
+                            "SMTP_TLS",
+                            format!("{other:?} is not one of none, starttls, tls"),
+                        ))
+                    }
+                };
+                let default_port = match tls {
+                    SmtpTls::None => 25,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::Tls => 465,
+                };
+                let port = match get("SMTP_PORT") {
+                    Some(port) => port
+                        .parse()
+                        .map_err(|_| error("SMTP_PORT", format!("{port:?} is not a port number")))?,
+                    None => default_port,
+                };
+                let from = get("SMTP_FROM")
+                    .ok_or_else(|| error("SMTP_FROM", "is required when SMTP_HOST is set"))?;
+                if !from.contains('@') {
+                    return Err(error("SMTP_FROM", "must be an email address"));
+                }
+                Some(SmtpConfig {
+                    host,
+                    port,
+                    tls,
+                    username: get("SMTP_USERNAME"),
+                    password: get("SMTP_PASSWORD"),
+                    from,
+                })
+            }
+        };
+
+        let sms = match (get("SMS_ENDPOINT"), get("SMS_SECRET")) {
+            (None, None) => None,
+            (Some(endpoint), Some(secret)) => {
+                if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                    return Err(error("SMS_ENDPOINT", "must be an http:// or https:// URL"));
+                }
+                Some(SmsConfig { endpoint, secret })
+            }
+            (Some(_), None) => return Err(error("SMS_SECRET", "is required when SMS_ENDPOINT is set")),
+            (None, Some(_)) => return Err(error("SMS_ENDPOINT", "is required when SMS_SECRET is set")),
+        };
+
+        let payment_callback_secret = get("PAYMENT_CALLBACK_SECRET");
+        if let Some(secret) = &payment_callback_secret {
+            if secret.len() < 16 {
+                return Err(error("PAYMENT_CALLBACK_SECRET", "must be at least 16 characters"));
+            }
+        }
+
+        let operator_email = get("BC_OPERATOR_EMAIL");
+        if let Some(email) = &operator_email {
+            if !email.contains('@') {
+                return Err(error("BC_OPERATOR_EMAIL", "must be an email address"));
+            }
+        }
+
+        let demo = match get("BC_DEMO").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => return Err(error("BC_DEMO", format!("{other:?} is not 0, 1, true or false"))),
+        };
+
+        Ok(Config {
+            listen_addr,
+            database_url,
+            brand_name: get("BC_BRAND_NAME").unwrap_or_else(|| "Billing Center".to_string()),
+            support_contact: get("BC_SUPPORT_CONTACT").unwrap_or_else(|| "support@example.com".to_string()),
+            smtp,
+            sms,
+            payment_callback_secret,
+            operator_email,
+            bank_transfer: BankTransferDetails {
+                account_name: get("BC_BANK_ACCOUNT_NAME").unwrap_or_default(),
+                bank_name: get("BC_BANK_NAME").unwrap_or_default(),
+                account_number: get("BC_BANK_ACCOUNT_NUMBER").unwrap_or_default(),
+            },
+            demo,
+        })
+    }
+
+    /// The folder a SQLite database file lives in, which start-up creates if missing.
+    pub fn sqlite_dir(&self) -> Option<PathBuf> {
+        let path = self.database_url.strip_prefix("sqlite:")?;
+        let path = path.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        PathBuf::from(path).parent().map(PathBuf::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_run_on_embedded_sqlite() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.smtp, None);
+        assert_eq!(config.sms, None);
+        assert!(!config.demo);
+        assert_eq!(config.sqlite_dir(), Some(PathBuf::from("data")));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("BC_LISTEN_ADDR", "localhost")], "BC_LISTEN_ADDR"),
+            (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (&[("SMTP_HOST", "mail"), ("SMTP_FROM", "a@b"), ("SMTP_TLS", "ssl")], "SMTP_TLS"),
+            (&[("SMTP_HOST", "mail"), ("SMTP_FROM", "a@b"), ("SMTP_PORT", "x")], "SMTP_PORT"),
+            (&[("SMTP_HOST", "mail")], "SMTP_FROM"),
+            (&[("SMS_ENDPOINT", "http://sms")], "SMS_SECRET"),
+            (&[("SMS_ENDPOINT", "ftp://sms"), ("SMS_SECRET", "s")], "SMS_ENDPOINT"),
+            (&[("PAYMENT_CALLBACK_SECRET", "short")], "PAYMENT_CALLBACK_SECRET"),
+            (&[("BC_DEMO", "yes")], "BC_DEMO"),
+        ];
+        for (vars, variable) in cases {
+            let err = config(vars).expect_err("must be refused");
+            assert_eq!(err.variable, *variable);
+            assert!(err.to_string().contains(variable));
+        }
+    }
+
+    #[test]
+    fn smtp_port_follows_tls_mode() {
+        let config = config(&[("SMTP_HOST", "mail"), ("SMTP_FROM", "billing@example.com"), ("SMTP_TLS", "tls")])
+            .expect("valid");
+        assert_eq!(config.smtp.map(|s| s.port), Some(465));
+    }
+
+    #[test]
+    fn sqlite_dir_understands_url_forms() {
+        let dir = |url: &str| config(&[("DATABASE_URL", url)]).expect("valid").sqlite_dir();
+        assert_eq!(dir("sqlite://var/bc.db?mode=rwc"), Some(PathBuf::from("var")));
+        assert_eq!(dir("sqlite::memory:"), None);
+        assert_eq!(dir("postgres://localhost/bc"), None);
+    }
+}

@@ -1,0 +1,46 @@
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
+
+/// Shows a server resource: a loading line while it first loads, the previous content while it
+/// reloads, the error panel when it failed, and `children` with the value otherwise.
+#[component]
+pub fn DataState<T, V, F>(resource: Resource<Result<T, AppError>>, children: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let i18n = use_i18n();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=move || view! { <p class="loading" role="status">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match resource.await {
+                    Ok(value) => children.with_value(|render| render(value)).into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// What a page shows in place of data that could not be loaded.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let detail = match &error {
+        AppError::Field { message, .. } | AppError::Rejected(message) => Some(message.clone()),
+        AppError::Unauthorized | AppError::NotFound => Some(error.to_string()),
+        AppError::Internal | AppError::Transport(_) => None,
+    };
+    view! {
+        <div class="error-panel" role="alert">
+            <h2>{t!(i18n, error_title)}</h2>
+            <p>{detail.unwrap_or_else(|| t_string!(i18n, error_body).to_string())}</p>
+            // A plain link reloads the page, which retries with or without JavaScript.
+            <a href="" class="button secondary">{t!(i18n, retry)}</a>
+        </div>
+    }
+}
