@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn field_errors_are_found_by_field_name() {
         let error = AppError::field("amount", "Enter an amount");
-        assert_eq!(error.message_for("amount").as_deref(), Some("Enter an amount"));
+        assert_eq!(
+            error.message_for("amount").as_deref(),
+            Some("Enter an amount")
+        );
         assert_eq!(error.message_for("currency"), None);
         assert_eq!(AppError::Internal.message_for("amount"), None);
     }

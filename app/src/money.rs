@@ -73,7 +73,9 @@ pub enum MoneyError {
 pub fn parse_amount(input: &str, currency: Currency) -> Result<Decimal, MoneyError> {
     let cleaned: String = input.trim().chars().filter(|c| *c != ',').collect();
     let valid = !cleaned.is_empty()
-        && cleaned.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        && cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
         && cleaned.matches('.').count() <= 1;
     if !valid {
         return Err(MoneyError::NotANumber);
@@ -132,16 +134,26 @@ mod tests {
     #[test]
     fn parses_plain_and_grouped_amounts() {
         assert_eq!(parse_amount("100", Currency::CNY), Ok(dec("100")));
-        assert_eq!(parse_amount(" 1,000.50 ", Currency::CNY), Ok(dec("1000.50")));
+        assert_eq!(
+            parse_amount(" 1,000.50 ", Currency::CNY),
+            Ok(dec("1000.50"))
+        );
         assert_eq!(parse_amount("0.1", Currency::USD), Ok(dec("0.1")));
     }
 
     #[test]
     fn refuses_what_is_not_an_amount() {
         for bad in ["", "abc", "1e3", "1.2.3", "¥5", "NaN"] {
-            assert_eq!(parse_amount(bad, Currency::CNY), Err(MoneyError::NotANumber), "{bad}");
+            assert_eq!(
+                parse_amount(bad, Currency::CNY),
+                Err(MoneyError::NotANumber),
+                "{bad}"
+            );
         }
-        assert_eq!(parse_amount("0.001", Currency::CNY), Err(MoneyError::TooPrecise(2)));
+        assert_eq!(
+            parse_amount("0.001", Currency::CNY),
+            Err(MoneyError::TooPrecise(2))
+        );
         assert_eq!(
             parse_amount("99999999999999999999", Currency::CNY),
             Err(MoneyError::TooLarge)
@@ -167,7 +179,10 @@ mod tests {
     #[test]
     fn formats_with_symbol_grouping_and_cents() {
         assert_eq!(format_amount(dec("1234.5"), Currency::CNY), "¥1,234.50");
-        assert_eq!(format_amount(dec("1000000"), Currency::USD), "$1,000,000.00");
+        assert_eq!(
+            format_amount(dec("1000000"), Currency::USD),
+            "$1,000,000.00"
+        );
         assert_eq!(format_amount(dec("-0.07"), Currency::USD), "-$0.07");
         assert_eq!(format_amount(dec("0"), Currency::CNY), "¥0.00");
         assert_eq!(format_amount(dec("999"), Currency::CNY), "¥999.00");

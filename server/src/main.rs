@@ -1,1 +1,223 @@
-fn main() {}
+//! The Billing Center server: configuration, database, routes, and the HTTP layers around them.
+use app::server::{config::Config, db::Db, demo, state::AppState};
+use app::{shell, App, SiteInfo};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::*;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+
+    let mut config = Config::from_env().unwrap_or_else(|error| fail(&error.to_string()));
+    config.demo |= std::env::args().any(|arg| arg == "--demo");
+
+    let mut leptos_options = get_configuration(None)
+        .unwrap_or_else(|error| fail(&format!("leptos configuration: {error}")))
+        .leptos_options;
+    // cargo-leptos writes the hashed asset names next to the binary of a build with hash-files on.
+    leptos_options.hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&*leptos_options.hash_file)))
+        .is_some_and(|path| path.exists());
+
+    if let Some(dir) = config.sqlite_dir() {
+        if let Err(error) = std::fs::create_dir_all(&dir) {
+            fail(&format!(
+                "DATABASE_URL: cannot create {}: {error}",
+                dir.display()
+            ));
+        }
+    }
+    let db = Db::connect(&config.database_url)
+        .await
+        .unwrap_or_else(|error| fail(&format!("DATABASE_URL: cannot open the database: {error}")));
+    if config.demo {
+        match demo::seed(&db).await {
+            Ok(account) => tracing::info!(account, "demo data in place"),
+            Err(error) => fail(&format!("demo data: {error}")),
+        }
+    }
+
+    let listen_addr = config.listen_addr;
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db: db.clone(),
+        config: Arc::new(config),
+    };
+    let router = routes(state);
+
+    let listener = tokio::net::TcpListener::bind(listen_addr)
+        .await
+        .unwrap_or_else(|error| {
+            fail(&format!(
+                "BC_LISTEN_ADDR: cannot listen on {listen_addr}: {error}"
+            ))
+        });
+    tracing::info!("listening on http://{listen_addr}");
+    if let Err(error) = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
+        tracing::error!(%error, "server stopped with an error");
+    }
+    db.close().await;
+    tracing::info!("stopped");
+}
+
+fn routes(state: AppState) -> Router {
+    let site = SiteInfo {
+        brand_name: state.config.brand_name.clone(),
+    };
+    let context = {
+        let state = state.clone();
+        let site = site.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(site.clone());
+        }
+    };
+    let options = state.leptos_options.clone();
+    let route_list = generate_route_list(App);
+
+    let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
+    // File names under /pkg change with their content (hash-files), so browsers may keep them.
+    let hashed_assets = Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
+
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .nest_service(&format!("/{}", options.site_pkg_dir), hashed_assets)
+        .leptos_routes_with_context(&state, route_list, context.clone(), {
+            let options = options.clone();
+            move || {
+                provide_context(site.clone());
+                shell(options.clone())
+            }
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(CompressionLayer::new());
+    with_security_headers(router, &options)
+        .layer(CatchPanicLayer::custom(|_| internal_error_page()))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Adds the headers that every response carries.
+fn with_security_headers(router: Router<AppState>, options: &LeptosOptions) -> Router<AppState> {
+    // The development reload socket (cargo leptos watch) is the one connection to another port.
+    let reload = match options.env {
+        leptos::config::Env::DEV => {
+            format!(" ws://{}:{}", options.site_addr.ip(), options.reload_port)
+        }
+        leptos::config::Env::PROD => String::new(),
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'{reload}; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    );
+    let policy = HeaderValue::from_str(&policy).unwrap_or_else(|_| fail("content security policy"));
+    let set = |name, value: HeaderValue| SetResponseHeaderLayer::if_not_present(name, value);
+    router
+        .layer(set(header::CONTENT_SECURITY_POLICY, policy))
+        .layer(set(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(set(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(set(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// What a request that panicked gets: a plain page, no details (they are in the log).
+fn internal_error_page() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Error</title></head>\
+             <body><h1>Something went wrong</h1><p>Please try again in a moment. \
+             <a href=\"/\">Back to the overview</a></p></body></html>",
+        ),
+    )
+        .into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("billing-center: {message}");
+    std::process::exit(2);
+}

@@ -25,7 +25,11 @@ pub fn OverviewPage() -> impl IntoView {
     );
     let filters = Signal::derive(move || {
         vec![
-            (t_string!(i18n, sites_filter_all).to_string(), "?".to_string(), currency.get().is_none()),
+            (
+                t_string!(i18n, sites_filter_all).to_string(),
+                "?".to_string(),
+                currency.get().is_none(),
+            ),
             (
                 t_string!(i18n, sites_filter_cny).to_string(),
                 "?currency=CNY".to_string(),

@@ -6,7 +6,6 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_use::UseLocalesOptions;
-use std::sync::Arc;
 
 /// The cookie holding the language the user picked.
 pub const LANGUAGE_COOKIE: &str = "bc_lang";
@@ -14,7 +13,7 @@ pub const LANGUAGE_COOKIE: &str = "bc_lang";
 /// Tells the i18n context, on the server, which languages this request prefers: the picked one
 /// if there is a valid cookie, otherwise the browser's Accept-Language header.
 pub fn locale_options() -> UseLocalesOptions {
-    UseLocalesOptions::default().ssr_lang_header_getter(Arc::new(preferred_languages))
+    UseLocalesOptions::default().ssr_lang_header_getter(preferred_languages)
 }
 
 #[cfg(feature = "ssr")]
@@ -126,7 +125,10 @@ mod tests {
 
     #[test]
     fn finds_a_cookie_among_several() {
-        assert_eq!(cookie_value("a=1; bc_lang=zh; b=2", LANGUAGE_COOKIE).as_deref(), Some("zh"));
+        assert_eq!(
+            cookie_value("a=1; bc_lang=zh; b=2", LANGUAGE_COOKIE).as_deref(),
+            Some("zh")
+        );
         assert_eq!(cookie_value("bc_language=zh", LANGUAGE_COOKIE), None);
         assert_eq!(cookie_value("", LANGUAGE_COOKIE), None);
     }

@@ -74,11 +74,18 @@ impl Config {
 
     /// Reads the configuration through `lookup`, so tests can pass their own variables.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
 
         let listen_addr = match get("BC_LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
             Some(addr) => addr.parse().map_err(|_| {
-                error("BC_LISTEN_ADDR", format!("{addr:?} is not an address like 127.0.0.1:3000"))
+                error(
+                    "BC_LISTEN_ADDR",
+                    format!("{addr:?} is not an address like 127.0.0.1:3000"),
+                )
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
@@ -114,9 +121,9 @@ impl Config {
                     SmtpTls::Tls => 465,
                 };
                 let port = match get("SMTP_PORT") {
-                    Some(port) => port
-                        .parse()
-                        .map_err(|_| error("SMTP_PORT", format!("{port:?} is not a port number")))?,
+                    Some(port) => port.parse().map_err(|_| {
+                        error("SMTP_PORT", format!("{port:?} is not a port number"))
+                    })?,
                     None => default_port,
                 };
                 let from = get("SMTP_FROM")
@@ -143,14 +150,21 @@ impl Config {
                 }
                 Some(SmsConfig { endpoint, secret })
             }
-            (Some(_), None) => return Err(error("SMS_SECRET", "is required when SMS_ENDPOINT is set")),
-            (None, Some(_)) => return Err(error("SMS_ENDPOINT", "is required when SMS_SECRET is set")),
+            (Some(_), None) => {
+                return Err(error("SMS_SECRET", "is required when SMS_ENDPOINT is set"))
+            }
+            (None, Some(_)) => {
+                return Err(error("SMS_ENDPOINT", "is required when SMS_SECRET is set"))
+            }
         };
 
         let payment_callback_secret = get("PAYMENT_CALLBACK_SECRET");
         if let Some(secret) = &payment_callback_secret {
             if secret.len() < 16 {
-                return Err(error("PAYMENT_CALLBACK_SECRET", "must be at least 16 characters"));
+                return Err(error(
+                    "PAYMENT_CALLBACK_SECRET",
+                    "must be at least 16 characters",
+                ));
             }
         }
 
@@ -164,14 +178,20 @@ impl Config {
         let demo = match get("BC_DEMO").as_deref() {
             None | Some("0") | Some("false") => false,
             Some("1") | Some("true") => true,
-            Some(other) => return Err(error("BC_DEMO", format!("{other:?} is not 0, 1, true or false"))),
+            Some(other) => {
+                return Err(error(
+                    "BC_DEMO",
+                    format!("{other:?} is not 0, 1, true or false"),
+                ))
+            }
         };
 
         Ok(Config {
             listen_addr,
             database_url,
             brand_name: get("BC_BRAND_NAME").unwrap_or_else(|| "Billing Center".to_string()),
-            support_contact: get("BC_SUPPORT_CONTACT").unwrap_or_else(|| "support@example.com".to_string()),
+            support_contact: get("BC_SUPPORT_CONTACT")
+                .unwrap_or_else(|| "support@example.com".to_string()),
             smtp,
             sms,
             payment_callback_secret,
@@ -203,8 +223,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -224,12 +246,32 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("BC_LISTEN_ADDR", "localhost")], "BC_LISTEN_ADDR"),
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
-            (&[("SMTP_HOST", "mail"), ("SMTP_FROM", "a@b"), ("SMTP_TLS", "ssl")], "SMTP_TLS"),
-            (&[("SMTP_HOST", "mail"), ("SMTP_FROM", "a@b"), ("SMTP_PORT", "x")], "SMTP_PORT"),
+            (
+                &[
+                    ("SMTP_HOST", "mail"),
+                    ("SMTP_FROM", "a@b"),
+                    ("SMTP_TLS", "ssl"),
+                ],
+                "SMTP_TLS",
+            ),
+            (
+                &[
+                    ("SMTP_HOST", "mail"),
+                    ("SMTP_FROM", "a@b"),
+                    ("SMTP_PORT", "x"),
+                ],
+                "SMTP_PORT",
+            ),
             (&[("SMTP_HOST", "mail")], "SMTP_FROM"),
             (&[("SMS_ENDPOINT", "http://sms")], "SMS_SECRET"),
-            (&[("SMS_ENDPOINT", "ftp://sms"), ("SMS_SECRET", "s")], "SMS_ENDPOINT"),
-            (&[("PAYMENT_CALLBACK_SECRET", "short")], "PAYMENT_CALLBACK_SECRET"),
+            (
+                &[("SMS_ENDPOINT", "ftp://sms"), ("SMS_SECRET", "s")],
+                "SMS_ENDPOINT",
+            ),
+            (
+                &[("PAYMENT_CALLBACK_SECRET", "short")],
+                "PAYMENT_CALLBACK_SECRET",
+            ),
             (&[("BC_DEMO", "yes")], "BC_DEMO"),
         ];
         for (vars, variable) in cases {
@@ -241,15 +283,26 @@ mod tests {
 
     #[test]
     fn smtp_port_follows_tls_mode() {
-        let config = config(&[("SMTP_HOST", "mail"), ("SMTP_FROM", "billing@example.com"), ("SMTP_TLS", "tls")])
-            .expect("valid");
+        let config = config(&[
+            ("SMTP_HOST", "mail"),
+            ("SMTP_FROM", "billing@example.com"),
+            ("SMTP_TLS", "tls"),
+        ])
+        .expect("valid");
         assert_eq!(config.smtp.map(|s| s.port), Some(465));
     }
 
     #[test]
     fn sqlite_dir_understands_url_forms() {
-        let dir = |url: &str| config(&[("DATABASE_URL", url)]).expect("valid").sqlite_dir();
-        assert_eq!(dir("sqlite://var/bc.db?mode=rwc"), Some(PathBuf::from("var")));
+        let dir = |url: &str| {
+            config(&[("DATABASE_URL", url)])
+                .expect("valid")
+                .sqlite_dir()
+        };
+        assert_eq!(
+            dir("sqlite://var/bc.db?mode=rwc"),
+            Some(PathBuf::from("var"))
+        );
         assert_eq!(dir("sqlite::memory:"), None);
         assert_eq!(dir("postgres://localhost/bc"), None);
     }

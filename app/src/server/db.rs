@@ -4,7 +4,7 @@
 //! serves SQLite and PostgreSQL. Migrations are kept per backend (`app/migrations/sqlite` and
 //! `app/migrations/postgres`) with the same numbers and meaning. Stored formats shared by both:
 //! money as BIGINT minor units (scale in `crate::money`), times as BIGINT Unix milliseconds (UTC).
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
@@ -88,7 +88,10 @@ impl Db {
 
     /// A cheap round trip, for the health check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

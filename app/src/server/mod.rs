@@ -4,4 +4,5 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod state;
+#[cfg(test)]
 pub mod testing;

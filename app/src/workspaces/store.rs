@@ -27,3 +27,24 @@ pub async fn list_sites(db: &Db, currency: Option<Currency>) -> Result<Vec<Site>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::db_test;
+
+    db_test!(sites_filter_by_currency, |db| async move {
+        let all = list_sites(&db, None).await.expect("all sites");
+        let codes: Vec<&str> = all.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["CN1", "CN2", "CN4", "CN5", "CN6", "US1", "EU1", "AP1"]
+        );
+        let usd = list_sites(&db, Some(Currency::USD))
+            .await
+            .expect("USD sites");
+        assert_eq!(usd.len(), 3);
+        assert!(usd.iter().all(|s| s.currency == Currency::USD));
+        assert_eq!(all[0].cloud, Some(crate::workspaces::Cloud::Aliyun));
+    });
+}

@@ -1,0 +1,74 @@
+//! Demo data for `--demo`: a billing account with bound workspaces, so a fresh install has
+//! something to look at. Safe to run on every start: it only adds what is missing.
+use super::db::{now_millis, Db};
+use sqlx::Row;
+
+pub const DEMO_COMPANY: &str = "Demo Observability Co., Ltd.";
+
+/// (workspace ID, name, site) of the demo account's workspaces.
+const DEMO_WORKSPACES: &[(&str, &str, &str)] = &[
+    ("wksp_demo_production", "Production", "CN1"),
+    ("wksp_demo_staging", "Staging", "CN2"),
+    ("wksp_demo_mobile", "Mobile apps", "CN4"),
+];
+
+/// Adds the demo billing account and its workspaces if they are not there yet, in one
+/// transaction. Returns the account's id.
+pub async fn seed(db: &Db) -> Result<i64, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let existing = sqlx::query("SELECT id FROM billing_accounts WHERE company_name = $1")
+        .bind(DEMO_COMPANY)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let account_id: i64 = match existing {
+        Some(row) => row.try_get("id")?,
+        None => sqlx::query(
+            "INSERT INTO billing_accounts (company_name, currency, site_code, created_at) \
+             VALUES ($1, 'CNY', 'CN1', $2) RETURNING id",
+        )
+        .bind(DEMO_COMPANY)
+        .bind(now_millis())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?,
+    };
+    for (workspace_uuid, name, site) in DEMO_WORKSPACES {
+        sqlx::query(
+            "INSERT INTO workspaces (workspace_uuid, name, site_code, billing_account_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_uuid) DO NOTHING",
+        )
+        .bind(*workspace_uuid)
+        .bind(*name)
+        .bind(*site)
+        .bind(account_id)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::db_test;
+
+    db_test!(seeding_twice_adds_nothing_more, |db| async move {
+        let first = seed(&db).await.expect("first seed");
+        let second = seed(&db).await.expect("second seed");
+        assert_eq!(first, second);
+        let count = |table: &'static str| {
+            let db = db.clone();
+            async move {
+                sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .fetch_one(db.pool())
+                    .await
+                    .and_then(|row| row.try_get::<i64, _>("n"))
+                    .expect("count")
+            }
+        };
+        assert_eq!(count("billing_accounts").await, 1);
+        assert_eq!(count("workspaces").await, DEMO_WORKSPACES.len() as i64);
+    });
+}
