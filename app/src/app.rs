@@ -92,4 +92,8 @@ pub fn hydrate() {
         provide_context(site);
         view! { <App /> }
     });
+    // Tells end-to-end tests (and curious readers) that the page is now interactive.
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
 }
