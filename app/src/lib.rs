@@ -12,6 +12,7 @@ pub mod preferences;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
+pub mod verification;
 pub mod workspaces;
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));

@@ -27,7 +27,7 @@ pub fn OverviewPage() -> impl IntoView {
         vec![
             (
                 t_string!(i18n, sites_filter_all).to_string(),
-                "?".to_string(),
+                "/".to_string(),
                 currency.get().is_none(),
             ),
             (

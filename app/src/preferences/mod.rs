@@ -85,7 +85,15 @@ pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SetLanguage>::new();
     let location = leptos_router::hooks::use_location();
-    let return_to = move || format!("{}{}", location.pathname.get(), location.search.get());
+    let return_to = move || {
+        // The router's `search` has no leading "?".
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        }
+    };
     let other = move || match i18n.get_locale() {
         Locale::en => Locale::zh,
         Locale::zh => Locale::en,

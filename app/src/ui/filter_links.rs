@@ -1,8 +1,9 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// A row of links that filter a list through the query string: works as plain links without
-/// JavaScript and as client-side navigation once hydrated. Each link is (label, href, active).
+/// JavaScript and as client-side navigation once hydrated (the router takes over every local
+/// `<a>`). Each link is (label, href, active). Plain `<a>` rather than the router's `<A>`, whose
+/// `aria-current` compares only the path and would mark every filter of a page as current.
 #[component]
 pub fn FilterLinks(
     #[prop(into)] label: Signal<String>,
@@ -15,9 +16,9 @@ pub fn FilterLinks(
                 key=|link| link.clone()
                 children=move |(text, href, active)| {
                     view! {
-                        <A href=href attr:class="chip" attr:aria-current=active.then_some("true")>
+                        <a href=href class="chip" aria-current=active.then_some("true")>
                             {text}
-                        </A>
+                        </a>
                     }
                 }
             />

@@ -1,0 +1,7 @@
+//! Verification codes sent by email or SMS, one service for every flow that needs proof of an
+//! address (issue #3: register, sign in, reset password, change email or phone).
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod rules;
+
+pub use model::{Address, AddressError, Channel, Purpose};
