@@ -51,6 +51,15 @@ if ! have_version wasm-opt "version $BINARYEN_VERSION"; then
   npm install --silent --no-audit --no-fund --prefix "$CACHE/tools" "binaryen@$BINARYEN_VERSION"
 fi
 
+# The variables cargo-leptos sets for its cargo runs. Some crates read them at compile time, so
+# `cargo test` with the same values reuses the release build instead of recompiling those crates.
+leptos_build_env() {
+  export LEPTOS_OUTPUT_NAME="billing-center" LEPTOS_SITE_ROOT="target/site" LEPTOS_SITE_PKG_DIR="pkg"
+  export LEPTOS_SITE_ADDR="127.0.0.1:3000" LEPTOS_RELOAD_PORT="3001" LEPTOS_LIB_DIR="frontend"
+  export LEPTOS_BIN_DIR="server" LEPTOS_JS_MINIFY="true" LEPTOS_HASH_FILES="true"
+  export LEPTOS_HASH_FILE_NAME="hash.txt"
+}
+
 # Runs the release server binary built by `cargo leptos build --release` with its site files.
 server_env() {
   export LEPTOS_SITE_ROOT="$ROOT/target/site"

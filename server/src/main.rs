@@ -13,7 +13,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -124,7 +125,11 @@ fn routes(state: AppState) -> Router {
         .layer(CompressionLayer::new());
     with_security_headers(router, &options)
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
 }
 
@@ -220,4 +225,36 @@ async fn shutdown_signal() {
 fn fail(message: &str) -> ! {
     eprintln!("billing-center: {message}");
     std::process::exit(2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn state_on(dir: &std::path::Path) -> AppState {
+        let url = format!("sqlite://{}", dir.join("health.db").display());
+        let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
+            .expect("config");
+        AppState {
+            leptos_options: LeptosOptions::builder()
+                .output_name("billing-center")
+                .build(),
+            db: Db::connect(&config.database_url).await.expect("database"),
+            config: Arc::new(config),
+        }
+    }
+
+    #[tokio::test]
+    async fn health_follows_the_database() {
+        let dir = std::env::temp_dir().join(format!("bc_health_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let state = state_on(&dir).await;
+        assert_eq!(healthz(State(state.clone())).await.status(), StatusCode::OK);
+        state.db.close().await;
+        assert_eq!(
+            healthz(State(state)).await.status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
