@@ -15,7 +15,7 @@ const DEMO_WORKSPACES: &[(&str, &str, &str)] = &[
 /// Adds the demo billing account and its workspaces if they are not there yet, in one
 /// transaction. Returns the account's id.
 pub async fn seed(db: &Db) -> Result<i64, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let existing = sqlx::query("SELECT id FROM billing_accounts WHERE company_name = $1")
         .bind(DEMO_COMPANY)
         .fetch_optional(&mut *tx)

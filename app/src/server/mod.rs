@@ -2,7 +2,9 @@
 //! No business rules live here.
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod demo;
+pub mod secrets;
 pub mod state;
 #[cfg(test)]
 pub mod testing;

@@ -3,5 +3,9 @@
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 pub use model::{Address, AddressError, Channel, Purpose};

@@ -125,6 +125,8 @@ pub enum CodeCheck {
     Expired,
     #[error("This code was already used; please request a new one")]
     Used,
+    #[error("No code was sent for this yet; please request one")]
+    Missing,
 }
 
 impl CodeCheck {

@@ -1,0 +1,360 @@
+//! Sending and checking verification codes: the one service every flow uses.
+use super::model::{parse_code, Address, Purpose, CODE_LENGTH};
+use super::rules::{CodeCheck, CodePolicy, SendRefusal};
+use super::store;
+use crate::server::delivery::{Delivery, DeliveryError, Message};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+use sqlx::AnyConnection;
+
+/// Issues and checks codes under one policy, hashing them with a server secret (a leaked
+/// table of hashes of 6-digit codes is worthless without it).
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    pub policy: CodePolicy,
+    pepper: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Refused(#[from] SendRefusal),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl Verifier {
+    pub fn new(policy: CodePolicy, pepper: String) -> Self {
+        Self { policy, pepper }
+    }
+
+    fn hash(&self, address: &Address, purpose: Purpose, sent_at: i64, code: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.pepper.as_bytes())
+            .expect("HMAC accepts any key length");
+        mac.update(format!("{address}\n{}\n{sent_at}\n{code}", purpose.code()).as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Sends a new code for `purpose` to `address` through `conn` (a write transaction the caller
+    /// commits): checks the limits, stores the hash (replacing any earlier code) and delivers the
+    /// message. A delivery failure is an error, so the caller rolls the whole thing back.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send(
+        &self,
+        conn: &mut AnyConnection,
+        delivery: &Delivery,
+        brand: &str,
+        address: &Address,
+        purpose: Purpose,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<(), SendError> {
+        let history = store::send_history(conn, address, purpose, client_addr, now).await?;
+        self.policy.may_send(&history, now)?;
+        let code = format!(
+            "{:0width$}",
+            rand::rngs::OsRng.gen_range(0..1_000_000u32),
+            width = CODE_LENGTH
+        );
+        store::insert(
+            conn,
+            address,
+            purpose,
+            &self.hash(address, purpose, now, &code),
+            client_addr,
+            now,
+        )
+        .await?;
+        delivery
+            .send(conn, &code_message(brand, address, &code))
+            .await?;
+        Ok(())
+    }
+
+    /// Records that `address` asked for a code that was not sent (an address without an
+    /// account asking to sign in): it counts against the limits exactly like a sent code, so
+    /// the answers and limits are the same whether or not the address has an account.
+    pub async fn send_nothing(
+        &self,
+        conn: &mut AnyConnection,
+        address: &Address,
+        purpose: Purpose,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<(), SendError> {
+        let history = store::send_history(conn, address, purpose, client_addr, now).await?;
+        self.policy.may_send(&history, now)?;
+        // A hash no code can match: the empty string is not a 6-digit code.
+        store::insert(
+            conn,
+            address,
+            purpose,
+            &self.hash(address, purpose, now, ""),
+            client_addr,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Checks `entered` against the latest code for `address` and `purpose`, counting a wrong
+    /// attempt or using the code up. The caller commits `conn` in every case (a wrong attempt
+    /// must be remembered) and goes on only with `Ok(Ok(()))`.
+    pub async fn consume(
+        &self,
+        conn: &mut AnyConnection,
+        address: &Address,
+        purpose: Purpose,
+        entered: &str,
+        now: i64,
+    ) -> Result<Result<(), CodeCheck>, sqlx::Error> {
+        let Some(latest) = store::latest(conn, address, purpose).await? else {
+            return Ok(Err(CodeCheck::Missing));
+        };
+        let matches = parse_code(entered).is_some_and(|code| {
+            constant_time_eq(
+                self.hash(address, purpose, latest.stored.sent_at, &code)
+                    .as_bytes(),
+                latest.code_hash.as_bytes(),
+            )
+        });
+        let outcome = self.policy.check(&latest.stored, matches, now);
+        if outcome.counts_attempt() {
+            store::count_attempt(conn, latest.id).await?;
+        }
+        match outcome {
+            CodeCheck::Accepted if store::mark_used(conn, latest.id, now).await? => Ok(Ok(())),
+            CodeCheck::Accepted => Ok(Err(CodeCheck::Used)),
+            other => Ok(Err(other)),
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The message that carries a code, in English and Chinese (the reader's language is not known
+/// when the address is new).
+pub fn code_message(brand: &str, address: &Address, code: &str) -> Message {
+    Message {
+        channel: address.channel(),
+        to: address.as_str().to_string(),
+        subject: format!("{brand} verification code / 验证码"),
+        body: format!(
+            "Your {brand} verification code is {code}. It expires in 10 minutes. \
+             If you did not ask for it, ignore this message.\n\
+             您的{brand}验证码为 {code}，10 分钟内有效。如非本人操作，请忽略。"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::now_millis;
+    use crate::server::testing::db_test;
+    use crate::verification::rules::MINUTE_MS;
+    use sqlx::Row;
+
+    fn verifier() -> Verifier {
+        Verifier::new(CodePolicy::default(), "test pepper".to_string())
+    }
+
+    fn outbox_delivery() -> Delivery {
+        let config = crate::server::config::Config::from_lookup(|_| None).expect("defaults");
+        Delivery::from_config(&config).expect("outbox")
+    }
+
+    /// The code in the newest outbox message to `address`.
+    async fn last_code(db: &crate::server::db::Db, address: &Address) -> String {
+        let body: String = sqlx::query(
+            "SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(address.as_str())
+        .fetch_one(db.pool())
+        .await
+        .and_then(|row| row.try_get("body"))
+        .expect("a message in the outbox");
+        body.split_whitespace()
+            .map(|w| w.trim_end_matches('.'))
+            .find(|w| parse_code(w).is_some())
+            .expect("a code in the message")
+            .to_string()
+    }
+
+    async fn send(
+        db: &crate::server::db::Db,
+        address: &Address,
+        purpose: Purpose,
+        client: &str,
+        now: i64,
+    ) -> Result<(), SendError> {
+        let mut tx = db.begin_write().await.expect("tx");
+        let sent = verifier()
+            .send(
+                &mut tx,
+                &outbox_delivery(),
+                "Billing Center",
+                address,
+                purpose,
+                client,
+                now,
+            )
+            .await;
+        if sent.is_ok() {
+            tx.commit().await.expect("commit");
+        }
+        sent
+    }
+
+    async fn consume(
+        db: &crate::server::db::Db,
+        address: &Address,
+        purpose: Purpose,
+        code: &str,
+        now: i64,
+    ) -> Result<(), CodeCheck> {
+        let mut tx = db.begin_write().await.expect("tx");
+        let outcome = verifier()
+            .consume(&mut tx, address, purpose, code, now)
+            .await
+            .expect("database");
+        tx.commit().await.expect("commit");
+        outcome
+    }
+
+    db_test!(a_code_is_sent_and_used_once, |db| async move {
+        let address = Address::email("finance@example.com").expect("valid");
+        let now = now_millis();
+        send(&db, &address, Purpose::Register, "10.0.0.1", now)
+            .await
+            .expect("sent");
+        let code = last_code(&db, &address).await;
+        // Not for another purpose.
+        assert_eq!(
+            consume(&db, &address, Purpose::SignIn, &code, now).await,
+            Err(CodeCheck::Missing)
+        );
+        assert_eq!(
+            consume(&db, &address, Purpose::Register, &code, now + 1).await,
+            Ok(())
+        );
+        assert_eq!(
+            consume(&db, &address, Purpose::Register, &code, now + 2).await,
+            Err(CodeCheck::Used)
+        );
+    });
+
+    db_test!(a_new_code_replaces_the_old, |db| async move {
+        let address = Address::phone("13800138000").expect("valid");
+        let now = now_millis();
+        send(&db, &address, Purpose::SignIn, "10.0.0.1", now)
+            .await
+            .expect("sent");
+        let first = last_code(&db, &address).await;
+        let later = now + MINUTE_MS;
+        send(&db, &address, Purpose::SignIn, "10.0.0.1", later)
+            .await
+            .expect("sent again");
+        let second = last_code(&db, &address).await;
+        if first != second {
+            assert!(matches!(
+                consume(&db, &address, Purpose::SignIn, &first, later).await,
+                Err(CodeCheck::Wrong { .. })
+            ));
+        }
+        assert_eq!(
+            consume(&db, &address, Purpose::SignIn, &second, later).await,
+            Ok(())
+        );
+    });
+
+    db_test!(the_sixth_wrong_code_is_refused, |db| async move {
+        let address = Address::email("ops@example.com").expect("valid");
+        let now = now_millis();
+        send(&db, &address, Purpose::SignIn, "10.0.0.2", now)
+            .await
+            .expect("sent");
+        let code = last_code(&db, &address).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..4 {
+            assert!(matches!(
+                consume(&db, &address, Purpose::SignIn, wrong, now).await,
+                Err(CodeCheck::Wrong { .. })
+            ));
+        }
+        assert_eq!(
+            consume(&db, &address, Purpose::SignIn, wrong, now).await,
+            Err(CodeCheck::WrongAndDead)
+        );
+        assert_eq!(
+            consume(&db, &address, Purpose::SignIn, &code, now).await,
+            Err(CodeCheck::TooManyAttempts)
+        );
+    });
+
+    db_test!(resend_and_caps_are_enforced, |db| async move {
+        let address = Address::email("caps@example.com").expect("valid");
+        let now = now_millis();
+        send(&db, &address, Purpose::Register, "10.0.0.3", now)
+            .await
+            .expect("sent");
+        assert!(matches!(
+            send(&db, &address, Purpose::Register, "10.0.0.3", now + 1_000).await,
+            Err(SendError::Refused(SendRefusal::TooSoon { .. }))
+        ));
+        for i in 1..5 {
+            send(
+                &db,
+                &address,
+                Purpose::Register,
+                "10.0.0.3",
+                now + i * MINUTE_MS,
+            )
+            .await
+            .expect("within caps");
+        }
+        assert!(matches!(
+            send(
+                &db,
+                &address,
+                Purpose::Register,
+                "10.0.0.3",
+                now + 5 * MINUTE_MS
+            )
+            .await,
+            Err(SendError::Refused(SendRefusal::TooMany))
+        ));
+        // A refused request stores nothing and sends nothing.
+        let sent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM outbox_messages")
+            .fetch_one(db.pool())
+            .await
+            .and_then(|row| row.try_get("n"))
+            .expect("count");
+        assert_eq!(sent, 5);
+    });
+
+    db_test!(an_expired_code_is_refused, |db| async move {
+        let address = Address::email("late@example.com").expect("valid");
+        let now = now_millis();
+        send(&db, &address, Purpose::ResetPassword, "10.0.0.4", now)
+            .await
+            .expect("sent");
+        let code = last_code(&db, &address).await;
+        assert_eq!(
+            consume(
+                &db,
+                &address,
+                Purpose::ResetPassword,
+                &code,
+                now + 10 * MINUTE_MS
+            )
+            .await,
+            Err(CodeCheck::Expired)
+        );
+    });
+}
