@@ -4,6 +4,7 @@
 //! feature; the browser bundle is built with `hydrate`.
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod app;
 pub mod error;
 pub mod money;

@@ -8,7 +8,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -56,11 +55,9 @@ async fn main() {
     }
 
     let listen_addr = config.listen_addr;
-    let state = AppState {
-        leptos_options: leptos_options.clone(),
-        db: db.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(leptos_options, db.clone(), config)
+        .await
+        .unwrap_or_else(|error| fail(&format!("start-up: {error}")));
     let router = routes(state);
 
     let listener = tokio::net::TcpListener::bind(listen_addr)

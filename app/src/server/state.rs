@@ -1,7 +1,10 @@
 //! What every request handler and server function can reach.
 use super::config::Config;
 use super::db::Db;
+use super::delivery::{Delivery, DeliveryError};
 use crate::error::AppError;
+use crate::verification::rules::CodePolicy;
+use crate::verification::service::Verifier;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -11,6 +14,34 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
+    pub delivery: Arc<Delivery>,
+    pub verifier: Verifier,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("delivery: {0}")]
+    Delivery(#[from] DeliveryError),
+}
+
+impl AppState {
+    /// Everything the server needs, built once at start-up from configuration and the database.
+    pub async fn new(
+        leptos_options: LeptosOptions,
+        db: Db,
+        config: Config,
+    ) -> Result<Self, StateError> {
+        let pepper = super::secrets::get_or_create(&db, "verification_code_pepper").await?;
+        Ok(Self {
+            leptos_options,
+            delivery: Arc::new(Delivery::from_config(&config)?),
+            verifier: Verifier::new(CodePolicy::default(), pepper),
+            db,
+            config: Arc::new(config),
+        })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

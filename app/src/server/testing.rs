@@ -95,6 +95,18 @@ where
     }
 }
 
+/// The state a server running on `db` with default configuration would have (messages go to
+/// the outbox).
+pub async fn state_for(db: &Db) -> super::state::AppState {
+    let config = super::config::Config::from_lookup(|_| None).expect("default configuration");
+    let options = leptos::prelude::LeptosOptions::builder()
+        .output_name("billing-center")
+        .build();
+    super::state::AppState::new(options, db.clone(), config)
+        .await
+        .expect("state")
+}
+
 /// Declares one test body that runs on both backends, as `<name>::sqlite` and `<name>::postgres`:
 /// `db_test!(name, |db| async move { ... });`
 macro_rules! db_test {

@@ -1,0 +1,10 @@
+//! Billing accounts and their credentials (spec sections 2 and 3; issue #3).
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use model::AccountSummary;

@@ -1,0 +1,92 @@
+//! Billing accounts: what a user enters about their account, checked the same way on both sides.
+use serde::{Deserialize, Serialize};
+
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const COMPANY_NAME_MAX: usize = 100;
+pub const PROFILE_FIELD_MAX: usize = 100;
+pub const DESCRIPTION_MAX: usize = 1000;
+
+/// Why a password is not accepted. The common-password list is checked on the server only
+/// (it stays out of the browser bundle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    #[error("Use at least 8 characters")]
+    TooShort,
+    #[error("Use at most 128 characters")]
+    TooLong,
+    #[error("This password is too common; choose another")]
+    TooCommon,
+}
+
+/// Length rules of a new password (spec section 2; issue #3 item 3), counted in characters.
+pub fn check_password_length(password: &str) -> Result<(), PasswordProblem> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN {
+        Err(PasswordProblem::TooShort)
+    } else if length > PASSWORD_MAX {
+        Err(PasswordProblem::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// A company name: required, trimmed, at most 100 characters.
+pub fn company_name(input: &str) -> Result<String, &'static str> {
+    let name = input.trim();
+    if name.is_empty() {
+        Err("Enter the company name")
+    } else if name.chars().count() > COMPANY_NAME_MAX {
+        Err("Use at most 100 characters")
+    } else {
+        Ok(name.to_string())
+    }
+}
+
+/// An optional short profile field, trimmed.
+pub fn profile_field(input: &str, max: usize) -> Result<String, String> {
+    let value = input.trim();
+    if value.chars().count() > max {
+        Err(format!("Use at most {max} characters"))
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+/// The signed-in account as every page sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub company_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub currency: String,
+    pub site_code: String,
+    pub has_password: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_length_is_counted_in_characters() {
+        assert_eq!(
+            check_password_length("short"),
+            Err(PasswordProblem::TooShort)
+        );
+        assert_eq!(check_password_length("八个汉字的密码啊"), Ok(()));
+        assert_eq!(check_password_length(&"x".repeat(128)), Ok(()));
+        assert_eq!(
+            check_password_length(&"x".repeat(129)),
+            Err(PasswordProblem::TooLong)
+        );
+    }
+
+    #[test]
+    fn company_name_is_required_and_trimmed() {
+        assert_eq!(company_name("  Acme Ltd. "), Ok("Acme Ltd.".to_string()));
+        assert!(company_name("   ").is_err());
+        assert!(company_name(&"x".repeat(101)).is_err());
+    }
+}

@@ -1,0 +1,712 @@
+//! The account flows: asking for a code, registering, signing in and out, resetting a password.
+//! Each state change runs in one write transaction; a wrong code is remembered even when the
+//! flow fails (its transaction commits the attempt and nothing else).
+use super::model::{company_name, AccountSummary};
+use super::{password, store};
+use crate::error::AppError;
+use crate::server::db::now_millis;
+use crate::server::delivery::Message;
+use crate::server::state::AppState;
+use crate::verification::rules::{CodeCheck, HOUR_MS, MINUTE_MS};
+use crate::verification::service::SendError;
+use crate::verification::{Address, Purpose};
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+/// Who is calling, as far as the network tells.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Client {
+    pub addr: String,
+    pub user_agent: String,
+}
+
+/// Security log event kinds (shown to the user on the Security page).
+pub mod event {
+    pub const REGISTERED: &str = "registered";
+    pub const SIGNED_IN: &str = "signed_in";
+    pub const SIGN_IN_FAILED: &str = "sign_in_failed";
+    pub const SIGNED_OUT: &str = "signed_out";
+    pub const CODE_REQUESTED: &str = "code_requested";
+    pub const PASSWORD_RESET: &str = "password_reset";
+}
+
+/// Failed sign-ins allowed per address per hour, and per client address per hour.
+pub const FAILED_SIGN_INS_PER_ADDRESS_HOUR: i64 = 10;
+pub const FAILED_SIGN_INS_PER_CLIENT_HOUR: i64 = 50;
+/// A session ends after 30 minutes without a request, and 12 hours after sign-in in any case.
+pub const SESSION_IDLE_MS: i64 = 30 * MINUTE_MS;
+pub const SESSION_ABSOLUTE_MS: i64 = 12 * HOUR_MS;
+/// `last_seen_at` is written at most once a minute per session, not on every request.
+const SESSION_TOUCH_MS: i64 = MINUTE_MS;
+
+const WRONG_CREDENTIALS: &str = "The address or password is not correct";
+const TOO_MANY_FAILURES: &str =
+    "Too many failed sign-ins; try again in an hour, or sign in with a code";
+
+/// A new session: the token goes into the cookie, only its hash into the database.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub account_id: i64,
+    pub token: String,
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn code_error(check: CodeCheck) -> AppError {
+    AppError::field("code", check.to_string())
+}
+
+fn send_error(error: SendError) -> AppError {
+    match error {
+        SendError::Refused(refusal) => AppError::field("address", refusal.to_string()),
+        SendError::Delivery(error) => {
+            tracing::error!(%error, "could not deliver a verification code");
+            AppError::Rejected(
+                "The code could not be sent just now; please try again in a few minutes".into(),
+            )
+        }
+        SendError::Database(error) => error.into(),
+    }
+}
+
+/// Sends a code for `purpose` to `address`. The answer is the same whether or not the address
+/// has an account: codes to sign in or reset go only to known addresses, and someone registering
+/// an address that already has an account gets a notice instead of a code.
+pub async fn request_code(
+    state: &AppState,
+    address: &Address,
+    purpose: Purpose,
+    client: &Client,
+) -> Result<(), AppError> {
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    let account = store::find_by_address(&mut tx, address).await?;
+    let brand = &state.config.brand_name;
+    let sent = match (purpose, &account) {
+        (Purpose::Register, Some(_)) => {
+            let notice = Message {
+                channel: address.channel(),
+                to: address.as_str().to_string(),
+                subject: format!("{brand}: you already have an account"),
+                body: format!(
+                    "Someone tried to register a {brand} billing account with this address, which already \
+                     has one. If it was you, sign in instead. 此地址已注册{brand}费用中心账号，请直接登录。"
+                ),
+            };
+            match state
+                .verifier
+                .send_nothing(&mut tx, address, purpose, &client.addr, now)
+                .await
+            {
+                Ok(()) => state
+                    .delivery
+                    .send(&mut tx, &notice)
+                    .await
+                    .map_err(SendError::from),
+                Err(error) => Err(error),
+            }
+        }
+        (Purpose::SignIn | Purpose::ResetPassword, None) => {
+            state
+                .verifier
+                .send_nothing(&mut tx, address, purpose, &client.addr, now)
+                .await
+        }
+        _ => {
+            state
+                .verifier
+                .send(
+                    &mut tx,
+                    &state.delivery,
+                    brand,
+                    address,
+                    purpose,
+                    &client.addr,
+                    now,
+                )
+                .await
+        }
+    };
+    sent.map_err(send_error)?;
+    let account_id = account.map(|a| a.id);
+    store::log_event(
+        &mut tx,
+        account_id,
+        event::CODE_REQUESTED,
+        purpose.code(),
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a code inside `tx`; on failure commits the counted attempt and returns the error.
+async fn consume_code(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    address: &Address,
+    purpose: Purpose,
+    code: &str,
+    now: i64,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+    match state
+        .verifier
+        .consume(&mut tx, address, purpose, code, now)
+        .await?
+    {
+        Ok(()) => Ok(tx),
+        Err(check) => {
+            tx.commit().await?;
+            Err(code_error(check))
+        }
+    }
+}
+
+async fn start_session(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    client: &Client,
+    now: i64,
+) -> Result<SignedIn, AppError> {
+    let token = crate::server::secrets::random_hex(32);
+    store::insert_session(
+        conn,
+        &token_hash(&token),
+        account_id,
+        &client.user_agent,
+        &client.addr,
+        now,
+    )
+    .await?;
+    store::log_event(
+        conn,
+        Some(account_id),
+        event::SIGNED_IN,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    Ok(SignedIn { account_id, token })
+}
+
+/// What the registration form carries, already parsed where parsing cannot fail later.
+pub struct Registration {
+    pub address: Address,
+    pub code: String,
+    pub company_name: String,
+    pub site_code: String,
+    pub password: Option<String>,
+}
+
+/// Creates the account (currency from its site) and signs it in.
+pub async fn register(
+    state: &AppState,
+    form: Registration,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    let company =
+        company_name(&form.company_name).map_err(|m| AppError::field("company_name", m))?;
+    let password_hash = match form.password.filter(|p| !p.is_empty()) {
+        Some(password) => {
+            password::check_new_password(&password)
+                .map_err(|p| AppError::field("password", p.to_string()))?;
+            Some(password::hash(password).await?)
+        }
+        None => None,
+    };
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    let currency = store::site_currency(&mut tx, &form.site_code)
+        .await?
+        .ok_or_else(|| AppError::field("site_code", "Choose a site from the list"))?;
+    let mut tx = consume_code(state, tx, &form.address, Purpose::Register, &form.code, now).await?;
+    if store::find_by_address(&mut tx, &form.address)
+        .await?
+        .is_some()
+    {
+        // Only someone who holds the address learns this: they just proved it with a code.
+        return Err(AppError::field(
+            "address",
+            "An account already uses this address; sign in instead",
+        ));
+    }
+    let account = store::NewAccount {
+        company_name: &company,
+        site_code: &form.site_code,
+        currency: &currency,
+        address: &form.address,
+        password_hash: password_hash.as_deref(),
+    };
+    let account_id = store::insert_account(&mut tx, &account, now).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::REGISTERED,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+async fn refuse_when_throttled(
+    state: &AppState,
+    address: &Address,
+    client: &Client,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let since = now - HOUR_MS;
+    let by_address =
+        store::count_events_by_detail(&mut conn, event::SIGN_IN_FAILED, address.as_str(), since)
+            .await?;
+    let by_client =
+        store::count_events_by_client(&mut conn, event::SIGN_IN_FAILED, &client.addr, since)
+            .await?;
+    if by_address >= FAILED_SIGN_INS_PER_ADDRESS_HOUR
+        || by_client >= FAILED_SIGN_INS_PER_CLIENT_HOUR
+    {
+        return Err(AppError::Rejected(TOO_MANY_FAILURES.into()));
+    }
+    Ok(())
+}
+
+async fn record_failure(
+    state: &AppState,
+    account_id: Option<i64>,
+    address: &Address,
+    client: &Client,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin_write().await?;
+    store::log_event(
+        &mut tx,
+        account_id,
+        event::SIGN_IN_FAILED,
+        address.as_str(),
+        &client.addr,
+        now_millis(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signs in with a password. A wrong password and an unknown address get the same answer after
+/// the same work (argon2 runs either way).
+pub async fn sign_in_with_password(
+    state: &AppState,
+    address: &Address,
+    password: String,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    let now = now_millis();
+    refuse_when_throttled(state, address, client, now).await?;
+    let account = {
+        let mut conn = state.db.pool().acquire().await?;
+        store::find_by_address(&mut conn, address).await?
+    };
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    if !password::verify(password, stored).await {
+        record_failure(state, account.map(|a| a.id), address, client).await?;
+        return Err(AppError::field("password", WRONG_CREDENTIALS));
+    }
+    let account_id = account.map(|a| a.id).ok_or(AppError::Internal)?;
+    let mut tx = state.db.begin_write().await?;
+    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+/// Signs in with a code sent to the address.
+pub async fn sign_in_with_code(
+    state: &AppState,
+    address: &Address,
+    code: &str,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    let now = now_millis();
+    refuse_when_throttled(state, address, client, now).await?;
+    let tx = state.db.begin_write().await?;
+    let consumed = consume_code(state, tx, address, Purpose::SignIn, code, now).await;
+    let mut tx = match consumed {
+        Ok(tx) => tx,
+        Err(error) => {
+            record_failure(state, None, address, client).await?;
+            return Err(error);
+        }
+    };
+    // A code only ever reaches an address with an account; this is belt and braces.
+    let account_id = store::find_by_address(&mut tx, address)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| code_error(CodeCheck::Missing))?;
+    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+/// Sets a new password with a code ("forgot password"); every other session ends.
+pub async fn reset_password(
+    state: &AppState,
+    address: &Address,
+    code: &str,
+    new_password: String,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    password::check_new_password(&new_password)
+        .map_err(|p| AppError::field("password", p.to_string()))?;
+    let hash = password::hash(new_password).await?;
+    let now = now_millis();
+    let tx = state.db.begin_write().await?;
+    let mut tx = consume_code(state, tx, address, Purpose::ResetPassword, code, now).await?;
+    let account_id = store::find_by_address(&mut tx, address)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| code_error(CodeCheck::Missing))?;
+    store::set_password_hash(&mut tx, account_id, &hash).await?;
+    store::end_other_sessions(&mut tx, account_id, None, now).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::PASSWORD_RESET,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+/// The live session a token belongs to: (session id, account id).
+pub async fn session(state: &AppState, token: &str) -> Result<Option<(i64, i64)>, AppError> {
+    let now = now_millis();
+    let mut conn = state.db.pool().acquire().await?;
+    let live = store::live_session(
+        &mut conn,
+        &token_hash(token),
+        now - SESSION_IDLE_MS,
+        now - SESSION_ABSOLUTE_MS,
+    )
+    .await?;
+    let Some(live) = live else { return Ok(None) };
+    if now - live.last_seen_at > SESSION_TOUCH_MS {
+        store::touch_session(&mut conn, live.id, now).await?;
+    }
+    Ok(Some((live.id, live.account_id)))
+}
+
+pub async fn sign_out(state: &AppState, token: &str, client: &Client) -> Result<(), AppError> {
+    let Some((session_id, account_id)) = session(state, token).await? else {
+        return Ok(());
+    };
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    store::end_session(&mut tx, session_id, now).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::SIGNED_OUT,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn summary(state: &AppState, account_id: i64) -> Result<AccountSummary, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    store::summary(&mut conn, account_id)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::Db;
+    use crate::server::testing::{db_test, state_for};
+    use crate::verification::model::parse_code;
+    use sqlx::Row;
+
+    fn client(addr: &str) -> Client {
+        Client {
+            addr: addr.to_string(),
+            user_agent: "test".to_string(),
+        }
+    }
+
+    async fn outbox_count(db: &Db, address: &Address) -> i64 {
+        sqlx::query("SELECT COUNT(*) AS n FROM outbox_messages WHERE address = $1")
+            .bind(address.as_str())
+            .fetch_one(db.pool())
+            .await
+            .and_then(|row| row.try_get("n"))
+            .expect("count")
+    }
+
+    async fn last_code(db: &Db, address: &Address) -> String {
+        let body: String = sqlx::query(
+            "SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(address.as_str())
+        .fetch_one(db.pool())
+        .await
+        .and_then(|row| row.try_get("body"))
+        .expect("a message");
+        body.split_whitespace()
+            .map(|w| w.trim_end_matches('.'))
+            .find(|w| parse_code(w).is_some())
+            .expect("a code")
+            .to_string()
+    }
+
+    async fn registered(state: &AppState, address: &Address, password: Option<&str>) -> SignedIn {
+        request_code(state, address, Purpose::Register, &client("10.1.0.1"))
+            .await
+            .expect("code sent");
+        let code = last_code(&state.db, address).await;
+        let form = Registration {
+            address: address.clone(),
+            code,
+            company_name: "Acme Observability Ltd.".to_string(),
+            site_code: "US1".to_string(),
+            password: password.map(str::to_string),
+        };
+        register(state, form, &client("10.1.0.1"))
+            .await
+            .expect("registered")
+    }
+
+    db_test!(
+        register_then_sign_in_by_password_and_code,
+        |db| async move {
+            let state = state_for(&db).await;
+            let address = Address::email("cfo@acme.example").expect("valid");
+            let first = registered(&state, &address, Some("correct horse battery")).await;
+            let summary = summary(&state, first.account_id).await.expect("summary");
+            assert_eq!(summary.currency, "USD", "currency comes from the site");
+            assert_eq!(summary.email.as_deref(), Some("cfo@acme.example"));
+            assert!(summary.has_password);
+            assert_eq!(
+                session(&state, &first.token)
+                    .await
+                    .expect("db")
+                    .map(|s| s.1),
+                Some(first.account_id)
+            );
+
+            let by_password = sign_in_with_password(
+                &state,
+                &address,
+                "correct horse battery".into(),
+                &client("10.1.0.2"),
+            )
+            .await
+            .expect("signed in");
+            assert_ne!(
+                by_password.token, first.token,
+                "a new session at every sign-in"
+            );
+
+            request_code(&state, &address, Purpose::SignIn, &client("10.1.0.2"))
+                .await
+                .expect("sent");
+            let code = last_code(&state.db, &address).await;
+            let by_code = sign_in_with_code(&state, &address, &code, &client("10.1.0.2"))
+                .await
+                .expect("signed in");
+            assert_eq!(by_code.account_id, first.account_id);
+
+            sign_out(&state, &by_code.token, &client("10.1.0.2"))
+                .await
+                .expect("signed out");
+            assert_eq!(session(&state, &by_code.token).await.expect("db"), None);
+        }
+    );
+
+    db_test!(
+        wrong_password_and_unknown_address_look_the_same,
+        |db| async move {
+            let state = state_for(&db).await;
+            let known = Address::email("known@acme.example").expect("valid");
+            registered(&state, &known, Some("correct horse battery")).await;
+            let unknown = Address::email("nobody@acme.example").expect("valid");
+            let wrong = sign_in_with_password(
+                &state,
+                &known,
+                "wrong horse battery".into(),
+                &client("10.2.0.1"),
+            )
+            .await
+            .expect_err("refused");
+            let missing = sign_in_with_password(
+                &state,
+                &unknown,
+                "wrong horse battery".into(),
+                &client("10.2.0.1"),
+            )
+            .await
+            .expect_err("refused");
+            assert_eq!(wrong, missing);
+
+            // Asking for a sign-in code answers the same, but only a known address gets a message.
+            request_code(&state, &unknown, Purpose::SignIn, &client("10.2.0.1"))
+                .await
+                .expect("same answer");
+            assert_eq!(outbox_count(&state.db, &unknown).await, 0);
+        }
+    );
+
+    db_test!(failed_sign_ins_are_throttled_per_address, |db| async move {
+        let state = state_for(&db).await;
+        let address = Address::email("target@acme.example").expect("valid");
+        registered(&state, &address, Some("correct horse battery")).await;
+        for _ in 0..FAILED_SIGN_INS_PER_ADDRESS_HOUR {
+            let error = sign_in_with_password(
+                &state,
+                &address,
+                "guess guess guess".into(),
+                &client("10.3.0.1"),
+            )
+            .await
+            .expect_err("wrong");
+            assert_eq!(
+                error.message_for("password").as_deref(),
+                Some(WRONG_CREDENTIALS)
+            );
+        }
+        // Now even the right password waits.
+        let error = sign_in_with_password(
+            &state,
+            &address,
+            "correct horse battery".into(),
+            &client("10.3.0.9"),
+        )
+        .await
+        .expect_err("throttled");
+        assert_eq!(error, AppError::Rejected(TOO_MANY_FAILURES.into()));
+    });
+
+    db_test!(
+        registering_a_taken_address_sends_a_notice,
+        |db| async move {
+            let state = state_for(&db).await;
+            let address = Address::phone("+8613900139000").expect("valid");
+            registered(&state, &address, None).await;
+            let before = outbox_count(&state.db, &address).await;
+            // A minute later (a second code for the same purpose has to wait that long).
+            sqlx::query("UPDATE verification_codes SET sent_at = sent_at - 120000")
+                .execute(state.db.pool())
+                .await
+                .expect("backdated");
+            request_code(&state, &address, Purpose::Register, &client("10.4.0.1"))
+                .await
+                .expect("same answer");
+            assert_eq!(outbox_count(&state.db, &address).await, before + 1);
+            let body: String = sqlx::query(
+                "SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(address.as_str())
+            .fetch_one(state.db.pool())
+            .await
+            .and_then(|row| row.try_get("body"))
+            .expect("notice");
+            assert!(body.contains("already has one"));
+        }
+    );
+
+    db_test!(
+        registration_validates_before_using_the_code,
+        |db| async move {
+            let state = state_for(&db).await;
+            let address = Address::email("new@acme.example").expect("valid");
+            request_code(&state, &address, Purpose::Register, &client("10.5.0.1"))
+                .await
+                .expect("sent");
+            let code = last_code(&state.db, &address).await;
+            let form = |company: &str, site: &str, password: Option<&str>| Registration {
+                address: address.clone(),
+                code: code.clone(),
+                company_name: company.to_string(),
+                site_code: site.to_string(),
+                password: password.map(str::to_string),
+            };
+            let c = client("10.5.0.1");
+            let err = register(&state, form(" ", "CN1", None), &c)
+                .await
+                .expect_err("no company");
+            assert!(err.message_for("company_name").is_some());
+            let err = register(&state, form("Acme", "XX9", None), &c)
+                .await
+                .expect_err("bad site");
+            assert!(err.message_for("site_code").is_some());
+            let err = register(&state, form("Acme", "CN1", Some("password1")), &c)
+                .await
+                .expect_err("common");
+            assert!(err.message_for("password").is_some());
+            // The code survived the refusals.
+            let signed_in = register(&state, form("Acme", "CN1", None), &c)
+                .await
+                .expect("registered");
+            let summary = summary(&state, signed_in.account_id)
+                .await
+                .expect("summary");
+            assert_eq!(summary.currency, "CNY");
+            assert!(!summary.has_password);
+            // Without a password, password sign-in fails like any wrong password.
+            let err = sign_in_with_password(&state, &address, "anything at all".into(), &c)
+                .await
+                .expect_err("no password");
+            assert_eq!(
+                err.message_for("password").as_deref(),
+                Some(WRONG_CREDENTIALS)
+            );
+        }
+    );
+
+    db_test!(reset_password_ends_other_sessions, |db| async move {
+        let state = state_for(&db).await;
+        let address = Address::email("reset@acme.example").expect("valid");
+        let old = registered(&state, &address, Some("correct horse battery")).await;
+        request_code(
+            &state,
+            &address,
+            Purpose::ResetPassword,
+            &client("10.6.0.1"),
+        )
+        .await
+        .expect("sent");
+        let code = last_code(&state.db, &address).await;
+        let new = reset_password(
+            &state,
+            &address,
+            &code,
+            "a brand new secret".into(),
+            &client("10.6.0.1"),
+        )
+        .await
+        .expect("reset");
+        assert_eq!(session(&state, &old.token).await.expect("db"), None);
+        assert!(session(&state, &new.token).await.expect("db").is_some());
+        sign_in_with_password(
+            &state,
+            &address,
+            "a brand new secret".into(),
+            &client("10.6.0.1"),
+        )
+        .await
+        .expect("new password works");
+    });
+}
