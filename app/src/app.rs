@@ -1,5 +1,7 @@
 //! The document shell, the root component and the route table.
+use crate::accounts::pages::{RegisterPage, ResetPasswordPage, SignInCodePage, SignInPage};
 use crate::i18n::I18nContextProvider;
+use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;
 use crate::preferences::locale_options;
 use crate::ui::{Layout, NotFoundPage};
@@ -77,6 +79,11 @@ pub fn App() -> impl IntoView {
                 <Layout>
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
+                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async />
+                        <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                     </Routes>
                 </Layout>
             </Router>

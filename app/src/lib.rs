@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod app;
 pub mod error;
 pub mod money;
+pub mod outbox;
 pub mod overview;
 pub mod preferences;
 #[cfg(feature = "ssr")]

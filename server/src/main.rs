@@ -1,8 +1,10 @@
 //! The Billing Center server: configuration, database, routes, and the HTTP layers around them.
 use app::server::{config::Config, db::Db, demo, state::AppState};
 use app::{shell, App, SiteInfo};
-use axum::extract::State;
+use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -68,7 +70,8 @@ async fn main() {
             ))
         });
     tracing::info!("listening on http://{listen_addr}");
-    if let Err(error) = axum::serve(listener, router)
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(error) = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
     {
@@ -119,6 +122,7 @@ fn routes(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(middleware::from_fn(same_origin_writes))
         .layer(CompressionLayer::new());
     with_security_headers(router, &options)
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
@@ -160,6 +164,48 @@ fn with_security_headers(router: Router<AppState>, options: &LeptosOptions) -> R
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+}
+
+/// Refuses requests that change state unless they come from a page of this site: the Origin
+/// header, or where a browser sends none (older ones, on form posts), the Referer, must name
+/// this host. With SameSite=Lax cookies this stops cross-site form posts in every browser.
+async fn same_origin_writes(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let source = text(header::ORIGIN)
+        .filter(|origin| *origin != "null")
+        .or_else(|| text(header::REFERER));
+    if let (Some(host), Some(source)) = (text(header::HOST), source) {
+        if source_host(source).is_some_and(|from| from.eq_ignore_ascii_case(host)) {
+            return next.run(request).await;
+        }
+    }
+    tracing::warn!(path = %request.uri().path(), "refused a request from another site");
+    (
+        StatusCode::FORBIDDEN,
+        "This request did not come from a page of this site.",
+    )
+        .into_response()
+}
+
+/// `host[:port]` of an absolute http(s) URL.
+fn source_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    rest.split(['/', '?', '#'])
+        .next()
+        .filter(|host| !host.is_empty())
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
@@ -239,6 +285,17 @@ mod tests {
             db: Db::connect(&config.database_url).await.expect("database"),
             config: Arc::new(config),
         }
+    }
+
+    #[test]
+    fn source_hosts_are_read_from_origin_and_referer() {
+        assert_eq!(source_host("http://127.0.0.1:3000"), Some("127.0.0.1:3000"));
+        assert_eq!(
+            source_host("https://billing.example.com/sign-in?x=1"),
+            Some("billing.example.com")
+        );
+        assert_eq!(source_host("null"), None);
+        assert_eq!(source_host("https://"), None);
     }
 
     #[tokio::test]

@@ -1,5 +1,7 @@
 //! Billing accounts and their credentials (spec sections 2 and 3; issue #3).
+pub mod api;
 pub mod model;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]

@@ -5,6 +5,7 @@ pub mod db;
 pub mod delivery;
 pub mod demo;
 pub mod secrets;
+pub mod session;
 pub mod state;
 #[cfg(test)]
 pub mod testing;

@@ -1,3 +1,4 @@
+use crate::accounts::pages::AccountMenu;
 use crate::app::SiteInfo;
 use crate::i18n::*;
 use crate::preferences::LanguageSwitch;
@@ -17,6 +18,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span class="brand-tagline">{t!(i18n, brand_tagline)}</span>
             </a>
             <div class="header-tools">
+                <AccountMenu />
                 <LanguageSwitch />
             </div>
         </header>

@@ -1,10 +1,45 @@
 //! Shared components driven by props: layout, navigation, data states, status pages.
 mod data_state;
 mod filter_links;
+mod form;
 mod layout;
 mod status_pages;
 
 pub use data_state::{DataState, ErrorPanel};
 pub use filter_links::FilterLinks;
+pub use form::{query_value, Field, FormError, FormResult};
 pub use layout::Layout;
 pub use status_pages::NotFoundPage;
+
+/// A stored time (Unix milliseconds) as "2026-11-22 14:05 UTC". The same on server and
+/// browser, so hydration agrees; local-time display can come later.
+pub fn utc_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times_are_civil_dates() {
+        assert_eq!(super::utc_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc_time(1_795_392_300_000), "2026-11-23 00:05 UTC");
+        assert_eq!(super::utc_time(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}

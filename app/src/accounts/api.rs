@@ -1,0 +1,135 @@
+//! Server functions of the accounts area. Each finds the caller, validates, calls the service.
+use super::model::AccountSummary;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::error::AppError;
+    use crate::verification::Address;
+
+    pub fn address(input: &str) -> Result<Address, AppError> {
+        Address::parse(input).map_err(|e| AppError::field("address", e.to_string()))
+    }
+
+    /// Signs the new session in: ends the one the browser had, sends the new cookie.
+    pub async fn begin_session(
+        signed_in: crate::accounts::service::SignedIn,
+    ) -> Result<(), AppError> {
+        let state = crate::server::state::app_state()?;
+        if let Some(old) = crate::server::session::session_token() {
+            crate::accounts::service::sign_out(&state, &old, &crate::server::session::client())
+                .await?;
+        }
+        crate::server::session::set_session_cookie(&signed_in.token)
+    }
+}
+
+/// Sends a verification code for registering, signing in or resetting the password, then goes
+/// to `next` (a local path) with the address in the query string.
+#[server(endpoint = "accounts/code")]
+pub async fn request_code(address: String, purpose: String, next: String) -> Result<(), AppError> {
+    use crate::verification::Purpose;
+    let address = ssr::address(&address)?;
+    let purpose = match purpose.parse::<Purpose>() {
+        Ok(p @ (Purpose::Register | Purpose::SignIn | Purpose::ResetPassword)) => p,
+        _ => return Err(AppError::field("purpose", "Unknown purpose")),
+    };
+    let state = crate::server::state::app_state()?;
+    let client = crate::server::session::client();
+    super::service::request_code(&state, &address, purpose, &client).await?;
+    let next = crate::preferences::local_path(&next);
+    let separator = if next.contains('?') { '&' } else { '?' };
+    leptos_axum::redirect(&format!(
+        "{next}{separator}address={}",
+        crate::ui::query_value(address.as_str())
+    ));
+    Ok(())
+}
+
+/// Creates a billing account with a code sent to its email or phone, and signs it in.
+#[server(endpoint = "accounts/register")]
+pub async fn register(
+    address: String,
+    code: String,
+    company_name: String,
+    site_code: String,
+    password: String,
+) -> Result<(), AppError> {
+    let form = super::service::Registration {
+        address: ssr::address(&address)?,
+        code,
+        company_name,
+        site_code,
+        password: Some(password).filter(|p| !p.is_empty()),
+    };
+    let state = crate::server::state::app_state()?;
+    let signed_in =
+        super::service::register(&state, form, &crate::server::session::client()).await?;
+    ssr::begin_session(signed_in).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs in with a password, or with a code when `code` is given.
+#[server(endpoint = "accounts/sign-in")]
+pub async fn sign_in(
+    address: String,
+    password: Option<String>,
+    code: Option<String>,
+) -> Result<(), AppError> {
+    let address = ssr::address(&address)?;
+    let state = crate::server::state::app_state()?;
+    let client = crate::server::session::client();
+    let signed_in = match code.filter(|c| !c.trim().is_empty()) {
+        Some(code) => super::service::sign_in_with_code(&state, &address, &code, &client).await?,
+        None => {
+            let password = password
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| AppError::field("password", "Enter your password"))?;
+            super::service::sign_in_with_password(&state, &address, password, &client).await?
+        }
+    };
+    ssr::begin_session(signed_in).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Sets a new password with a code sent to the address, and signs in.
+#[server(endpoint = "accounts/reset-password")]
+pub async fn reset_password(
+    address: String,
+    code: String,
+    password: String,
+) -> Result<(), AppError> {
+    let address = ssr::address(&address)?;
+    let state = crate::server::state::app_state()?;
+    let client = crate::server::session::client();
+    let signed_in =
+        super::service::reset_password(&state, &address, &code, password, &client).await?;
+    ssr::begin_session(signed_in).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Ends this browser's session.
+#[server(endpoint = "accounts/sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = crate::server::state::app_state()?;
+    if let Some(token) = crate::server::session::session_token() {
+        super::service::sign_out(&state, &token, &crate::server::session::client()).await?;
+    }
+    crate::server::session::clear_session_cookie()?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// The signed-in account, or `None` for a visitor.
+#[server(endpoint = "accounts/current")]
+pub async fn current_account() -> Result<Option<AccountSummary>, AppError> {
+    let Some(account_id) = crate::server::session::current_account_id().await? else {
+        return Ok(None);
+    };
+    let state = crate::server::state::app_state()?;
+    super::service::summary(&state, account_id).await.map(Some)
+}

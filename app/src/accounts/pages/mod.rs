@@ -1,0 +1,20 @@
+//! Screens of the accounts area.
+mod menu;
+mod register;
+mod reset;
+mod send_code;
+mod sign_in;
+
+pub use menu::AccountMenu;
+pub use register::RegisterPage;
+pub use reset::ResetPasswordPage;
+pub use sign_in::{SignInCodePage, SignInPage};
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The address a code was sent to, from the query string (`None` on the first step).
+fn address_in_query() -> Memo<Option<String>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("address").filter(|a| !a.trim().is_empty()))
+}

@@ -1,0 +1,50 @@
+use crate::accounts::api::RequestCode;
+use crate::i18n::*;
+use crate::ui::{Field, FormError};
+use leptos::prelude::*;
+
+/// Asks for a code for `purpose`, then comes back to `next` with the address in the query.
+/// With `address` set it is a "send a new code" button for that address.
+#[component]
+pub fn SendCodeForm(
+    purpose: &'static str,
+    next: &'static str,
+    #[prop(optional, into)] address: Option<Signal<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<RequestCode>::new();
+    let result = Signal::derive(move || action.value().get());
+    let resend = address.is_some();
+    view! {
+        <ActionForm action attr:class="stack">
+            <input type="hidden" name="purpose" value=purpose />
+            <input type="hidden" name="next" value=next />
+            {match address {
+                Some(address) => view! {
+                    <input type="hidden" name="address" value=address />
+                    <FormError result fields=&[] />
+                }.into_any(),
+                None => view! {
+                    <Field
+                        label=Signal::derive(move || t_string!(i18n, address_label).to_string())
+                        name="address"
+                        autocomplete="username"
+                        required=true
+                        result
+                    />
+                    <FormError result fields=&["address"] />
+                }.into_any(),
+            }}
+            <button type="submit" class=if resend { "button secondary" } else { "button" } disabled=move || action.pending().get()>
+                {move || if resend { t_string!(i18n, resend_code) } else { t_string!(i18n, send_code) }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// "A code is on its way to …", shown on the second step of every code flow.
+#[component]
+pub fn CodeSentNote(#[prop(into)] address: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="note" role="status">{move || t!(i18n, code_sent, address = move || address.get())}</p> }
+}

@@ -1,0 +1,25 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One message in the development outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub channel: String,
+    pub address: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// The newest messages (at most 100), newest first; `NotFound` once real delivery is set up.
+/// Open to anyone who can reach the server: it exists only where nothing is really sent.
+#[server(endpoint = "outbox/list")]
+pub async fn list_outbox() -> Result<Vec<OutboxMessage>, AppError> {
+    let state = crate::server::state::app_state()?;
+    if !state.delivery.uses_outbox() {
+        return Err(AppError::NotFound);
+    }
+    Ok(super::store::newest(&state.db, 100).await?)
+}

@@ -1,0 +1,112 @@
+//! The session cookie and the caller of a server function: who they are (`require_account`) and
+//! where they come from (`client`).
+use crate::accounts::service::{self, Client};
+use crate::error::AppError;
+use crate::preferences::cookie_value;
+use axum::extract::ConnectInfo;
+use http::request::Parts;
+use http::{header, HeaderValue};
+use leptos::prelude::*;
+use std::net::SocketAddr;
+
+/// The session cookie over plain HTTP (development, or TLS ended by a proxy that says nothing).
+pub const SESSION_COOKIE: &str = "bc_session";
+/// Over HTTPS the `__Host-` prefix pins the cookie to this host, path `/`, Secure.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-bc_session";
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// Whether the browser reached us over HTTPS (directly, or through a proxy that says so).
+fn is_https(parts: &Parts) -> bool {
+    parts.uri.scheme_str() == Some("https")
+        || parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// The session token the request carries, if any.
+pub fn session_token() -> Option<String> {
+    let parts = parts()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookies| {
+            cookie_value(cookies, SECURE_SESSION_COOKIE)
+                .or_else(|| cookie_value(cookies, SESSION_COOKIE))
+        })
+        .filter(|token| !token.is_empty())
+}
+
+fn session_cookie(token: &str, max_age: Option<i64>) -> String {
+    let https = parts().is_some_and(|p| is_https(&p));
+    let name = if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
+    let secure = if https { "; Secure" } else { "" };
+    // No Max-Age while signed in: the cookie ends with the browser; the server ends it sooner.
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}")
+}
+
+fn append_cookie(cookie: &str) -> Result<(), AppError> {
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let value = HeaderValue::from_str(cookie).map_err(|_| AppError::Internal)?;
+    response.append_header(header::SET_COOKIE, value);
+    Ok(())
+}
+
+/// Sends the cookie of a new session.
+pub fn set_session_cookie(token: &str) -> Result<(), AppError> {
+    append_cookie(&session_cookie(token, None))
+}
+
+/// Tells the browser to forget the session cookie.
+pub fn clear_session_cookie() -> Result<(), AppError> {
+    append_cookie(&session_cookie("", Some(0)))
+}
+
+/// The caller's network address and browser, for the security log and rate limits.
+pub fn client() -> Client {
+    let Some(parts) = parts() else {
+        return Client::default();
+    };
+    let addr = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(300).collect())
+        .unwrap_or_default();
+    Client { addr, user_agent }
+}
+
+/// The signed-in account, if the request carries a live session.
+pub async fn current_account_id() -> Result<Option<i64>, AppError> {
+    let Some(token) = session_token() else {
+        return Ok(None);
+    };
+    let state = super::state::app_state()?;
+    Ok(service::session(&state, &token)
+        .await?
+        .map(|(_, account)| account))
+}
+
+/// The signed-in account, or `Unauthorized`. Every server function that touches an account's
+/// data starts here.
+pub async fn require_account() -> Result<i64, AppError> {
+    current_account_id().await?.ok_or(AppError::Unauthorized)
+}

@@ -1,0 +1,86 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The error of the last submission of a form, as a signal (from the action's value: after a
+/// hydrated submit, or after a plain form post that came back with `__err` in the address).
+pub type FormResult = Signal<Option<Result<(), AppError>>>;
+
+/// A labelled input with its error beside it.
+#[component]
+pub fn Field(
+    #[prop(into)] label: Signal<String>,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: Signal<String>,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+    result: FormResult,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let error = Signal::derive(move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.message_for(name))
+    });
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                prop:value=value
+                value=value
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=error_id.clone()
+            />
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A message for errors that belong to no field of the form (`fields` are those it shows).
+#[component]
+pub fn FormError(result: FormResult, fields: &'static [&'static str]) -> impl IntoView {
+    let message = move || match result.get() {
+        Some(Err(AppError::Field { field, message })) if !fields.contains(&field.as_str()) => {
+            Some(message)
+        }
+        Some(Err(AppError::Field { .. })) | Some(Ok(())) | None => None,
+        Some(Err(other)) => Some(other.to_string()),
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-error" role="alert">{message}</p>
+        </Show>
+    }
+}
+
+/// `text` made safe as one value of a query string.
+pub fn query_value(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(super::query_value("a+b@c.com"), "a%2Bb%40c.com");
+        assert_eq!(super::query_value("+86 138"), "%2B86%20138");
+    }
+}

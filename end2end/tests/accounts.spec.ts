@@ -1,0 +1,80 @@
+import { expect, test, type Page } from "@playwright/test";
+import { open } from "./helpers";
+
+/** An address no other test (or earlier run on the same database) uses. */
+function newEmail(project: string): string {
+  return `e2e-${project}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** The newest code the development outbox holds for `address`. */
+async function codeFor(page: Page, address: string): Promise<string> {
+  const outbox = await page.context().newPage();
+  await outbox.goto("/outbox");
+  const body = await outbox.locator(`li[data-address="${address}"] .outbox-body`).first().textContent();
+  await outbox.close();
+  const code = body?.match(/\b(\d{6})\b/)?.[1];
+  expect(code, `a code for ${address} in the outbox`).toBeTruthy();
+  return code!;
+}
+
+async function sendCode(page: Page, path: string, address: string, javaScriptEnabled: boolean | undefined) {
+  await open(page, path, javaScriptEnabled);
+  await page.getByLabel("Email or mobile number").fill(address);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "a code is on its way" })).toBeVisible();
+}
+
+test("register by email, sign out, sign in by password and by code", async ({ page, javaScriptEnabled }, info) => {
+  const email = newEmail(info.project.name);
+  const company = `E2E Company ${info.project.name}`;
+
+  await sendCode(page, "/register", email, javaScriptEnabled);
+  await expect(page).toHaveURL(/\/register\?address=/);
+  await page.getByLabel("Verification code").fill(await codeFor(page, email));
+  await page.getByLabel("Company name").fill(company);
+  await page.locator("#field-site_code").selectOption("US1");
+  await page.getByLabel("Password (optional)").fill("e2e correct horse");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator(".account-name")).toHaveText(company);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.locator(".account-name")).toHaveCount(0);
+
+  await page.getByLabel("Email or mobile number").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("e2e correct horse");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".account-name")).toHaveText(company);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await sendCode(page, "/sign-in/code", email, javaScriptEnabled);
+  await page.getByLabel("Verification code").fill(await codeFor(page, email));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".account-name")).toHaveText(company);
+});
+
+test("a wrong password is reported beside the field", async ({ page, javaScriptEnabled }, info) => {
+  await open(page, "/sign-in", javaScriptEnabled);
+  await page.getByLabel("Email or mobile number").fill(newEmail(info.project.name));
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#field-password-error")).toHaveText("The address or password is not correct");
+  await expect(page.locator(".account-name")).toHaveCount(0);
+});
+
+test("a bad address is reported beside the field", async ({ page, javaScriptEnabled }) => {
+  await open(page, "/register", javaScriptEnabled);
+  await page.getByLabel("Email or mobile number").fill("not an address");
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.locator("#field-address-error")).toContainText("Enter a mobile number");
+});
+
+test("a form post from another site is refused", async ({ request }) => {
+  const response = await request.post("/api/accounts/sign-out", {
+    headers: { Origin: "https://evil.example" },
+  });
+  expect(response.status()).toBe(403);
+});
