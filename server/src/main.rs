@@ -278,13 +278,11 @@ mod tests {
         let url = format!("sqlite://{}", dir.join("health.db").display());
         let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
             .expect("config");
-        AppState {
-            leptos_options: LeptosOptions::builder()
-                .output_name("billing-center")
-                .build(),
-            db: Db::connect(&config.database_url).await.expect("database"),
-            config: Arc::new(config),
-        }
+        let db = Db::connect(&config.database_url).await.expect("database");
+        let options = LeptosOptions::builder()
+            .output_name("billing-center")
+            .build();
+        AppState::new(options, db, config).await.expect("state")
     }
 
     #[test]
