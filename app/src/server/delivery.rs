@@ -4,7 +4,8 @@
 use super::config::{Config, SmsConfig, SmtpConfig, SmtpTls};
 use crate::verification::Channel;
 use hmac::{Hmac, Mac};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::Body;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sha2::Sha256;
@@ -134,10 +135,18 @@ async fn send_email(
         .to(message.to.parse().map_err(|e| smtp_error(&e))?)
         .subject(&message.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(message.body.clone())
+        .body(email_body(&message.body))
         .map_err(|e| smtp_error(&e))?;
     transport.send(email).await.map_err(|e| smtp_error(&e))?;
     Ok(())
+}
+
+/// The body as plain 8-bit UTF-8 (every mail server today takes 8BITMIME), so codes stay
+/// readable in the raw message; lettre's own choice (base64 for text with much Chinese) where a
+/// line is too long for 8-bit.
+fn email_body(text: &str) -> Body {
+    Body::new_with_encoding(text.to_string(), ContentTransferEncoding::EightBit)
+        .unwrap_or_else(|text| Body::new(text))
 }
 
 /// The hex HMAC-SHA256 of `body` under `secret`, as sent in [`SMS_SIGNATURE_HEADER`].
@@ -187,8 +196,201 @@ async fn write_outbox(conn: &mut AnyConnection, message: &Message) -> Result<(),
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::sync::mpsc;
+
+    /// A minimal SMTP server on a free local port: accepts every message and passes its raw
+    /// DATA on the returned channel.
+    pub async fn fake_smtp() -> (u16, mpsc::UnboundedReceiver<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 fake ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(body) = data.as_mut() {
+                            if line == "." {
+                                let _ = sender.send(data.take().unwrap_or_default());
+                                let _ = write.write_all(b"250 queued\r\n").await;
+                            } else {
+                                body.push_str(&line);
+                                body.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.to_ascii_uppercase();
+                        let reply: &[u8] = if verb.starts_with("EHLO") || verb.starts_with("HELO") {
+                            b"250-fake\r\n250 8BITMIME\r\n"
+                        } else if verb.starts_with("DATA") {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        } else if verb.starts_with("QUIT") {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        (port, receiver)
+    }
+
+    fn config_with(vars: &[(&str, String)]) -> Config {
+        let vars: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned()).expect("valid configuration")
+    }
+
+    pub fn smtp_config(port: u16) -> Config {
+        config_with(&[
+            ("SMTP_HOST", "127.0.0.1".to_string()),
+            ("SMTP_PORT", port.to_string()),
+            ("SMTP_TLS", "none".to_string()),
+            ("SMTP_FROM", "billing@example.com".to_string()),
+        ])
+    }
+
+    fn message(channel: Channel, to: &str) -> Message {
+        Message {
+            channel,
+            to: to.to_string(),
+            subject: "Billing Center verification code / 验证码".to_string(),
+            body: "Your code is 123456. 您的验证码为 123456。".to_string(),
+        }
+    }
+
+    async fn scratch_connection() -> (std::path::PathBuf, AnyConnection) {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let dir = std::env::temp_dir().join(format!(
+            "bc_delivery_{}_{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("x.db").display());
+        (dir, AnyConnection::connect(&url).await.expect("sqlite"))
+    }
+
+    #[tokio::test]
+    async fn email_goes_over_smtp() {
+        let (port, mut received) = fake_smtp().await;
+        let delivery = Delivery::from_config(&smtp_config(port)).expect("smtp");
+        assert!(!delivery.uses_outbox());
+        let (dir, mut conn) = scratch_connection().await;
+        delivery
+            .send(&mut conn, &message(Channel::Email, "cfo@acme.example"))
+            .await
+            .expect("sent");
+        let data = received.recv().await.expect("a message arrived");
+        assert!(data.contains("To: cfo@acme.example"), "{data}");
+        assert!(data.contains("From: billing@example.com"), "{data}");
+        assert!(data.contains("Your code is 123456."), "{data}");
+        // SMS is not configured: refused, not silently dropped.
+        let refused = delivery
+            .send(&mut conn, &message(Channel::Sms, "+8613800138000"))
+            .await;
+        assert!(matches!(refused, Err(DeliveryError::SmsNotConfigured)));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_mail_server_is_an_error() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            listener.local_addr().expect("addr").port()
+        };
+        let delivery = Delivery::from_config(&smtp_config(port)).expect("smtp");
+        let (dir, mut conn) = scratch_connection().await;
+        let failed = delivery
+            .send(&mut conn, &message(Channel::Email, "cfo@acme.example"))
+            .await;
+        assert!(matches!(failed, Err(DeliveryError::Smtp(_))));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A local HTTP listener posing as the SMS provider: answers `status` and passes on
+    /// (body, signature header) of every request.
+    pub async fn fake_sms_provider(
+        status: u16,
+    ) -> (String, mpsc::UnboundedReceiver<(String, String)>) {
+        use axum::{body::Bytes, http::HeaderMap, routing::post, Router};
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let app = Router::new().route(
+            "/sms",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let sender = sender.clone();
+                async move {
+                    let signature = headers
+                        .get(SMS_SIGNATURE_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    let _ = sender.send((String::from_utf8_lossy(&body).into_owned(), signature));
+                    axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let endpoint = format!("http://{}/sms", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (endpoint, receiver)
+    }
+
+    #[tokio::test]
+    async fn sms_is_a_signed_json_post() {
+        let (endpoint, mut received) = fake_sms_provider(200).await;
+        let secret = "sms provider secret".to_string();
+        let delivery = Delivery::from_config(&config_with(&[
+            ("SMS_ENDPOINT", endpoint),
+            ("SMS_SECRET", secret.clone()),
+        ]))
+        .expect("sms");
+        let (dir, mut conn) = scratch_connection().await;
+        delivery
+            .send(&mut conn, &message(Channel::Sms, "+8613800138000"))
+            .await
+            .expect("sent");
+        let (body, signature) = received.recv().await.expect("a request arrived");
+        assert_eq!(signature, sign(&secret, body.as_bytes()));
+        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(json["to"], "+8613800138000");
+        assert!(json["text"].as_str().is_some_and(|t| t.contains("123456")));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_refusing_sms_provider_is_an_error() {
+        let (endpoint, _received) = fake_sms_provider(500).await;
+        let delivery = Delivery::from_config(&config_with(&[
+            ("SMS_ENDPOINT", endpoint),
+            ("SMS_SECRET", "sms provider secret".to_string()),
+        ]))
+        .expect("sms");
+        let (dir, mut conn) = scratch_connection().await;
+        let failed = delivery
+            .send(&mut conn, &message(Channel::Sms, "+8613800138000"))
+            .await;
+        assert!(matches!(failed, Err(DeliveryError::Sms(_))));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn signature_is_hmac_sha256_hex() {
