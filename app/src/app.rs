@@ -1,5 +1,8 @@
 //! The document shell, the root component and the route table.
-use crate::accounts::pages::{RegisterPage, ResetPasswordPage, SignInCodePage, SignInPage};
+use crate::accounts::pages::{
+    ChangeAddressPage, ProfilePage, RegisterPage, ResetPasswordPage, SecurityPage, SignInCodePage,
+    SignInPage,
+};
 use crate::i18n::I18nContextProvider;
 use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;
@@ -84,6 +87,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async />
                         <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                         <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
+                        <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
+                        <Route path=path!("/account/email") view=|| view! { <ChangeAddressPage channel="email" /> } ssr=SsrMode::Async />
+                        <Route path=path!("/account/phone") view=|| view! { <ChangeAddressPage channel="sms" /> } ssr=SsrMode::Async />
                     </Routes>
                 </Layout>
             </Router>

@@ -52,7 +52,10 @@ CREATE TABLE sessions (
     last_seen_at BIGINT NOT NULL,
     user_agent   TEXT NOT NULL,
     client_addr  TEXT NOT NULL,
-    ended_at     BIGINT
+    ended_at     BIGINT,
+    -- Changing an email or phone first proves the current one (by a code) in this session.
+    proof_channel TEXT,
+    proof_at      BIGINT
 );
 CREATE INDEX sessions_by_account ON sessions (account_id, ended_at);
 

@@ -1,5 +1,5 @@
 //! Server functions of the accounts area. Each finds the caller, validates, calls the service.
-use super::model::AccountSummary;
+use super::model::{AccountSummary, Profile, SecurityEvent, SessionInfo};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -132,4 +132,159 @@ pub async fn current_account() -> Result<Option<AccountSummary>, AppError> {
     };
     let state = crate::server::state::app_state()?;
     super::service::summary(&state, account_id).await.map(Some)
+}
+
+/// Account > Profile.
+#[server(endpoint = "accounts/profile")]
+pub async fn load_profile() -> Result<Profile, AppError> {
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    super::service::profile(&state, caller.account_id).await
+}
+
+/// Saves the company details of the caller's account.
+#[server(endpoint = "accounts/profile/update")]
+pub async fn update_profile(
+    company_name: String,
+    industry: String,
+    region: String,
+    description: String,
+    contact_name: String,
+) -> Result<(), AppError> {
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    let input = Profile {
+        company_name,
+        industry,
+        region,
+        description,
+        contact_name,
+        ..Profile::default()
+    };
+    super::service::update_profile(
+        &state,
+        caller.account_id,
+        input,
+        &crate::server::session::client(),
+    )
+    .await?;
+    leptos_axum::redirect("/account?saved=1");
+    Ok(())
+}
+
+/// Changes (or sets a first) password; every other session ends and this one is renewed.
+#[server(endpoint = "accounts/password")]
+pub async fn change_password(
+    current_password: Option<String>,
+    new_password: String,
+) -> Result<(), AppError> {
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    let client = crate::server::session::client();
+    let current = current_password.unwrap_or_default();
+    let renewed =
+        super::service::change_password(&state, caller.account_id, current, new_password, &client)
+            .await?;
+    crate::server::session::set_session_cookie(&renewed.token)?;
+    leptos_axum::redirect("/account/security?saved=password");
+    Ok(())
+}
+
+/// The caller's live sessions.
+#[server(endpoint = "accounts/sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    super::service::sessions(&state, caller.account_id, caller.session_id).await
+}
+
+/// Signs out one of the caller's sessions, or every other one when `session_id` is "others".
+#[server(endpoint = "accounts/sessions/end")]
+pub async fn end_session(session_id: String) -> Result<(), AppError> {
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    let client = crate::server::session::client();
+    if session_id == "others" {
+        super::service::end_other_sessions(&state, caller.account_id, caller.session_id, &client)
+            .await?;
+    } else {
+        let target = session_id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        super::service::end_session(&state, caller.account_id, target, &client).await?;
+    }
+    leptos_axum::redirect("/account/security");
+    Ok(())
+}
+
+/// The caller's security log, newest first.
+#[server(endpoint = "accounts/security-log")]
+pub async fn security_log() -> Result<Vec<SecurityEvent>, AppError> {
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    super::service::security_log(&state, caller.account_id).await
+}
+
+/// Changing the email (`channel` "email") or phone ("sms"), one step per call:
+/// `send_current` mails a code to the current address; `prove_current` takes it (`code`);
+/// `send_new` mails a code to `address`; `confirm_new` takes that code and makes the change.
+#[server(endpoint = "accounts/address")]
+pub async fn change_address(
+    channel: String,
+    step: String,
+    address: Option<String>,
+    code: Option<String>,
+) -> Result<(), AppError> {
+    use crate::verification::{Address, Channel};
+    let caller = crate::server::session::require_session().await?;
+    let state = crate::server::state::app_state()?;
+    let client = crate::server::session::client();
+    let channel: Channel = channel.parse().map_err(|_| AppError::NotFound)?;
+    let page = match channel {
+        Channel::Email => "/account/email",
+        Channel::Sms => "/account/phone",
+    };
+    let new_address = || {
+        let input = address.clone().unwrap_or_default();
+        match channel {
+            Channel::Email => Address::email(&input),
+            Channel::Sms => Address::phone(&input),
+        }
+        .map_err(|e| AppError::field("address", e.to_string()))
+    };
+    let code = code.unwrap_or_default();
+    let (account, session) = (caller.account_id, caller.session_id);
+    let next = match step.as_str() {
+        "send_current" => {
+            super::service::send_current_code(&state, account, channel, &client).await?;
+            format!("{page}?step=prove")
+        }
+        "prove_current" => {
+            super::service::prove_current(&state, account, session, channel, &code, &client)
+                .await?;
+            format!("{page}?step=new")
+        }
+        "send_new" => {
+            let new = new_address()?;
+            super::service::send_new_code(&state, account, session, &new, &client).await?;
+            format!(
+                "{page}?step=confirm&address={}",
+                crate::ui::query_value(new.as_str())
+            )
+        }
+        "confirm_new" => {
+            let renewed = super::service::change_address(
+                &state,
+                account,
+                session,
+                &new_address()?,
+                &code,
+                &client,
+            )
+            .await?;
+            crate::server::session::set_session_cookie(&renewed.token)?;
+            "/account?saved=address".to_string()
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    leptos_axum::redirect(&next);
+    Ok(())
 }

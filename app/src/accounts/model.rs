@@ -90,3 +90,39 @@ mod tests {
         assert!(company_name(&"x".repeat(101)).is_err());
     }
 }
+
+/// Account > Profile (spec section 3). Email and phone are shown here and changed only through
+/// their own flows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub company_name: String,
+    pub industry: String,
+    pub region: String,
+    pub description: String,
+    pub contact_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub currency: String,
+    pub site_code: String,
+}
+
+/// A signed-in browser, for the Security page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub user_agent: String,
+    pub client_addr: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The session of the browser asking.
+    pub current: bool,
+}
+
+/// One line of the security log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    pub kind: String,
+    pub detail: String,
+    pub client_addr: String,
+    pub created_at: i64,
+}

@@ -1,7 +1,10 @@
 //! The account flows: asking for a code, registering, signing in and out, resetting a password.
 //! Each state change runs in one write transaction; a wrong code is remembered even when the
 //! flow fails (its transaction commits the attempt and nothing else).
-use super::model::{company_name, AccountSummary};
+use super::model::{
+    company_name, profile_field, AccountSummary, Profile, SecurityEvent, SessionInfo,
+};
+use super::model::{DESCRIPTION_MAX, PROFILE_FIELD_MAX};
 use super::{password, store};
 use crate::error::AppError;
 use crate::server::db::now_millis;
@@ -9,7 +12,7 @@ use crate::server::delivery::Message;
 use crate::server::state::AppState;
 use crate::verification::rules::{CodeCheck, HOUR_MS, MINUTE_MS};
 use crate::verification::service::SendError;
-use crate::verification::{Address, Purpose};
+use crate::verification::{Address, Channel, Purpose};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
@@ -28,7 +31,16 @@ pub mod event {
     pub const SIGNED_OUT: &str = "signed_out";
     pub const CODE_REQUESTED: &str = "code_requested";
     pub const PASSWORD_RESET: &str = "password_reset";
+    pub const PASSWORD_CHANGED: &str = "password_changed";
+    pub const PROFILE_UPDATED: &str = "profile_updated";
+    pub const SESSION_ENDED: &str = "session_ended";
+    pub const CURRENT_ADDRESS_VERIFIED: &str = "current_address_verified";
+    pub const EMAIL_CHANGED: &str = "email_changed";
+    pub const PHONE_CHANGED: &str = "phone_changed";
 }
+
+/// How long proof of the current address lets this session set a new one.
+pub const PROOF_VALID_MS: i64 = 15 * MINUTE_MS;
 
 /// Failed sign-ins allowed per address per hour, and per client address per hour.
 pub const FAILED_SIGN_INS_PER_ADDRESS_HOUR: i64 = 10;
@@ -423,6 +435,397 @@ pub async fn sign_out(state: &AppState, token: &str, client: &Client) -> Result<
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+pub async fn profile(state: &AppState, account_id: i64) -> Result<Profile, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    store::profile(&mut conn, account_id)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Saves the editable part of the profile (company name required, the rest optional).
+pub async fn update_profile(
+    state: &AppState,
+    account_id: i64,
+    input: Profile,
+    client: &Client,
+) -> Result<(), AppError> {
+    let short = |field: &str, value: &str| {
+        profile_field(value, PROFILE_FIELD_MAX).map_err(|m| AppError::field(field, m))
+    };
+    let profile = Profile {
+        company_name: company_name(&input.company_name)
+            .map_err(|m| AppError::field("company_name", m))?,
+        industry: short("industry", &input.industry)?,
+        region: short("region", &input.region)?,
+        description: profile_field(&input.description, DESCRIPTION_MAX)
+            .map_err(|m| AppError::field("description", m))?,
+        contact_name: short("contact_name", &input.contact_name)?,
+        ..Profile::default()
+    };
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    store::update_profile(&mut tx, account_id, &profile).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::PROFILE_UPDATED,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends this session and starts a new one for the same account (after a credential change, so
+/// a token captured before it is worth nothing), and ends every other session.
+async fn rotate_sessions(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    client: &Client,
+    now: i64,
+) -> Result<SignedIn, AppError> {
+    store::end_other_sessions(conn, account_id, None, now).await?;
+    let token = crate::server::secrets::random_hex(32);
+    store::insert_session(
+        conn,
+        &token_hash(&token),
+        account_id,
+        &client.user_agent,
+        &client.addr,
+        now,
+    )
+    .await?;
+    Ok(SignedIn { account_id, token })
+}
+
+/// Changes the password (the current one is required when there is one) or sets a first one.
+pub async fn change_password(
+    state: &AppState,
+    account_id: i64,
+    current: String,
+    new_password: String,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    let stored = {
+        let mut conn = state.db.pool().acquire().await?;
+        sqlx::query("SELECT password_hash FROM billing_accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|row| sqlx::Row::try_get::<Option<String>, _>(&row, "password_hash"))
+            .transpose()?
+            .ok_or(AppError::Unauthorized)?
+    };
+    if stored.is_some() && !password::verify(current, stored).await {
+        return Err(AppError::field(
+            "current_password",
+            "The current password is not correct",
+        ));
+    }
+    password::check_new_password(&new_password)
+        .map_err(|p| AppError::field("new_password", p.to_string()))?;
+    let hash = password::hash(new_password).await?;
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    store::set_password_hash(&mut tx, account_id, &hash).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::PASSWORD_CHANGED,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    let signed_in = rotate_sessions(&mut tx, account_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+pub async fn sessions(
+    state: &AppState,
+    account_id: i64,
+    session_id: i64,
+) -> Result<Vec<SessionInfo>, AppError> {
+    let now = now_millis();
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(store::live_sessions(
+        &mut conn,
+        account_id,
+        session_id,
+        now - SESSION_IDLE_MS,
+        now - SESSION_ABSOLUTE_MS,
+    )
+    .await?)
+}
+
+/// Signs out one session of the account; `NotFound` for a session of another account.
+pub async fn end_session(
+    state: &AppState,
+    account_id: i64,
+    target: i64,
+    client: &Client,
+) -> Result<(), AppError> {
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    if !store::end_own_session(&mut tx, account_id, target, now).await? {
+        return Err(AppError::NotFound);
+    }
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::SESSION_ENDED,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Sign out everywhere else".
+pub async fn end_other_sessions(
+    state: &AppState,
+    account_id: i64,
+    session_id: i64,
+    client: &Client,
+) -> Result<(), AppError> {
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    store::end_other_sessions(&mut tx, account_id, Some(session_id), now).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::SESSION_ENDED,
+        "others",
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn security_log(
+    state: &AppState,
+    account_id: i64,
+) -> Result<Vec<SecurityEvent>, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(store::recent_events(&mut conn, account_id, 50).await?)
+}
+
+/// The address that proves the account holder before `channel` changes: the current address on
+/// that channel, or, when the account has none there yet, the one on the other channel.
+fn proof_address(profile: &Profile, channel: Channel) -> Result<(Address, Purpose), AppError> {
+    let email = profile
+        .email
+        .as_deref()
+        .and_then(|e| Address::email(e).ok());
+    let phone = profile
+        .phone
+        .as_deref()
+        .and_then(|p| Address::phone(p).ok());
+    let (first, second) = match channel {
+        Channel::Email => (email, phone),
+        Channel::Sms => (phone, email),
+    };
+    let address = first.or(second).ok_or(AppError::Internal)?;
+    let purpose = match address.channel() {
+        Channel::Email => Purpose::VerifyCurrentEmail,
+        Channel::Sms => Purpose::VerifyCurrentPhone,
+    };
+    Ok((address, purpose))
+}
+
+/// Step 1 of changing an email or phone: a code to the current address.
+pub async fn send_current_code(
+    state: &AppState,
+    account_id: i64,
+    channel: Channel,
+    client: &Client,
+) -> Result<(), AppError> {
+    let (address, purpose) = proof_address(&profile(state, account_id).await?, channel)?;
+    request_code(state, &address, purpose, client).await
+}
+
+/// Step 2: the code from the current address; this session may then set a new address.
+pub async fn prove_current(
+    state: &AppState,
+    account_id: i64,
+    session_id: i64,
+    channel: Channel,
+    code: &str,
+    client: &Client,
+) -> Result<(), AppError> {
+    let (address, purpose) = proof_address(&profile(state, account_id).await?, channel)?;
+    let now = now_millis();
+    let tx = state.db.begin_write().await?;
+    let mut tx = consume_code(state, tx, &address, purpose, code, now).await?;
+    store::set_proof(&mut tx, session_id, Some(channel), now).await?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::CURRENT_ADDRESS_VERIFIED,
+        channel.code(),
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn require_proof(
+    conn: &mut AnyConnection,
+    session_id: i64,
+    channel: Channel,
+    now: i64,
+) -> Result<(), AppError> {
+    match store::proof_at(conn, session_id, channel).await? {
+        Some(at) if now - at < PROOF_VALID_MS => Ok(()),
+        _ => Err(AppError::Rejected(
+            "Please confirm your current address first (the confirmation lasts 15 minutes)".into(),
+        )),
+    }
+}
+
+fn new_address_purpose(address: &Address) -> Purpose {
+    match address.channel() {
+        Channel::Email => Purpose::VerifyNewEmail,
+        Channel::Sms => Purpose::VerifyNewPhone,
+    }
+}
+
+/// Step 3: a code to the new address, which must not belong to another account.
+pub async fn send_new_code(
+    state: &AppState,
+    account_id: i64,
+    session_id: i64,
+    new_address: &Address,
+    client: &Client,
+) -> Result<(), AppError> {
+    let now = now_millis();
+    {
+        let mut conn = state.db.pool().acquire().await?;
+        require_proof(&mut conn, session_id, new_address.channel(), now).await?;
+        match store::find_by_address(&mut conn, new_address).await? {
+            Some(owner) if owner.id == account_id => {
+                return Err(AppError::field(
+                    "address",
+                    "This is already your current address",
+                ))
+            }
+            Some(_) => {
+                return Err(AppError::field(
+                    "address",
+                    "This address already belongs to another account",
+                ))
+            }
+            None => {}
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let brand = &state.config.brand_name;
+    let purpose = new_address_purpose(new_address);
+    state
+        .verifier
+        .send(
+            &mut tx,
+            &state.delivery,
+            brand,
+            new_address,
+            purpose,
+            &client.addr,
+            now,
+        )
+        .await
+        .map_err(send_error)?;
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        event::CODE_REQUESTED,
+        purpose.code(),
+        &client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Step 4: the code from the new address sets it. The old address is told, every other session
+/// ends and this one is renewed.
+pub async fn change_address(
+    state: &AppState,
+    account_id: i64,
+    session_id: i64,
+    new_address: &Address,
+    code: &str,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    let old = profile(state, account_id).await?;
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    require_proof(&mut tx, session_id, new_address.channel(), now).await?;
+    let mut tx = consume_code(
+        state,
+        tx,
+        new_address,
+        new_address_purpose(new_address),
+        code,
+        now,
+    )
+    .await?;
+    if store::find_by_address(&mut tx, new_address)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field(
+            "address",
+            "This address already belongs to another account",
+        ));
+    }
+    store::set_address(&mut tx, account_id, new_address).await?;
+    let (old_value, kind, what) = match new_address.channel() {
+        Channel::Email => (old.email, event::EMAIL_CHANGED, "email address"),
+        Channel::Sms => (old.phone, event::PHONE_CHANGED, "mobile number"),
+    };
+    if let Some(old_value) = old_value {
+        let brand = &state.config.brand_name;
+        let notice = Message {
+            channel: new_address.channel(),
+            to: old_value,
+            subject: format!("{brand}: your sign-in {what} was changed"),
+            body: format!(
+                "The {what} of your {brand} billing account was changed to {}. It no longer signs in \
+                 with this one. If you did not do this, contact support at once. \
+                 您的{brand}费用中心账号登录地址已变更。如非本人操作，请立即联系客服。",
+                new_address.masked()
+            ),
+        };
+        state
+            .delivery
+            .send(&mut tx, &notice)
+            .await
+            .map_err(|e| send_error(SendError::Delivery(e)))?;
+    }
+    store::log_event(
+        &mut tx,
+        Some(account_id),
+        kind,
+        &new_address.masked(),
+        &client.addr,
+        now,
+    )
+    .await?;
+    let signed_in = rotate_sessions(&mut tx, account_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
 }
 
 pub async fn summary(state: &AppState, account_id: i64) -> Result<AccountSummary, AppError> {

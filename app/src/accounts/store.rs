@@ -1,5 +1,5 @@
 //! SQL of billing accounts, their sessions and their security log.
-use super::model::AccountSummary;
+use super::model::{AccountSummary, Profile, SecurityEvent, SessionInfo};
 use crate::verification::{Address, Channel};
 use sqlx::{AnyConnection, Row};
 
@@ -274,4 +274,175 @@ pub async fn count_events_by_client(
     .fetch_one(conn)
     .await?
     .try_get("n")
+}
+
+pub async fn profile(
+    conn: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Option<Profile>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT company_name, industry, region, description, contact_name, email, phone, currency, site_code \
+         FROM billing_accounts WHERE id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(Profile {
+            company_name: row.try_get("company_name")?,
+            industry: row.try_get("industry")?,
+            region: row.try_get("region")?,
+            description: row.try_get("description")?,
+            contact_name: row.try_get("contact_name")?,
+            email: row.try_get("email")?,
+            phone: row.try_get("phone")?,
+            currency: row.try_get("currency")?,
+            site_code: row.try_get("site_code")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn update_profile(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    profile: &Profile,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE billing_accounts SET company_name = $1, industry = $2, region = $3, description = $4, \
+         contact_name = $5 WHERE id = $6",
+    )
+    .bind(&profile.company_name)
+    .bind(&profile.industry)
+    .bind(&profile.region)
+    .bind(&profile.description)
+    .bind(&profile.contact_name)
+    .bind(account_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the account's email (or phone) with `address`.
+pub async fn set_address(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    address: &Address,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "UPDATE billing_accounts SET {} = $1 WHERE id = $2",
+        address_column(address)
+    );
+    sqlx::query(&sql)
+        .bind(address.as_str())
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn live_sessions(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    current: i64,
+    idle_since: i64,
+    started_since: i64,
+) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, user_agent, client_addr, created_at, last_seen_at FROM sessions \
+         WHERE account_id = $1 AND ended_at IS NULL AND last_seen_at > $2 AND created_at > $3 \
+         ORDER BY last_seen_at DESC",
+    )
+    .bind(account_id)
+    .bind(idle_since)
+    .bind(started_since)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            Ok(SessionInfo {
+                id,
+                user_agent: row.try_get("user_agent")?,
+                client_addr: row.try_get("client_addr")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+                current: id == current,
+            })
+        })
+        .collect()
+}
+
+/// Ends session `session_id` only if it belongs to `account_id`; false when it does not.
+pub async fn end_own_session(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    session_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET ended_at = $1 WHERE id = $2 AND account_id = $3 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(session_id)
+    .bind(account_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_proof(
+    conn: &mut AnyConnection,
+    session_id: i64,
+    channel: Option<Channel>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET proof_channel = $1, proof_at = $2 WHERE id = $3")
+        .bind(channel.map(Channel::code))
+        .bind(channel.map(|_| now))
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When this session last proved the account's current address on `channel`.
+pub async fn proof_at(
+    conn: &mut AnyConnection,
+    session_id: i64,
+    channel: Channel,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query("SELECT proof_at FROM sessions WHERE id = $1 AND proof_channel = $2")
+        .bind(session_id)
+        .bind(channel.code())
+        .fetch_optional(conn)
+        .await?
+        .map(|row| row.try_get("proof_at"))
+        .transpose()
+        .map(Option::flatten)
+}
+
+pub async fn recent_events(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    limit: i64,
+) -> Result<Vec<SecurityEvent>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT kind, detail, client_addr, created_at FROM security_events \
+         WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SecurityEvent {
+                kind: row.try_get("kind")?,
+                detail: row.try_get("detail")?,
+                client_addr: row.try_get("client_addr")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
 }

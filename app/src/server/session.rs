@@ -94,19 +94,39 @@ pub fn client() -> Client {
     Client { addr, user_agent }
 }
 
-/// The signed-in account, if the request carries a live session.
-pub async fn current_account_id() -> Result<Option<i64>, AppError> {
+/// Who is calling: their session and its account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallerSession {
+    pub session_id: i64,
+    pub account_id: i64,
+}
+
+/// The caller's live session, if any.
+pub async fn current_session() -> Result<Option<CallerSession>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
     let state = super::state::app_state()?;
     Ok(service::session(&state, &token)
         .await?
-        .map(|(_, account)| account))
+        .map(|(session_id, account_id)| CallerSession {
+            session_id,
+            account_id,
+        }))
 }
 
-/// The signed-in account, or `Unauthorized`. Every server function that touches an account's
-/// data starts here.
+/// The signed-in account, if the request carries a live session.
+pub async fn current_account_id() -> Result<Option<i64>, AppError> {
+    Ok(current_session().await?.map(|s| s.account_id))
+}
+
+/// The caller's session, or `Unauthorized`. Every server function that touches an account's
+/// data starts here (or at `require_account`) and passes on only the account it returns.
+pub async fn require_session() -> Result<CallerSession, AppError> {
+    current_session().await?.ok_or(AppError::Unauthorized)
+}
+
+/// The signed-in account, or `Unauthorized`.
 pub async fn require_account() -> Result<i64, AppError> {
-    current_account_id().await?.ok_or(AppError::Unauthorized)
+    Ok(require_session().await?.account_id)
 }

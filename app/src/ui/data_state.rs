@@ -30,6 +30,15 @@ where
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
+    if error == AppError::Unauthorized {
+        return view! {
+            <div class="error-panel" role="alert">
+                <p>{t!(i18n, sign_in_needed)}</p>
+                <a href="/sign-in" class="button">{t!(i18n, nav_sign_in)}</a>
+            </div>
+        }
+        .into_any();
+    }
     let detail = match &error {
         AppError::Field { message, .. } | AppError::Rejected(message) => Some(message.clone()),
         AppError::Unauthorized | AppError::NotFound => Some(error.to_string()),
@@ -43,4 +52,5 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
             <a href="" class="button secondary">{t!(i18n, retry)}</a>
         </div>
     }
+    .into_any()
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 /// hydrated submit, or after a plain form post that came back with `__err` in the address).
 pub type FormResult = Signal<Option<Result<(), AppError>>>;
 
-/// A labelled input with its error beside it.
+/// A labelled input (or, with `kind="textarea"`, a text area) with its error beside it.
 #[component]
 pub fn Field(
     #[prop(into)] label: Signal<String>,
@@ -28,17 +28,37 @@ pub fn Field(
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=name
-                type=kind
-                prop:value=value
-                value=value
-                autocomplete=autocomplete
-                required=required
-                aria-invalid=move || error.get().is_some().then_some("true")
-                aria-describedby=error_id.clone()
-            />
+            {if kind == "textarea" {
+                view! {
+                    <textarea
+                        id=id
+                        name=name
+                        rows="4"
+                        prop:value=value
+                        required=required
+                        aria-invalid=move || error.get().is_some().then_some("true")
+                        aria-describedby=error_id.clone()
+                    >
+                        {value.get_untracked()}
+                    </textarea>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <input
+                        id=id
+                        name=name
+                        type=kind
+                        prop:value=value
+                        value=value
+                        autocomplete=autocomplete
+                        required=required
+                        aria-invalid=move || error.get().is_some().then_some("true")
+                        aria-describedby=error_id.clone()
+                    />
+                }
+                    .into_any()
+            }}
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
             <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
         </div>

@@ -42,6 +42,9 @@ fn AreaNav() -> impl IntoView {
                 <li>
                     <A href="/" exact=true>{t!(i18n, nav_overview)}</A>
                 </li>
+                <li>
+                    <A href="/account">{t!(i18n, nav_account)}</A>
+                </li>
             </ul>
         </nav>
     }

@@ -1,13 +1,20 @@
 //! Screens of the accounts area.
+mod change_address;
 mod menu;
+mod profile;
 mod register;
 mod reset;
+mod security;
 mod send_code;
 mod sign_in;
+mod tabs;
 
+pub use change_address::ChangeAddressPage;
 pub use menu::AccountMenu;
+pub use profile::ProfilePage;
 pub use register::RegisterPage;
 pub use reset::ResetPasswordPage;
+pub use security::SecurityPage;
 pub use sign_in::{SignInCodePage, SignInPage};
 
 use leptos::prelude::*;

@@ -1,0 +1,82 @@
+use super::tabs::AccountTabs;
+use crate::accounts::api::{load_profile, UpdateProfile};
+use crate::accounts::model::Profile;
+use crate::i18n::*;
+use crate::ui::{DataState, Field, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Account > Profile: the company details, and the sign-in email and phone with their change
+/// flows.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<UpdateProfile>::new();
+    let profile = Resource::new(move || action.version().get(), |_| load_profile());
+    let query = use_query_map();
+    let saved = move || query.read().get("saved");
+    view! {
+        <Title text=move || t_string!(i18n, profile_title).to_string() />
+        <AccountTabs />
+        <h1>{t!(i18n, profile_title)}</h1>
+        {move || saved().map(|what| view! {
+            <p class="note" role="status">
+                {if what == "address" { t_string!(i18n, address_changed) } else { t_string!(i18n, saved) }}
+            </p>
+        })}
+        <DataState resource=profile let:profile>
+            <SignInAddresses profile=profile.clone() />
+            <ProfileForm profile action />
+        </DataState>
+    }
+}
+
+#[component]
+fn SignInAddresses(profile: Profile) -> impl IntoView {
+    let i18n = use_i18n();
+    let has_email = profile.email.is_some();
+    let has_phone = profile.phone.is_some();
+    view! {
+        <section class="card">
+            <dl class="facts">
+                <dt>{t!(i18n, email_label)}</dt>
+                <dd id="profile-email">
+                    {profile.email.unwrap_or_else(|| t_string!(i18n, not_set).to_string())}" "
+                    <a href="/account/email">{move || if has_email { t_string!(i18n, change_email) } else { t_string!(i18n, add_email) }}</a>
+                </dd>
+                <dt>{t!(i18n, phone_label)}</dt>
+                <dd id="profile-phone">
+                    {profile.phone.unwrap_or_else(|| t_string!(i18n, not_set).to_string())}" "
+                    <a href="/account/phone">{move || if has_phone { t_string!(i18n, change_phone) } else { t_string!(i18n, add_phone) }}</a>
+                </dd>
+                <dt>{t!(i18n, site_label)}</dt>
+                <dd>{profile.site_code}</dd>
+                <dt>{t!(i18n, currency_label)}</dt>
+                <dd>{profile.currency}</dd>
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: Profile, action: ServerAction<UpdateProfile>) -> impl IntoView {
+    let i18n = use_i18n();
+    let result = Signal::derive(move || action.value().get());
+    let label = move |text: fn(Locale) -> &'static str| {
+        Signal::derive(move || text(i18n.get_locale()).to_string())
+    };
+    view! {
+        <section class="card">
+            <ActionForm action attr:class="stack">
+                <Field label=label(|l| td_string!(l, company_name_label)) name="company_name" value=profile.company_name autocomplete="organization" required=true result />
+                <Field label=label(|l| td_string!(l, industry_label)) name="industry" value=profile.industry result />
+                <Field label=label(|l| td_string!(l, region_label)) name="region" value=profile.region result />
+                <Field label=label(|l| td_string!(l, contact_name_label)) name="contact_name" value=profile.contact_name autocomplete="name" result />
+                <Field label=label(|l| td_string!(l, description_label)) name="description" kind="textarea" value=profile.description result />
+                <FormError result fields=&["company_name", "industry", "region", "contact_name", "description"] />
+                <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, save)}</button>
+            </ActionForm>
+        </section>
+    }
+}

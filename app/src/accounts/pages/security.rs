@@ -1,0 +1,190 @@
+use super::tabs::AccountTabs;
+use crate::accounts::api::{
+    current_account, list_sessions, security_log, ChangePassword, EndSession,
+};
+use crate::accounts::model::{SecurityEvent, SessionInfo};
+use crate::i18n::*;
+use crate::ui::{utc_time, DataState, Field, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Account > Security: password, signed-in browsers, security log.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = ServerAction::<ChangePassword>::new();
+    let end = ServerAction::<EndSession>::new();
+    let account = Resource::new(move || change.version().get(), |_| current_account());
+    let sessions = Resource::new(
+        move || (change.version().get(), end.version().get()),
+        |_| list_sessions(),
+    );
+    let log = Resource::new(
+        move || (change.version().get(), end.version().get()),
+        |_| security_log(),
+    );
+    let query = use_query_map();
+    view! {
+        <Title text=move || t_string!(i18n, security_title).to_string() />
+        <AccountTabs />
+        <h1>{t!(i18n, security_title)}</h1>
+        <Show when=move || query.read().get("saved").is_some()>
+            <p class="note" role="status">{t!(i18n, password_changed)}</p>
+        </Show>
+        <section class="card" aria-labelledby="password-title">
+            <h2 id="password-title">{t!(i18n, password_section)}</h2>
+            <DataState resource=account let:account>
+                <PasswordForm has_password=account.is_some_and(|a| a.has_password) action=change />
+            </DataState>
+        </section>
+        <section class="card" aria-labelledby="sessions-title">
+            <h2 id="sessions-title">{t!(i18n, sessions_section)}</h2>
+            <DataState resource=sessions let:sessions>
+                <SessionsTable sessions action=end />
+            </DataState>
+        </section>
+        <section class="card" aria-labelledby="log-title">
+            <h2 id="log-title">{t!(i18n, log_section)}</h2>
+            <DataState resource=log let:events>
+                <SecurityLog events />
+            </DataState>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm(has_password: bool, action: ServerAction<ChangePassword>) -> impl IntoView {
+    let i18n = use_i18n();
+    let result = Signal::derive(move || action.value().get());
+    view! {
+        <ActionForm action attr:class="stack">
+            {(!has_password).then(|| view! { <p class="muted">{t!(i18n, set_password_intro)}</p> })}
+            {has_password.then(|| view! {
+                <Field
+                    label=Signal::derive(move || t_string!(i18n, current_password_label).to_string())
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    result
+                />
+            })}
+            <Field
+                label=Signal::derive(move || t_string!(i18n, new_password_label).to_string())
+                name="new_password"
+                kind="password"
+                autocomplete="new-password"
+                required=true
+                hint=Signal::derive(move || t_string!(i18n, password_hint).to_string())
+                result
+            />
+            <FormError result fields=&["current_password", "new_password"] />
+            <button type="submit" class="button" disabled=move || action.pending().get()>
+                {move || if has_password { t_string!(i18n, change_password_submit) } else { t_string!(i18n, set_password_submit) }}
+            </button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn SessionsTable(sessions: Vec<SessionInfo>, action: ServerAction<EndSession>) -> impl IntoView {
+    let i18n = use_i18n();
+    let others = sessions.iter().any(|s| !s.current);
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="sessions">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, session_device)}</th>
+                        <th scope="col">{t!(i18n, session_address)}</th>
+                        <th scope="col">{t!(i18n, session_started)}</th>
+                        <th scope="col">{t!(i18n, session_last_seen)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, session_end)}</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {sessions.into_iter().map(|session| view! {
+                        <tr>
+                            <td class="wrap">{session.user_agent}</td>
+                            <td>{session.client_addr}</td>
+                            <td>{utc_time(session.created_at)}</td>
+                            <td>{utc_time(session.last_seen_at)}</td>
+                            <td>
+                                {if session.current {
+                                    view! { <strong>{t!(i18n, session_this)}</strong> }.into_any()
+                                } else {
+                                    view! {
+                                        <ActionForm action attr:class="inline-form">
+                                            <input type="hidden" name="session_id" value=session.id.to_string() />
+                                            <button type="submit" class="link-button">{t!(i18n, session_end)}</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {others.then(|| view! {
+            <ActionForm action attr:class="inline-form">
+                <input type="hidden" name="session_id" value="others" />
+                <button type="submit" class="button secondary">{t!(i18n, sessions_end_others)}</button>
+            </ActionForm>
+        })}
+    }
+}
+
+#[component]
+fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
+    let i18n = use_i18n();
+    if events.is_empty() {
+        return view! { <p class="empty">{t!(i18n, log_empty)}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="security-log">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, log_time)}</th>
+                        <th scope="col">{t!(i18n, log_event)}</th>
+                        <th scope="col">{t!(i18n, session_address)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {events.into_iter().map(|event| {
+                        let kind = event.kind.clone();
+                        view! {
+                            <tr data-kind=kind>
+                                <td>{utc_time(event.created_at)}</td>
+                                <td>{move || event_label(i18n.get_locale(), &event.kind)}</td>
+                                <td>{event.client_addr}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn event_label(locale: Locale, kind: &str) -> String {
+    let label = match kind {
+        "registered" => td_string!(locale, event_registered),
+        "signed_in" => td_string!(locale, event_signed_in),
+        "sign_in_failed" => td_string!(locale, event_sign_in_failed),
+        "signed_out" => td_string!(locale, event_signed_out),
+        "code_requested" => td_string!(locale, event_code_requested),
+        "password_reset" => td_string!(locale, event_password_reset),
+        "password_changed" => td_string!(locale, event_password_changed),
+        "profile_updated" => td_string!(locale, event_profile_updated),
+        "session_ended" => td_string!(locale, event_session_ended),
+        "current_address_verified" => td_string!(locale, event_current_address_verified),
+        "email_changed" => td_string!(locale, event_email_changed),
+        "phone_changed" => td_string!(locale, event_phone_changed),
+        other => return other.to_string(),
+    };
+    label.to_string()
+}

@@ -1,0 +1,15 @@
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The pages of the Account area.
+#[component]
+pub fn AccountTabs() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <nav class="tabs" aria-label=move || t_string!(i18n, nav_account)>
+            <A href="/account" exact=true>{t!(i18n, profile_title)}</A>
+            <A href="/account/security">{t!(i18n, security_title)}</A>
+        </nav>
+    }
+}
