@@ -8,8 +8,24 @@ const postgresUrl = process.env.E2E_POSTGRES_URL;
 
 const SQLITE = "http://127.0.0.1:3100";
 const POSTGRES = "http://127.0.0.1:3101";
+const SMS_SECRET = "e2e sms provider secret";
 
-function billingCenter(addr: string, databaseUrl: string) {
+// Servers with real delivery: SMTP and the SMS provider are listeners the tests start. One per
+// JavaScript mode, so the two projects never share a listener port.
+const delivery = [
+  { name: "delivery-js-on", port: 3102, smtpPort: 2525, smsPort: 3198, javaScriptEnabled: true },
+  { name: "delivery-js-off", port: 3103, smtpPort: 2526, smsPort: 3199, javaScriptEnabled: false },
+];
+const deliveryEnv = (d: (typeof delivery)[number]) => ({
+  SMTP_HOST: "127.0.0.1",
+  SMTP_PORT: String(d.smtpPort),
+  SMTP_TLS: "none",
+  SMTP_FROM: "billing@example.com",
+  SMS_ENDPOINT: `http://127.0.0.1:${d.smsPort}/sms`,
+  SMS_SECRET,
+});
+
+function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<string, string> = {}) {
   return {
     command: `${server} --demo`,
     url: `http://${addr}/healthz`,
@@ -17,7 +33,7 @@ function billingCenter(addr: string, databaseUrl: string) {
     timeout: 60_000,
     stdout: "ignore" as const,
     stderr: "pipe" as const,
-    env: { BC_LISTEN_ADDR: addr, DATABASE_URL: databaseUrl, RUST_LOG: "warn" },
+    env: { BC_LISTEN_ADDR: addr, DATABASE_URL: databaseUrl, RUST_LOG: "warn", ...extraEnv },
   };
 }
 
@@ -50,12 +66,26 @@ export default defineConfig({
   webServer: [
     billingCenter("127.0.0.1:3100", `sqlite://${sqliteDir}/e2e.db`),
     ...(postgresUrl ? [billingCenter("127.0.0.1:3101", postgresUrl)] : []),
+    ...delivery.map((d) => billingCenter(`127.0.0.1:${d.port}`, `sqlite://${sqliteDir}/${d.name}.db`, deliveryEnv(d))),
   ],
   projects: [
-    { name: "js-on", use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: true } },
-    { name: "js-off", use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: false } },
+    { name: "js-on", testIgnore: /delivery/, use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: true } },
+    { name: "js-off", testIgnore: /delivery/, use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: false } },
     ...(postgresUrl
-      ? [{ name: "postgres-js-on", use: { ...chromium, baseURL: POSTGRES, javaScriptEnabled: true } }]
+      ? [
+          {
+            name: "postgres-js-on",
+            testIgnore: /delivery/,
+            use: { ...chromium, baseURL: POSTGRES, javaScriptEnabled: true },
+          },
+        ]
       : []),
+    ...delivery.map((d) => ({
+      name: d.name,
+      testMatch: /delivery\.spec\.ts/,
+      fullyParallel: false,
+      metadata: { smtpPort: d.smtpPort, smsPort: d.smsPort },
+      use: { ...chromium, baseURL: `http://127.0.0.1:${d.port}`, javaScriptEnabled: d.javaScriptEnabled },
+    })),
   ],
 });

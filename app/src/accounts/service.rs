@@ -1126,53 +1126,121 @@ mod tests {
             contact_name: "Li Lei".to_string(),
             ..Profile::default()
         };
-        let err = update_profile(&state, me.account_id, input("  "), &c).await.expect_err("company required");
+        let err = update_profile(&state, me.account_id, input("  "), &c)
+            .await
+            .expect_err("company required");
         assert!(err.message_for("company_name").is_some());
-        update_profile(&state, me.account_id, input("Acme Cloud Ltd."), &c).await.expect("saved");
+        update_profile(&state, me.account_id, input("Acme Cloud Ltd."), &c)
+            .await
+            .expect("saved");
         let saved = profile(&state, me.account_id).await.expect("profile");
         assert_eq!(saved.company_name, "Acme Cloud Ltd.");
         assert_eq!(saved.contact_name, "Li Lei");
-        assert_eq!(saved.email.as_deref(), Some("profile@acme.example"), "email is not changed here");
+        assert_eq!(
+            saved.email.as_deref(),
+            Some("profile@acme.example"),
+            "email is not changed here"
+        );
     });
 
-    db_test!(changing_the_password_needs_the_current_one_and_renews_sessions, |db| async move {
-        let state = state_for(&db).await;
-        let address = Address::email("pw@acme.example").expect("valid");
-        let me = registered(&state, &address, Some("correct horse battery")).await;
-        let other = sign_in_with_password(&state, &address, "correct horse battery".into(), &client("10.8.0.2"))
+    db_test!(
+        changing_the_password_needs_the_current_one_and_renews_sessions,
+        |db| async move {
+            let state = state_for(&db).await;
+            let address = Address::email("pw@acme.example").expect("valid");
+            let me = registered(&state, &address, Some("correct horse battery")).await;
+            let other = sign_in_with_password(
+                &state,
+                &address,
+                "correct horse battery".into(),
+                &client("10.8.0.2"),
+            )
             .await
             .expect("second browser");
-        let c = client("10.8.0.1");
-        let err = change_password(&state, me.account_id, "wrong".into(), "a brand new secret".into(), &c)
+            let c = client("10.8.0.1");
+            let err = change_password(
+                &state,
+                me.account_id,
+                "wrong".into(),
+                "a brand new secret".into(),
+                &c,
+            )
             .await
             .expect_err("current password checked");
-        assert!(err.message_for("current_password").is_some());
-        let renewed = change_password(&state, me.account_id, "correct horse battery".into(), "a brand new secret".into(), &c)
+            assert!(err.message_for("current_password").is_some());
+            let renewed = change_password(
+                &state,
+                me.account_id,
+                "correct horse battery".into(),
+                "a brand new secret".into(),
+                &c,
+            )
             .await
             .expect("changed");
-        assert_eq!(session(&state, &me.token).await.expect("db"), None, "old session rotated");
-        assert_eq!(session(&state, &other.token).await.expect("db"), None, "other sessions ended");
-        assert!(session(&state, &renewed.token).await.expect("db").is_some());
-        sign_in_with_password(&state, &address, "a brand new secret".into(), &c).await.expect("new password");
-    });
+            assert_eq!(
+                session(&state, &me.token).await.expect("db"),
+                None,
+                "old session rotated"
+            );
+            assert_eq!(
+                session(&state, &other.token).await.expect("db"),
+                None,
+                "other sessions ended"
+            );
+            assert!(session(&state, &renewed.token).await.expect("db").is_some());
+            sign_in_with_password(&state, &address, "a brand new secret".into(), &c)
+                .await
+                .expect("new password");
+        }
+    );
 
-    db_test!(one_account_cannot_end_another_accounts_session, |db| async move {
-        let state = state_for(&db).await;
-        let alice = registered(&state, &Address::email("alice@acme.example").expect("valid"), None).await;
-        let bob = registered(&state, &Address::email("bob@other.example").expect("valid"), None).await;
-        let (bob_session, _) = session(&state, &bob.token).await.expect("db").expect("live");
-        let err = end_session(&state, alice.account_id, bob_session, &client("10.9.0.1")).await.expect_err("refused");
-        assert_eq!(err, AppError::NotFound);
-        assert!(session(&state, &bob.token).await.expect("db").is_some(), "Bob is still signed in");
-        // Alice's lists show only Alice's things.
-        let (alice_session, _) = session(&state, &alice.token).await.expect("db").expect("live");
-        let listed = sessions(&state, alice.account_id, alice_session).await.expect("sessions");
-        assert!(listed.iter().all(|s| s.id != bob_session));
-        let log = security_log(&state, alice.account_id).await.expect("log");
-        assert!(!log.is_empty());
-        let bob_log = security_log(&state, bob.account_id).await.expect("log");
-        assert_eq!(log.len(), bob_log.len(), "each sees only its own registration events");
-    });
+    db_test!(
+        one_account_cannot_end_another_accounts_session,
+        |db| async move {
+            let state = state_for(&db).await;
+            let alice = registered(
+                &state,
+                &Address::email("alice@acme.example").expect("valid"),
+                None,
+            )
+            .await;
+            let bob = registered(
+                &state,
+                &Address::email("bob@other.example").expect("valid"),
+                None,
+            )
+            .await;
+            let (bob_session, _) = session(&state, &bob.token)
+                .await
+                .expect("db")
+                .expect("live");
+            let err = end_session(&state, alice.account_id, bob_session, &client("10.9.0.1"))
+                .await
+                .expect_err("refused");
+            assert_eq!(err, AppError::NotFound);
+            assert!(
+                session(&state, &bob.token).await.expect("db").is_some(),
+                "Bob is still signed in"
+            );
+            // Alice's lists show only Alice's things.
+            let (alice_session, _) = session(&state, &alice.token)
+                .await
+                .expect("db")
+                .expect("live");
+            let listed = sessions(&state, alice.account_id, alice_session)
+                .await
+                .expect("sessions");
+            assert!(listed.iter().all(|s| s.id != bob_session));
+            let log = security_log(&state, alice.account_id).await.expect("log");
+            assert!(!log.is_empty());
+            let bob_log = security_log(&state, bob.account_id).await.expect("log");
+            assert_eq!(
+                log.len(),
+                bob_log.len(),
+                "each sees only its own registration events"
+            );
+        }
+    );
 
     db_test!(changing_the_email_proves_both_addresses, |db| async move {
         let state = state_for(&db).await;
@@ -1181,57 +1249,106 @@ mod tests {
         let taken = Address::email("taken@acme.example").expect("valid");
         let me = registered(&state, &old, Some("correct horse battery")).await;
         registered(&state, &taken, None).await;
-        let other = sign_in_with_password(&state, &old, "correct horse battery".into(), &client("10.10.0.2"))
-            .await
-            .expect("second browser");
+        let other = sign_in_with_password(
+            &state,
+            &old,
+            "correct horse battery".into(),
+            &client("10.10.0.2"),
+        )
+        .await
+        .expect("second browser");
         let (session_id, account_id) = session(&state, &me.token).await.expect("db").expect("live");
         let c = client("10.10.0.1");
 
         // Without proof of the current address nothing moves.
-        let err = send_new_code(&state, account_id, session_id, &new, &c).await.expect_err("proof first");
+        let err = send_new_code(&state, account_id, session_id, &new, &c)
+            .await
+            .expect_err("proof first");
         assert!(matches!(err, AppError::Rejected(_)));
 
-        send_current_code(&state, account_id, Channel::Email, &c).await.expect("code to the old address");
+        send_current_code(&state, account_id, Channel::Email, &c)
+            .await
+            .expect("code to the old address");
         let code = last_code(&state.db, &old).await;
-        prove_current(&state, account_id, session_id, Channel::Email, &code, &c).await.expect("proved");
+        prove_current(&state, account_id, session_id, Channel::Email, &code, &c)
+            .await
+            .expect("proved");
 
-        let err = send_new_code(&state, account_id, session_id, &taken, &c).await.expect_err("taken");
+        let err = send_new_code(&state, account_id, session_id, &taken, &c)
+            .await
+            .expect_err("taken");
         assert!(err.message_for("address").is_some());
-        send_new_code(&state, account_id, session_id, &new, &c).await.expect("code to the new address");
+        send_new_code(&state, account_id, session_id, &new, &c)
+            .await
+            .expect("code to the new address");
         let code = last_code(&state.db, &new).await;
-        let renewed = change_address(&state, account_id, session_id, &new, &code, &c).await.expect("changed");
+        let renewed = change_address(&state, account_id, session_id, &new, &code, &c)
+            .await
+            .expect("changed");
 
-        assert_eq!(profile(&state, account_id).await.expect("profile").email.as_deref(), Some("new@acme.example"));
-        assert_eq!(session(&state, &other.token).await.expect("db"), None, "other sessions ended");
+        assert_eq!(
+            profile(&state, account_id)
+                .await
+                .expect("profile")
+                .email
+                .as_deref(),
+            Some("new@acme.example")
+        );
+        assert_eq!(
+            session(&state, &other.token).await.expect("db"),
+            None,
+            "other sessions ended"
+        );
         assert!(session(&state, &renewed.token).await.expect("db").is_some());
         // The new address signs in, the old one no longer does, and the old one was told.
-        sign_in_with_password(&state, &new, "correct horse battery".into(), &c).await.expect("new signs in");
-        let err = sign_in_with_password(&state, &old, "correct horse battery".into(), &c).await.expect_err("old refused");
-        assert_eq!(err.message_for("password").as_deref(), Some(WRONG_CREDENTIALS));
-        let notice: String = sqlx::query("SELECT subject FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1")
-            .bind(old.as_str())
-            .fetch_one(state.db.pool())
+        sign_in_with_password(&state, &new, "correct horse battery".into(), &c)
             .await
-            .and_then(|row| row.try_get("subject"))
-            .expect("notice");
+            .expect("new signs in");
+        let err = sign_in_with_password(&state, &old, "correct horse battery".into(), &c)
+            .await
+            .expect_err("old refused");
+        assert_eq!(
+            err.message_for("password").as_deref(),
+            Some(WRONG_CREDENTIALS)
+        );
+        let notice: String = sqlx::query(
+            "SELECT subject FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(old.as_str())
+        .fetch_one(state.db.pool())
+        .await
+        .and_then(|row| row.try_get("subject"))
+        .expect("notice");
         assert!(notice.contains("was changed"));
     });
 
-    db_test!(a_phone_registered_account_adds_an_email_after_proving_the_phone, |db| async move {
-        let state = state_for(&db).await;
-        let phone = Address::phone("13700137000").expect("valid");
-        let email = Address::email("added@acme.example").expect("valid");
-        let me = registered(&state, &phone, None).await;
-        let (session_id, account_id) = session(&state, &me.token).await.expect("db").expect("live");
-        let c = client("10.11.0.1");
-        send_current_code(&state, account_id, Channel::Email, &c).await.expect("code to the phone");
-        let code = last_code(&state.db, &phone).await;
-        prove_current(&state, account_id, session_id, Channel::Email, &code, &c).await.expect("proved");
-        send_new_code(&state, account_id, session_id, &email, &c).await.expect("code to the email");
-        let code = last_code(&state.db, &email).await;
-        change_address(&state, account_id, session_id, &email, &code, &c).await.expect("added");
-        let saved = profile(&state, account_id).await.expect("profile");
-        assert_eq!(saved.email.as_deref(), Some("added@acme.example"));
-        assert_eq!(saved.phone.as_deref(), Some("+8613700137000"));
-    });
+    db_test!(
+        a_phone_registered_account_adds_an_email_after_proving_the_phone,
+        |db| async move {
+            let state = state_for(&db).await;
+            let phone = Address::phone("13700137000").expect("valid");
+            let email = Address::email("added@acme.example").expect("valid");
+            let me = registered(&state, &phone, None).await;
+            let (session_id, account_id) =
+                session(&state, &me.token).await.expect("db").expect("live");
+            let c = client("10.11.0.1");
+            send_current_code(&state, account_id, Channel::Email, &c)
+                .await
+                .expect("code to the phone");
+            let code = last_code(&state.db, &phone).await;
+            prove_current(&state, account_id, session_id, Channel::Email, &code, &c)
+                .await
+                .expect("proved");
+            send_new_code(&state, account_id, session_id, &email, &c)
+                .await
+                .expect("code to the email");
+            let code = last_code(&state.db, &email).await;
+            change_address(&state, account_id, session_id, &email, &code, &c)
+                .await
+                .expect("added");
+            let saved = profile(&state, account_id).await.expect("profile");
+            assert_eq!(saved.email.as_deref(), Some("added@acme.example"));
+            assert_eq!(saved.phone.as_deref(), Some("+8613700137000"));
+        }
+    );
 }

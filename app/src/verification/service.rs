@@ -144,10 +144,13 @@ pub fn code_message(brand: &str, address: &Address, code: &str) -> Message {
         channel: address.channel(),
         to: address.as_str().to_string(),
         subject: format!("{brand} verification code / 验证码"),
+        // Short lines: mail can then carry the text as it is, readable in any client.
         body: format!(
-            "Your {brand} verification code is {code}. It expires in 10 minutes. \
+            "Your {brand} verification code is {code}.\n\
+             It expires in 10 minutes.\n\
              If you did not ask for it, ignore this message.\n\
-             您的{brand}验证码为 {code}，10 分钟内有效。如非本人操作，请忽略。"
+             您的{brand}验证码为 {code}，10 分钟内有效。\n\
+             如非本人操作，请忽略。"
         ),
     }
 }
