@@ -78,3 +78,34 @@ test("a form post from another site is refused", async ({ request }) => {
   });
   expect(response.status()).toBe(403);
 });
+
+test("profile and security pages save and list", async ({ page, javaScriptEnabled }, info) => {
+  const email = newEmail(info.project.name);
+  await sendCode(page, "/register", email, javaScriptEnabled);
+  await page.getByLabel("Verification code").fill(await codeFor(page, email));
+  await page.getByLabel("Company name").fill("Profile Co");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator(".account-name")).toHaveText("Profile Co");
+
+  await open(page, "/account", javaScriptEnabled);
+  await expect(page.locator("#profile-email")).toContainText(email);
+  await page.getByLabel("Industry").fill("Observability");
+  await page.getByLabel("Company name").fill("Profile Co Renamed");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".note[role=status]")).toHaveText("Saved.");
+  await expect(page.getByLabel("Industry")).toHaveValue("Observability");
+  await expect(page.locator(".account-name")).toHaveText("Profile Co Renamed");
+
+  // Registered without a password: the Security page offers to set one.
+  await open(page, "/account/security", javaScriptEnabled);
+  await expect(page.getByLabel("Current password")).toHaveCount(0);
+  await page.getByLabel("New password").fill("short");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.locator("#field-new_password-error")).toHaveText("Use at least 8 characters");
+  await page.getByLabel("New password").fill("a good new password");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.locator(".note[role=status]")).toContainText("Password saved");
+  await expect(page.locator("#sessions")).toContainText("This browser");
+  await expect(page.locator("#security-log tr[data-kind=password_changed]")).toHaveCount(1);
+  await expect(page.locator("#security-log tr[data-kind=registered]")).toHaveCount(1);
+});

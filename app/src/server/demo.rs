@@ -4,6 +4,9 @@ use super::db::{now_millis, Db};
 use sqlx::Row;
 
 pub const DEMO_COMPANY: &str = "Demo Observability Co., Ltd.";
+/// How to sign in to the demo account (documented in the README).
+pub const DEMO_EMAIL: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "demo billing center";
 
 /// (workspace ID, name, site) of the demo account's workspaces.
 const DEMO_WORKSPACES: &[(&str, &str, &str)] = &[
@@ -15,6 +18,9 @@ const DEMO_WORKSPACES: &[(&str, &str, &str)] = &[
 /// Adds the demo billing account and its workspaces if they are not there yet, in one
 /// transaction. Returns the account's id.
 pub async fn seed(db: &Db) -> Result<i64, sqlx::Error> {
+    let password_hash = crate::accounts::password::hash(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let mut tx = db.begin_write().await?;
     let existing = sqlx::query("SELECT id FROM billing_accounts WHERE company_name = $1")
         .bind(DEMO_COMPANY)
@@ -32,6 +38,13 @@ pub async fn seed(db: &Db) -> Result<i64, sqlx::Error> {
         .await?
         .try_get("id")?,
     };
+    // Sign-in details, unless someone gave the demo account others.
+    sqlx::query("UPDATE billing_accounts SET email = $1, password_hash = $2 WHERE id = $3 AND email IS NULL")
+        .bind(DEMO_EMAIL)
+        .bind(&password_hash)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
     for (workspace_uuid, name, site) in DEMO_WORKSPACES {
         sqlx::query(
             "INSERT INTO workspaces (workspace_uuid, name, site_code, billing_account_id, created_at) \
@@ -69,6 +82,17 @@ mod tests {
             }
         };
         assert_eq!(count("billing_accounts").await, 1);
+        let state = crate::server::testing::state_for(&db).await;
+        let address = crate::verification::Address::email(DEMO_EMAIL).expect("valid");
+        let client = crate::accounts::service::Client::default();
+        crate::accounts::service::sign_in_with_password(
+            &state,
+            &address,
+            DEMO_PASSWORD.to_string(),
+            &client,
+        )
+        .await
+        .expect("the demo account signs in");
         assert_eq!(count("workspaces").await, DEMO_WORKSPACES.len() as i64);
     });
 }

@@ -9,7 +9,11 @@ use leptos_router::hooks::use_location;
 pub fn AccountMenu() -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
-    let account = Resource::new(move || location.pathname.get(), |_| current_account());
+    // Keyed on the whole address: sign-in, sign-out and profile saves all end in a redirect.
+    let account = Resource::new(
+        move || (location.pathname.get(), location.search.get()),
+        |_| current_account(),
+    );
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Transition>
