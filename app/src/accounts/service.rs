@@ -839,8 +839,7 @@ pub async fn summary(state: &AppState, account_id: i64) -> Result<AccountSummary
 mod tests {
     use super::*;
     use crate::server::db::Db;
-    use crate::server::testing::{db_test, state_for};
-    use crate::verification::model::parse_code;
+    use crate::server::testing::{db_test, last_code, last_message, state_for};
     use sqlx::Row;
 
     fn client(addr: &str) -> Client {
@@ -857,22 +856,6 @@ mod tests {
             .await
             .and_then(|row| row.try_get("n"))
             .expect("count")
-    }
-
-    async fn last_code(db: &Db, address: &Address) -> String {
-        let body: String = sqlx::query(
-            "SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(address.as_str())
-        .fetch_one(db.pool())
-        .await
-        .and_then(|row| row.try_get("body"))
-        .expect("a message");
-        body.split_whitespace()
-            .map(|w| w.trim_end_matches('.'))
-            .find(|w| parse_code(w).is_some())
-            .expect("a code")
-            .to_string()
     }
 
     async fn registered(state: &AppState, address: &Address, password: Option<&str>) -> SignedIn {
@@ -1018,15 +1001,9 @@ mod tests {
                 .await
                 .expect("same answer");
             assert_eq!(outbox_count(&state.db, &address).await, before + 1);
-            let body: String = sqlx::query(
-                "SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
-            )
-            .bind(address.as_str())
-            .fetch_one(state.db.pool())
-            .await
-            .and_then(|row| row.try_get("body"))
-            .expect("notice");
-            assert!(body.contains("already has one"));
+            assert!(last_message(&state.db, &address)
+                .await
+                .contains("already has one"));
         }
     );
 

@@ -146,7 +146,7 @@ async fn send_email(
 /// line is too long for 8-bit.
 fn email_body(text: &str) -> Body {
     Body::new_with_encoding(text.to_string(), ContentTransferEncoding::EightBit)
-        .unwrap_or_else(|text| Body::new(text))
+        .unwrap_or_else(Body::new)
 }
 
 /// The hex HMAC-SHA256 of `body` under `secret`, as sent in [`SMS_SIGNATURE_HEADER`].

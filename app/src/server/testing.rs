@@ -107,6 +107,28 @@ pub async fn state_for(db: &Db) -> super::state::AppState {
         .expect("state")
 }
 
+/// The newest outbox message to `address` (its body).
+pub async fn last_message(db: &Db, address: &crate::verification::Address) -> String {
+    use sqlx::Row;
+    sqlx::query("SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1")
+        .bind(address.as_str())
+        .fetch_one(db.pool())
+        .await
+        .and_then(|row| row.try_get("body"))
+        .expect("a message in the outbox")
+}
+
+/// The code in the newest outbox message to `address`.
+pub async fn last_code(db: &Db, address: &crate::verification::Address) -> String {
+    last_message(db, address)
+        .await
+        .split_whitespace()
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| crate::verification::model::parse_code(w).is_some())
+        .expect("a code in the message")
+        .to_string()
+}
+
 /// Declares one test body that runs on both backends, as `<name>::sqlite` and `<name>::postgres`:
 /// `db_test!(name, |db| async move { ... });`
 macro_rules! db_test {

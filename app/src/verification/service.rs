@@ -159,7 +159,7 @@ pub fn code_message(brand: &str, address: &Address, code: &str) -> Message {
 mod tests {
     use super::*;
     use crate::server::db::now_millis;
-    use crate::server::testing::db_test;
+    use crate::server::testing::{db_test, last_code};
     use crate::verification::rules::MINUTE_MS;
     use sqlx::Row;
 
@@ -170,23 +170,6 @@ mod tests {
     fn outbox_delivery() -> Delivery {
         let config = crate::server::config::Config::from_lookup(|_| None).expect("defaults");
         Delivery::from_config(&config).expect("outbox")
-    }
-
-    /// The code in the newest outbox message to `address`.
-    async fn last_code(db: &crate::server::db::Db, address: &Address) -> String {
-        let body: String = sqlx::query(
-            "SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(address.as_str())
-        .fetch_one(db.pool())
-        .await
-        .and_then(|row| row.try_get("body"))
-        .expect("a message in the outbox");
-        body.split_whitespace()
-            .map(|w| w.trim_end_matches('.'))
-            .find(|w| parse_code(w).is_some())
-            .expect("a code in the message")
-            .to_string()
     }
 
     async fn send(

@@ -1,33 +1,25 @@
-use super::address_in_query;
-use super::send_code::{CodeSentNote, SendCodeForm};
+use super::send_code::{CodeFlowCard, CodeSentNote, SendCodeForm};
 use crate::accounts::api::Register;
 use crate::i18n::*;
 use crate::ui::{Field, FormError};
 use crate::workspaces::api::list_sites;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Registration in two steps: the address gets a code, then the code and the company details
 /// create the account.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let i18n = use_i18n();
-    let address = address_in_query();
     view! {
-        <Title text=move || t_string!(i18n, register_title).to_string() />
-        <section class="auth card">
-            <h1>{t!(i18n, register_title)}</h1>
-            <Show
-                when=move || address.get().is_some()
-                fallback=move || view! {
-                    <p class="muted">{t!(i18n, register_intro)}</p>
-                    <SendCodeForm purpose="register" next="/register" />
-                }
-            >
-                <RegisterDetails address=Signal::derive(move || address.get().unwrap_or_default()) />
-            </Show>
+        <CodeFlowCard
+            title=Signal::derive(move || t_string!(i18n, register_title).to_string())
+            intro=Signal::derive(move || t_string!(i18n, register_intro).to_string())
+            purpose="register"
+            next="/register"
+            second=|address| view! { <RegisterDetails address /> }
+        >
             <p class="muted">{t!(i18n, have_account)}" "<a href="/sign-in">{t!(i18n, nav_sign_in)}</a></p>
-        </section>
+        </CodeFlowCard>
     }
 }
 

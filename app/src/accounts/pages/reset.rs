@@ -1,28 +1,22 @@
-use super::address_in_query;
-use super::send_code::{CodeSentNote, SendCodeForm};
+use super::send_code::{CodeFlowCard, CodeSentNote, SendCodeForm};
 use crate::accounts::api::ResetPassword;
 use crate::i18n::*;
 use crate::ui::{Field, FormError};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// "Forgot password": a code to the address, then the code and a new password.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
-    let address = address_in_query();
     view! {
-        <Title text=move || t_string!(i18n, reset_title).to_string() />
-        <section class="auth card">
-            <h1>{t!(i18n, reset_title)}</h1>
-            <Show
-                when=move || address.get().is_some()
-                fallback=|| view! { <SendCodeForm purpose="reset_password" next="/reset-password" /> }
-            >
-                <EnterNewPassword address=Signal::derive(move || address.get().unwrap_or_default()) />
-            </Show>
+        <CodeFlowCard
+            title=Signal::derive(move || t_string!(i18n, reset_title).to_string())
+            purpose="reset_password"
+            next="/reset-password"
+            second=|address| view! { <EnterNewPassword address /> }
+        >
             <p><a href="/sign-in">{t!(i18n, nav_sign_in)}</a></p>
-        </section>
+        </CodeFlowCard>
     }
 }
 

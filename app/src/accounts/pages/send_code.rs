@@ -48,3 +48,39 @@ pub fn CodeSentNote(#[prop(into)] address: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! { <p class="note" role="status">{move || t!(i18n, code_sent, address = move || address.get())}</p> }
 }
+
+/// The card of a flow that starts with a code: the first step asks for the address and sends
+/// the code; once the address is in the query string, `second` renders the next step for it.
+/// `footer` holds the links under the card.
+#[component]
+pub fn CodeFlowCard<S, V>(
+    #[prop(into)] title: Signal<String>,
+    purpose: &'static str,
+    next: &'static str,
+    second: S,
+    #[prop(optional, into)] intro: Option<Signal<String>>,
+    children: ChildrenFn,
+) -> impl IntoView
+where
+    S: Fn(Signal<String>) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let address = super::address_in_query();
+    let second = StoredValue::new(second);
+    view! {
+        <leptos_meta::Title text=move || title.get() />
+        <section class="auth card">
+            <h1>{move || title.get()}</h1>
+            <Show
+                when=move || address.get().is_some()
+                fallback=move || view! {
+                    {intro.map(|intro| view! { <p class="muted">{intro}</p> })}
+                    <SendCodeForm purpose next />
+                }
+            >
+                {second.with_value(|second| second(Signal::derive(move || address.get().unwrap_or_default())))}
+            </Show>
+            {children()}
+        </section>
+    }
+}

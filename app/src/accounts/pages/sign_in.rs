@@ -1,5 +1,4 @@
-use super::address_in_query;
-use super::send_code::{CodeSentNote, SendCodeForm};
+use super::send_code::{CodeFlowCard, CodeSentNote, SendCodeForm};
 use crate::accounts::api::SignIn;
 use crate::i18n::*;
 use crate::ui::{Field, FormError};
@@ -35,19 +34,15 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
     let i18n = use_i18n();
-    let address = address_in_query();
     view! {
-        <Title text=move || t_string!(i18n, sign_in_code_title).to_string() />
-        <section class="auth card">
-            <h1>{t!(i18n, sign_in_code_title)}</h1>
-            <Show
-                when=move || address.get().is_some()
-                fallback=|| view! { <SendCodeForm purpose="sign_in" next="/sign-in/code" /> }
-            >
-                <EnterSignInCode address=Signal::derive(move || address.get().unwrap_or_default()) />
-            </Show>
+        <CodeFlowCard
+            title=Signal::derive(move || t_string!(i18n, sign_in_code_title).to_string())
+            purpose="sign_in"
+            next="/sign-in/code"
+            second=|address| view! { <EnterSignInCode address /> }
+        >
             <p><a href="/sign-in">{t!(i18n, sign_in_with_password)}</a></p>
-        </section>
+        </CodeFlowCard>
     }
 }
 
