@@ -18,6 +18,9 @@ pub struct Config {
     pub bank_transfer: BankTransferDetails,
     /// Fill the demo account with data at start-up (`--demo` or `BC_DEMO=1`).
     pub demo: bool,
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
+    /// (the one the proxy added) instead of the TCP peer, which is then the proxy.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,16 +178,16 @@ impl Config {
             }
         }
 
-        let demo = match get("BC_DEMO").as_deref() {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(other) => {
-                return Err(error(
-                    "BC_DEMO",
-                    format!("{other:?} is not 0, 1, true or false"),
-                ))
-            }
+        let flag = |variable: &'static str| match get(variable).as_deref() {
+            None | Some("0") | Some("false") => Ok(false),
+            Some("1") | Some("true") => Ok(true),
+            Some(other) => Err(error(
+                variable,
+                format!("{other:?} is not 0, 1, true or false"),
+            )),
         };
+        let demo = flag("BC_DEMO")?;
+        let trust_forwarded_for = flag("BC_TRUST_FORWARDED_FOR")?;
 
         Ok(Config {
             listen_addr,
@@ -202,6 +205,7 @@ impl Config {
                 account_number: get("BC_BANK_ACCOUNT_NUMBER").unwrap_or_default(),
             },
             demo,
+            trust_forwarded_for,
         })
     }
 
@@ -273,6 +277,10 @@ mod tests {
                 "PAYMENT_CALLBACK_SECRET",
             ),
             (&[("BC_DEMO", "yes")], "BC_DEMO"),
+            (
+                &[("BC_TRUST_FORWARDED_FOR", "maybe")],
+                "BC_TRUST_FORWARDED_FOR",
+            ),
         ];
         for (vars, variable) in cases {
             let err = config(vars).expect_err("must be refused");

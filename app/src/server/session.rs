@@ -80,11 +80,18 @@ pub fn client() -> Client {
     let Some(parts) = parts() else {
         return Client::default();
     };
-    let addr = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string());
+    let forwarded = super::state::app_state()
+        .map(|state| state.config.trust_forwarded_for)
+        .unwrap_or(false)
+        .then(|| forwarded_for(&parts))
+        .flatten();
+    let addr = forwarded.unwrap_or_else(|| {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string())
+    });
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)
@@ -113,6 +120,22 @@ pub async fn current_session() -> Result<Option<CallerSession>, AppError> {
             session_id,
             account_id,
         }))
+}
+
+/// The last address in `X-Forwarded-For`: the one our own proxy appended (earlier entries come
+/// from the client and prove nothing).
+fn forwarded_for(parts: &Parts) -> Option<String> {
+    let header = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .last()?
+        .to_str()
+        .ok()?;
+    let last = header.rsplit(',').next()?.trim();
+    last.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// The signed-in account, if the request carries a live session.
