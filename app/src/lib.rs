@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod app;
 pub mod error;
+pub mod ledger;
 pub mod money;
 pub mod outbox;
 pub mod overview;

@@ -49,6 +49,9 @@ async fn main() {
     let db = Db::connect(&config.database_url)
         .await
         .unwrap_or_else(|error| fail(&format!("DATABASE_URL: cannot open the database: {error}")));
+    if std::env::args().nth(1).as_deref() == Some("reconcile") {
+        reconcile(&db).await;
+    }
     if config.demo {
         match demo::seed(&db).await {
             Ok(account) => tracing::info!(account, "demo data in place"),
@@ -79,6 +82,26 @@ async fn main() {
     }
     db.close().await;
     tracing::info!("stopped");
+}
+
+/// `server reconcile`: proves the books and exits 0 when they are right, 1 when not.
+async fn reconcile(db: &Db) -> ! {
+    let found = match db.pool().acquire().await {
+        Ok(mut conn) => app::ledger::service::reconcile(&mut conn).await,
+        Err(error) => Err(error),
+    };
+    match found {
+        Ok(found) if found.is_empty() => {
+            println!("ledger reconciles: every journal transaction balances, every balance equals its postings");
+            std::process::exit(0)
+        }
+        Ok(found) => {
+            println!("ledger does NOT reconcile: unbalanced journal transactions {:?}, drifted balances {:?}",
+                found.unbalanced_transactions, found.drifted_balances);
+            std::process::exit(1)
+        }
+        Err(error) => fail(&format!("reconcile: {error}")),
+    }
 }
 
 fn routes(state: AppState) -> Router {

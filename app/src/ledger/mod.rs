@@ -1,0 +1,10 @@
+//! The double-entry ledger (spec section 5; issue #4): every movement of money is one journal
+//! transaction whose postings sum to zero, and every balance a customer sees is a ledger
+//! account's running balance that reconciles with its postings.
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use model::{JournalKind, LedgerKind};

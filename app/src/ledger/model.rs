@@ -1,0 +1,71 @@
+//! Kinds of ledger accounts and journal transactions.
+use serde::{Deserialize, Serialize};
+
+/// What a ledger account holds. The first four belong to a billing account (the customer's
+/// holdings and debt); the rest are the house's side of every movement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LedgerKind {
+    /// Recharged money; never below zero.
+    Cash,
+    /// One voucher's remaining value; never below zero.
+    Voucher,
+    /// One prepaid card's remaining value; never below zero.
+    PrepaidCard,
+    /// What the customer owes after charges their funds did not cover; never above zero.
+    Arrears,
+    /// Money received from payment providers and bank transfers, on its way to cash.
+    PaymentClearing,
+    /// Charges for usage.
+    Revenue,
+    /// Value given away as vouchers.
+    VoucherIssuance,
+    /// Remaining value voided at expiry.
+    Expired,
+}
+
+impl LedgerKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            LedgerKind::Cash => "cash",
+            LedgerKind::Voucher => "voucher",
+            LedgerKind::PrepaidCard => "prepaid_card",
+            LedgerKind::Arrears => "arrears",
+            LedgerKind::PaymentClearing => "payment_clearing",
+            LedgerKind::Revenue => "revenue",
+            LedgerKind::VoucherIssuance => "voucher_issuance",
+            LedgerKind::Expired => "expired",
+        }
+    }
+
+    /// Whether the account belongs to a billing account (and keeps a running balance).
+    pub fn is_holding(self) -> bool {
+        matches!(
+            self,
+            LedgerKind::Cash | LedgerKind::Voucher | LedgerKind::PrepaidCard | LedgerKind::Arrears
+        )
+    }
+}
+
+/// Why money moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JournalKind {
+    Recharge,
+    VoucherActivation,
+    CardPurchase,
+    DailyCharge,
+    Expiry,
+    Adjustment,
+}
+
+impl JournalKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            JournalKind::Recharge => "recharge",
+            JournalKind::VoucherActivation => "voucher_activation",
+            JournalKind::CardPurchase => "card_purchase",
+            JournalKind::DailyCharge => "daily_charge",
+            JournalKind::Expiry => "expiry",
+            JournalKind::Adjustment => "adjustment",
+        }
+    }
+}
