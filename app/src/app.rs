@@ -4,6 +4,7 @@ use crate::accounts::pages::{
     SignInPage,
 };
 use crate::i18n::I18nContextProvider;
+use crate::ledger::pages::{RechargePage, SandboxCheckoutPage};
 use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;
 use crate::preferences::locale_options;
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async />
                         <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                         <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("/recharge") view=RechargePage ssr=SsrMode::Async />
+                        <Route path=path!("/recharge/checkout") view=SandboxCheckoutPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("/account/email") view=|| view! { <ChangeAddressPage channel="email" /> } ssr=SsrMode::Async />

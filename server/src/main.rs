@@ -134,6 +134,10 @@ fn routes(state: AppState) -> Router {
 
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/payments/callback/{provider}",
+            axum::routing::post(payment_callback),
+        )
         .nest_service(&format!("/{}", options.site_pkg_dir), hashed_assets)
         .leptos_routes_with_context(&state, route_list, context.clone(), {
             let options = options.clone();
@@ -229,6 +233,47 @@ fn source_host(url: &str) -> Option<&str> {
     rest.split(['/', '?', '#'])
         .next()
         .filter(|host| !host.is_empty())
+}
+
+/// `POST /payments/callback/{provider}`: a payment provider reports an order's outcome.
+async fn payment_callback(
+    State(state): State<AppState>,
+    axum::extract::Path(provider): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use app::ledger::payment::{handle_callback, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    match handle_callback(
+        &state,
+        &provider,
+        &text(TIMESTAMP_HEADER),
+        &text(SIGNATURE_HEADER),
+        &body,
+    )
+    .await
+    {
+        Ok(settled) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"result": format!("{settled:?}")})),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, %provider, "payment callback refused");
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            (
+                status,
+                Json(serde_json::json!({"error": error.to_string()})),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.

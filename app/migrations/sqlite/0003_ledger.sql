@@ -42,3 +42,19 @@ CREATE TABLE postings (
 );
 CREATE INDEX postings_by_transaction ON postings (transaction_id);
 CREATE INDEX postings_by_ledger_account ON postings (ledger_account_id, id);
+
+-- Online recharges: an order the payment provider's signed callback settles exactly once.
+CREATE TABLE recharge_orders (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_no           TEXT NOT NULL UNIQUE,
+    billing_account_id BIGINT NOT NULL REFERENCES billing_accounts (id),
+    currency           TEXT NOT NULL CHECK (currency IN ('CNY', 'USD')),
+    amount             BIGINT NOT NULL CHECK (amount > 0),
+    provider           TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'failed')),
+    provider_txn_id    TEXT UNIQUE,
+    created_at         BIGINT NOT NULL,
+    expires_at         BIGINT NOT NULL,
+    settled_at         BIGINT
+);
+CREATE INDEX recharge_orders_by_account ON recharge_orders (billing_account_id, created_at);

@@ -1,7 +1,13 @@
 //! The double-entry ledger (spec section 5; issue #4): every movement of money is one journal
 //! transaction whose postings sum to zero, and every balance a customer sees is a ledger
 //! account's running balance that reconciles with its postings.
+pub mod api;
 pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod payment;
+#[cfg(feature = "ssr")]
+pub mod recharge;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -69,3 +69,27 @@ impl JournalKind {
         }
     }
 }
+
+/// The smallest and largest online recharge, in major units (decision: keeps typos like an
+/// extra zero from becoming a payment; large sums go by bank transfer).
+pub const RECHARGE_MIN: i64 = 1;
+pub const RECHARGE_MAX: i64 = 1_000_000;
+
+/// A recharge order as the Recharge page lists it. Amounts cross the wire as decimal strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RechargeOrder {
+    pub order_no: String,
+    pub amount: String,
+    pub currency: String,
+    /// "pending", "paid", "failed" or "expired" (pending past its deadline).
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// What the account holds and owes, formatted in its currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balances {
+    pub currency: String,
+    pub cash: String,
+    pub arrears: String,
+}

@@ -43,6 +43,9 @@ fn AreaNav() -> impl IntoView {
                     <A href="/" exact=true>{t!(i18n, nav_overview)}</A>
                 </li>
                 <li>
+                    <A href="/recharge">{t!(i18n, nav_recharge)}</A>
+                </li>
+                <li>
                     <A href="/account">{t!(i18n, nav_account)}</A>
                 </li>
             </ul>

@@ -1,0 +1,116 @@
+use crate::i18n::*;
+use crate::ledger::api::{load_balances, recharge_orders, CreateRecharge};
+use crate::ledger::model::{Balances, RechargeOrder};
+use crate::ui::{utc_time, DataState, Field, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Recharge: the balances, a form for an online recharge, and the order history.
+#[component]
+pub fn RechargePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<CreateRecharge>::new();
+    let result = Signal::derive(move || action.value().get());
+    let orders = Resource::new(|| (), |_| recharge_orders());
+    view! {
+        <Title text=move || t_string!(i18n, recharge_title).to_string() />
+        <h1>{t!(i18n, recharge_title)}</h1>
+        <BalancesCard />
+        <section class="card" aria-labelledby="recharge-online">
+            <h2 id="recharge-online">{t!(i18n, recharge_online)}</h2>
+            <ActionForm action attr:class="stack narrow">
+                <Field
+                    label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string())
+                    name="amount"
+                    kind="text"
+                    required=true
+                    hint=Signal::derive(move || t_string!(i18n, recharge_amount_hint).to_string())
+                    result
+                />
+                <FormError result fields=&["amount"] />
+                <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, recharge_submit)}</button>
+            </ActionForm>
+        </section>
+        <section class="card" aria-labelledby="recharge-orders">
+            <h2 id="recharge-orders">{t!(i18n, recharge_orders)}</h2>
+            <DataState resource=orders let:orders>
+                <OrdersTable orders />
+            </DataState>
+        </section>
+    }
+}
+
+/// Cash balance and arrears of the signed-in account.
+#[component]
+pub fn BalancesCard() -> impl IntoView {
+    let balances = Resource::new(|| (), |_| load_balances());
+    view! {
+        <DataState resource=balances let:balances>
+            <BalanceFacts balances />
+        </DataState>
+    }
+}
+
+#[component]
+fn BalanceFacts(balances: Balances) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card balances">
+            <div class="balance">
+                <p class="muted">{t!(i18n, cash_balance)}</p>
+                <p class="amount-large" id="cash-balance">{balances.cash}</p>
+            </div>
+            <div class="balance">
+                <p class="muted">{t!(i18n, arrears)}</p>
+                <p class="amount-large" id="arrears">{balances.arrears}</p>
+            </div>
+            <a class="button" href="/recharge">{t!(i18n, recharge_title)}</a>
+        </section>
+    }
+}
+
+#[component]
+fn OrdersTable(orders: Vec<RechargeOrder>) -> impl IntoView {
+    let i18n = use_i18n();
+    if orders.is_empty() {
+        return view! { <p class="empty">{t!(i18n, recharge_orders_empty)}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="recharge-orders-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, order_no)}</th>
+                        <th scope="col">{t!(i18n, log_time)}</th>
+                        <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
+                        <th scope="col">{t!(i18n, order_status)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {orders.into_iter().map(|order| {
+                        let status = order.status.clone();
+                        let number = order.order_no.clone();
+                        view! {
+                            <tr data-order=number>
+                                <td>{order.order_no}</td>
+                                <td>{utc_time(order.created_at)}</td>
+                                <td class="amount">{order.amount}</td>
+                                <td class=format!("status status-{status}")>{move || status_label(i18n.get_locale(), &order.status)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+pub(super) fn status_label(locale: Locale, status: &str) -> &'static str {
+    match status {
+        "paid" => td_string!(locale, status_paid),
+        "failed" => td_string!(locale, status_failed),
+        "expired" => td_string!(locale, status_expired),
+        _ => td_string!(locale, status_pending),
+    }
+}

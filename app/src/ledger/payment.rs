@@ -1,0 +1,252 @@
+//! Payment-provider callbacks: a provider tells us, in a signed request, that a recharge order
+//! was paid (or failed). The signature is an HMAC-SHA256 over "<timestamp>.<body>" with the
+//! shared secret; the timestamp must be within five minutes; the amount and currency must match
+//! the order; a provider transaction id settles one order only; a repeated callback changes
+//! nothing. The sandbox provider (development) posts such callbacks from its checkout page.
+use super::service::{credit_cash, LedgerError};
+use crate::money::{to_minor_units, Currency};
+use crate::server::db::now_millis;
+use crate::server::state::AppState;
+use hmac::{Hmac, Mac};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use sqlx::Row;
+use std::str::FromStr;
+
+pub const TIMESTAMP_HEADER: &str = "x-payment-timestamp";
+pub const SIGNATURE_HEADER: &str = "x-payment-signature";
+/// How far a callback's timestamp may be from our clock.
+pub const TOLERANCE_SECS: i64 = 300;
+/// The one provider so far: a local checkout page for development and demos.
+pub const SANDBOX: &str = "sandbox";
+
+/// The body of a callback (JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    pub order_no: String,
+    pub provider_txn_id: String,
+    /// Decimal string, e.g. "100.00".
+    pub amount: String,
+    pub currency: String,
+    /// "paid" or "failed".
+    pub status: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    #[error("bad signature")]
+    BadSignature,
+    #[error("timestamp outside the tolerance window")]
+    Stale,
+    #[error("malformed callback")]
+    Malformed,
+    #[error("unknown order")]
+    UnknownOrder,
+    #[error("amount or currency does not match the order")]
+    Mismatch,
+    #[error("provider transaction already settled another order")]
+    TransactionReused,
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl CallbackError {
+    /// The HTTP status the provider gets: 4xx for callbacks it must not retry as they are.
+    pub fn status(&self) -> u16 {
+        match self {
+            CallbackError::BadSignature | CallbackError::Stale => 401,
+            CallbackError::Malformed | CallbackError::Mismatch => 400,
+            CallbackError::UnknownOrder => 404,
+            CallbackError::TransactionReused => 409,
+            CallbackError::Ledger(_) | CallbackError::Database(_) => 500,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    Paid,
+    AlreadyPaid,
+    Failed,
+}
+
+/// The hex HMAC-SHA256 of "<timestamp>.<body>".
+pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Checks a callback's signature and timestamp against `now` (Unix seconds).
+pub fn verify(
+    secret: &str,
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<(), CallbackError> {
+    let timestamp: i64 = timestamp.trim().parse().map_err(|_| CallbackError::Stale)?;
+    let signature = hex::decode(signature.trim()).map_err(|_| CallbackError::BadSignature)?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    // verify_slice compares in constant time.
+    mac.verify_slice(&signature)
+        .map_err(|_| CallbackError::BadSignature)?;
+    if (now - timestamp).abs() > TOLERANCE_SECS {
+        return Err(CallbackError::Stale);
+    }
+    Ok(())
+}
+
+/// The secret callbacks are signed with: `PAYMENT_CALLBACK_SECRET`, or in development one the
+/// server made for its sandbox provider.
+pub async fn callback_secret(state: &AppState) -> Result<String, sqlx::Error> {
+    match &state.config.payment_callback_secret {
+        Some(secret) => Ok(secret.clone()),
+        None => crate::server::secrets::get_or_create(&state.db, "payment_sandbox_secret").await,
+    }
+}
+
+/// Verifies and applies one callback from `provider`.
+pub async fn handle_callback(
+    state: &AppState,
+    provider: &str,
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+) -> Result<Settled, CallbackError> {
+    verify(
+        &callback_secret(state).await?,
+        timestamp,
+        signature,
+        body,
+        now_millis() / 1000,
+    )?;
+    let callback: Callback = serde_json::from_slice(body).map_err(|_| CallbackError::Malformed)?;
+    let currency = Currency::from_str(&callback.currency).map_err(|_| CallbackError::Malformed)?;
+    let amount = Decimal::from_str(callback.amount.trim())
+        .ok()
+        .and_then(|amount| to_minor_units(amount, currency).ok())
+        .ok_or(CallbackError::Malformed)?;
+
+    let mut tx = state.db.begin_write().await?;
+    let order = sqlx::query(
+        "SELECT id, billing_account_id, currency, amount, provider, status, provider_txn_id \
+         FROM recharge_orders WHERE order_no = $1",
+    )
+    .bind(&callback.order_no)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CallbackError::UnknownOrder)?;
+    let order_id: i64 = order.try_get("id")?;
+    let account_id: i64 = order.try_get("billing_account_id")?;
+    let order_currency: String = order.try_get("currency")?;
+    let order_amount: i64 = order.try_get("amount")?;
+    let order_provider: String = order.try_get("provider")?;
+    let status: String = order.try_get("status")?;
+    let settled_by: Option<String> = order.try_get("provider_txn_id")?;
+    if order_amount != amount || order_currency != currency.code() || order_provider != provider {
+        return Err(CallbackError::Mismatch);
+    }
+    let now = now_millis();
+    match (callback.status.as_str(), status.as_str()) {
+        ("paid", "paid") if settled_by.as_deref() == Some(callback.provider_txn_id.as_str()) => {
+            Ok(Settled::AlreadyPaid)
+        }
+        ("paid", "paid") => Err(CallbackError::TransactionReused),
+        ("paid", _) => {
+            let taken = sqlx::query("SELECT id FROM recharge_orders WHERE provider_txn_id = $1")
+                .bind(&callback.provider_txn_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(CallbackError::TransactionReused);
+            }
+            sqlx::query(
+                "UPDATE recharge_orders SET status = 'paid', provider_txn_id = $1, settled_at = $2 \
+                 WHERE id = $3 AND status <> 'paid'",
+            )
+            .bind(&callback.provider_txn_id)
+            .bind(now)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
+            let key = format!("recharge:{}", callback.order_no);
+            let actor = format!("provider:{provider}");
+            credit_cash(
+                &mut tx,
+                state.db.backend(),
+                account_id,
+                currency,
+                amount,
+                &callback.order_no,
+                &actor,
+                &key,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Settled::Paid)
+        }
+        ("failed", "pending") => {
+            sqlx::query("UPDATE recharge_orders SET status = 'failed', settled_at = $1 WHERE id = $2 AND status = 'pending'")
+                .bind(now)
+                .bind(order_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Settled::Failed)
+        }
+        ("failed", _) => Ok(Settled::Failed),
+        _ => Err(CallbackError::Malformed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_checked_with_a_time_window() {
+        let body = br#"{"order_no":"R1"}"#;
+        let now = 1_800_000_000;
+        let signature = sign("secret", now, body);
+        assert!(verify("secret", &now.to_string(), &signature, body, now + 10).is_ok());
+        assert!(matches!(
+            verify("other", &now.to_string(), &signature, body, now),
+            Err(CallbackError::BadSignature)
+        ));
+        assert!(matches!(
+            verify(
+                "secret",
+                &now.to_string(),
+                &signature,
+                br#"{"order_no":"R2"}"#,
+                now
+            ),
+            Err(CallbackError::BadSignature)
+        ));
+        assert!(matches!(
+            verify(
+                "secret",
+                &now.to_string(),
+                &signature,
+                body,
+                now + TOLERANCE_SECS + 1
+            ),
+            Err(CallbackError::Stale)
+        ));
+        assert!(matches!(
+            verify("secret", "yesterday", &signature, body, now),
+            Err(CallbackError::Stale)
+        ));
+    }
+}

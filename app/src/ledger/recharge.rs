@@ -1,0 +1,347 @@
+//! Cash recharge orders: created by the account, settled by the provider's callback.
+use super::model::{Balances, RechargeOrder, RECHARGE_MAX, RECHARGE_MIN};
+use super::payment::{self, Callback, Settled, SANDBOX};
+use crate::error::AppError;
+use crate::money::{format_amount, from_minor_units, parse_amount, to_minor_units, Currency};
+use crate::server::db::now_millis;
+use crate::server::state::AppState;
+use crate::verification::rules::MINUTE_MS;
+use rust_decimal::Decimal;
+use sqlx::Row;
+use std::str::FromStr;
+
+/// How long an order waits for payment before it shows as expired.
+pub const ORDER_LIFETIME_MS: i64 = 30 * MINUTE_MS;
+
+async fn account_currency(state: &AppState, account_id: i64) -> Result<Currency, AppError> {
+    let summary = crate::accounts::service::summary(state, account_id).await?;
+    Currency::from_str(&summary.currency).map_err(|_| AppError::Internal)
+}
+
+/// Opens an online recharge order for `amount` (as typed) and returns its number.
+pub async fn create_order(
+    state: &AppState,
+    account_id: i64,
+    amount: &str,
+) -> Result<String, AppError> {
+    let currency = account_currency(state, account_id).await?;
+    let amount =
+        parse_amount(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
+    if amount < Decimal::from(RECHARGE_MIN) || amount > Decimal::from(RECHARGE_MAX) {
+        return Err(AppError::field(
+            "amount",
+            format!("Enter an amount from {RECHARGE_MIN} to {RECHARGE_MAX}"),
+        ));
+    }
+    let minor =
+        to_minor_units(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
+    let order_no = format!("R{}", crate::server::secrets::random_hex(10).to_uppercase());
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO recharge_orders (order_no, billing_account_id, currency, amount, provider, status, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+    )
+    .bind(&order_no)
+    .bind(account_id)
+    .bind(currency.code())
+    .bind(minor)
+    .bind(SANDBOX)
+    .bind(now)
+    .bind(now + ORDER_LIFETIME_MS)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(order_no)
+}
+
+fn order_view(row: &sqlx::any::AnyRow, now: i64) -> Result<RechargeOrder, sqlx::Error> {
+    let currency: String = row.try_get("currency")?;
+    let parsed = Currency::from_str(&currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let status: String = row.try_get("status")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    Ok(RechargeOrder {
+        order_no: row.try_get("order_no")?,
+        amount: format_amount(from_minor_units(row.try_get("amount")?, parsed), parsed),
+        currency,
+        status: if status == "pending" && now >= expires_at {
+            "expired".to_string()
+        } else {
+            status
+        },
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const ORDER_COLUMNS: &str = "order_no, currency, amount, status, created_at, expires_at";
+
+/// The account's latest orders, newest first.
+pub async fn orders(state: &AppState, account_id: i64) -> Result<Vec<RechargeOrder>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE billing_account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20"
+    ))
+    .bind(account_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    let now = now_millis();
+    Ok(rows
+        .iter()
+        .map(|row| order_view(row, now))
+        .collect::<Result<_, _>>()?)
+}
+
+/// One of the account's orders; `NotFound` for another account's.
+pub async fn order(
+    state: &AppState,
+    account_id: i64,
+    order_no: &str,
+) -> Result<RechargeOrder, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE order_no = $1 AND billing_account_id = $2"
+    ))
+    .bind(order_no)
+    .bind(account_id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(order_view(&row, now_millis())?)
+}
+
+/// The sandbox provider's checkout: posts a correctly signed callback saying the order was
+/// paid (or failed), through the same verification as any provider's.
+pub async fn sandbox_settle(
+    state: &AppState,
+    account_id: i64,
+    order_no: &str,
+    paid: bool,
+) -> Result<Settled, AppError> {
+    let order = order(state, account_id, order_no).await?;
+    let currency = Currency::from_str(&order.currency).map_err(|_| AppError::Internal)?;
+    let amount: i64 = sqlx::query("SELECT amount FROM recharge_orders WHERE order_no = $1")
+        .bind(order_no)
+        .fetch_one(state.db.pool())
+        .await?
+        .try_get("amount")?;
+    let callback = Callback {
+        order_no: order_no.to_string(),
+        provider_txn_id: format!("SBX-{order_no}"),
+        amount: from_minor_units(amount, currency).to_string(),
+        currency: order.currency.clone(),
+        status: if paid { "paid" } else { "failed" }.to_string(),
+    };
+    let body = serde_json::to_vec(&callback).map_err(|_| AppError::Internal)?;
+    let timestamp = now_millis() / 1000;
+    let secret = payment::callback_secret(state).await?;
+    let signature = payment::sign(&secret, timestamp, &body);
+    payment::handle_callback(state, SANDBOX, &timestamp.to_string(), &signature, &body)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "sandbox callback refused");
+            AppError::Internal
+        })
+}
+
+pub async fn balances(state: &AppState, account_id: i64) -> Result<Balances, AppError> {
+    let currency = account_currency(state, account_id).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let (cash, arrears) = super::service::cash_and_arrears(&mut conn, account_id, currency).await?;
+    Ok(Balances {
+        currency: currency.code().to_string(),
+        cash: format_amount(from_minor_units(cash, currency), currency),
+        arrears: format_amount(from_minor_units(arrears, currency), currency),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::payment::{handle_callback, sign, CallbackError};
+    use crate::server::testing::{db_test, state_for};
+
+    async fn account_and_order(state: &AppState, amount: &str) -> (i64, String) {
+        let account = crate::server::demo::seed(&state.db).await.expect("account");
+        let order = create_order(state, account, amount).await.expect("order");
+        (account, order)
+    }
+
+    fn body(order_no: &str, amount: &str, currency: &str, txn: &str) -> Vec<u8> {
+        serde_json::to_vec(&Callback {
+            order_no: order_no.to_string(),
+            provider_txn_id: txn.to_string(),
+            amount: amount.to_string(),
+            currency: currency.to_string(),
+            status: "paid".to_string(),
+        })
+        .expect("json")
+    }
+
+    async fn deliver(
+        state: &AppState,
+        body: &[u8],
+        timestamp: i64,
+        secret: Option<&str>,
+    ) -> Result<Settled, CallbackError> {
+        let secret = match secret {
+            Some(secret) => secret.to_string(),
+            None => payment::callback_secret(state).await.expect("secret"),
+        };
+        let signature = sign(&secret, timestamp, body);
+        handle_callback(state, SANDBOX, &timestamp.to_string(), &signature, body).await
+    }
+
+    db_test!(a_paid_callback_credits_once, |db| async move {
+        let state = state_for(&db).await;
+        let (account, order) = account_and_order(&state, "250.50").await;
+        let now = now_millis() / 1000;
+        let paid = body(&order, "250.50", "CNY", "TXN-1");
+        assert_eq!(
+            deliver(&state, &paid, now, None).await.expect("paid"),
+            Settled::Paid
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                deliver(&state, &paid, now, None).await.expect("again"),
+                Settled::AlreadyPaid
+            );
+        }
+        assert_eq!(
+            balances(&state, account).await.expect("balances").cash,
+            "¥250.50"
+        );
+        assert_eq!(
+            orders(&state, account).await.expect("orders")[0].status,
+            "paid"
+        );
+        let mut conn = db.pool().acquire().await.expect("conn");
+        assert!(crate::ledger::service::reconcile(&mut conn)
+            .await
+            .expect("reconcile")
+            .is_empty());
+    });
+
+    db_test!(bad_callbacks_change_nothing, |db| async move {
+        let state = state_for(&db).await;
+        let (account, order) = account_and_order(&state, "100").await;
+        let now = now_millis() / 1000;
+        let good = body(&order, "100.00", "CNY", "TXN-2");
+        assert!(matches!(
+            deliver(&state, &good, now, Some("not the secret")).await,
+            Err(CallbackError::BadSignature)
+        ));
+        assert!(matches!(
+            deliver(&state, &good, now - 3600, None).await,
+            Err(CallbackError::Stale)
+        ));
+        let wrong_amount = body(&order, "1000.00", "CNY", "TXN-2");
+        assert!(matches!(
+            deliver(&state, &wrong_amount, now, None).await,
+            Err(CallbackError::Mismatch)
+        ));
+        let wrong_currency = body(&order, "100.00", "USD", "TXN-2");
+        assert!(matches!(
+            deliver(&state, &wrong_currency, now, None).await,
+            Err(CallbackError::Mismatch)
+        ));
+        let unknown = body("R-NOPE", "100.00", "CNY", "TXN-2");
+        assert!(matches!(
+            deliver(&state, &unknown, now, None).await,
+            Err(CallbackError::UnknownOrder)
+        ));
+        assert_eq!(
+            orders(&state, account).await.expect("orders")[0].status,
+            "pending"
+        );
+        let mut conn = db.pool().acquire().await.expect("conn");
+        assert_eq!(
+            crate::ledger::service::cash_and_arrears(&mut conn, account, Currency::CNY)
+                .await
+                .expect("b"),
+            (0, 0)
+        );
+        drop(conn);
+        // One provider transaction settles one order only.
+        deliver(&state, &good, now, None).await.expect("paid");
+        let other = create_order(&state, account, "100").await.expect("order");
+        let reused = body(&other, "100.00", "CNY", "TXN-2");
+        assert!(matches!(
+            deliver(&state, &reused, now, None).await,
+            Err(CallbackError::TransactionReused)
+        ));
+    });
+
+    db_test!(the_sandbox_pays_and_fails_orders, |db| async move {
+        let state = state_for(&db).await;
+        let (account, order) = account_and_order(&state, "88.8").await;
+        assert_eq!(
+            sandbox_settle(&state, account, &order, true)
+                .await
+                .expect("paid"),
+            Settled::Paid
+        );
+        let failing = create_order(&state, account, "10").await.expect("order");
+        assert_eq!(
+            sandbox_settle(&state, account, &failing, false)
+                .await
+                .expect("failed"),
+            Settled::Failed
+        );
+        let listed = orders(&state, account).await.expect("orders");
+        assert_eq!(
+            listed.iter().map(|o| o.status.as_str()).collect::<Vec<_>>(),
+            ["failed", "paid"]
+        );
+        let mut conn = db.pool().acquire().await.expect("conn");
+        assert_eq!(
+            crate::ledger::service::cash_and_arrears(&mut conn, account, Currency::CNY)
+                .await
+                .expect("b"),
+            (8_880, 0)
+        );
+    });
+
+    db_test!(orders_are_validated_and_owned, |db| async move {
+        let state = state_for(&db).await;
+        let (account, order) = account_and_order(&state, "5").await;
+        for bad in ["", "abc", "0.5", "1000001", "1.234", "-5"] {
+            let err = create_order(&state, account, bad).await.expect_err(bad);
+            assert!(err.message_for("amount").is_some(), "{bad}: {err:?}");
+        }
+        // Another account can neither see nor pay this order.
+        let other = crate::accounts::store::insert_account(
+            &mut *db.pool().acquire().await.expect("conn"),
+            &crate::accounts::store::NewAccount {
+                company_name: "Other",
+                site_code: "CN1",
+                currency: "CNY",
+                address: &crate::verification::Address::email("other@x.example").expect("valid"),
+                password_hash: None,
+            },
+            now_millis(),
+        )
+        .await
+        .expect("other account");
+        assert_eq!(
+            order_for(&state, other, &order).await,
+            Err(AppError::NotFound)
+        );
+        assert_eq!(
+            sandbox_settle(&state, other, &order, true).await,
+            Err(AppError::NotFound)
+        );
+        assert_eq!(
+            super::order(&state, account, &order)
+                .await
+                .expect("own")
+                .status,
+            "pending"
+        );
+    });
+
+    async fn order_for(
+        state: &AppState,
+        account: i64,
+        order_no: &str,
+    ) -> Result<RechargeOrder, AppError> {
+        super::order(state, account, order_no).await
+    }
+}
