@@ -1,28 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { open } from "./helpers";
-
-/** An address no other test (or earlier run on the same database) uses. */
-function newEmail(project: string): string {
-  return `e2e-${project}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-}
-
-/** The newest code the development outbox holds for `address`. */
-async function codeFor(page: Page, address: string): Promise<string> {
-  const outbox = await page.context().newPage();
-  await outbox.goto("/outbox");
-  const body = await outbox.locator(`li[data-address="${address}"] .outbox-body`).first().textContent();
-  await outbox.close();
-  const code = body?.match(/\b(\d{6})\b/)?.[1];
-  expect(code, `a code for ${address} in the outbox`).toBeTruthy();
-  return code!;
-}
-
-async function sendCode(page: Page, path: string, address: string, javaScriptEnabled: boolean | undefined) {
-  await open(page, path, javaScriptEnabled);
-  await page.getByLabel("Email or mobile number").fill(address);
-  await page.getByRole("button", { name: "Send code" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "a code is on its way" })).toBeVisible();
-}
+import { expect, test } from "@playwright/test";
+import { codeFor, newEmail, open, sendCode } from "./helpers";
 
 test("register by email, sign out, sign in by password and by code", async ({ page, javaScriptEnabled }, info) => {
   const email = newEmail(info.project.name);

@@ -16,3 +16,38 @@ export async function markDocument(page: Page) {
 export async function isSameDocument(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as any).__sameDocument === true);
 }
+
+/** An address no other test (or earlier run on the same database) uses. */
+export function newEmail(project: string): string {
+  return `e2e-${project}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** The newest code the development outbox holds for `address`. */
+export async function codeFor(page: Page, address: string): Promise<string> {
+  const outbox = await page.context().newPage();
+  await outbox.goto("/outbox");
+  const body = await outbox.locator(`li[data-address="${address}"] .outbox-body`).first().textContent();
+  await outbox.close();
+  const code = body?.match(/\b(\d{6})\b/)?.[1];
+  expect(code, `a code for ${address} in the outbox`).toBeTruthy();
+  return code!;
+}
+
+export async function sendCode(page: Page, path: string, address: string, javaScriptEnabled: boolean | undefined) {
+  await open(page, path, javaScriptEnabled);
+  await page.getByLabel("Email or mobile number").fill(address);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "a code is on its way" })).toBeVisible();
+}
+
+
+/** Registers a new account (code from the outbox) and stays signed in; returns its email. */
+export async function registerNewAccount(page: Page, project: string, javaScriptEnabled: boolean | undefined, company = "E2E Company") {
+  const email = newEmail(project);
+  await sendCode(page, "/register", email, javaScriptEnabled);
+  await page.getByLabel("Verification code").fill(await codeFor(page, email));
+  await page.getByLabel("Company name").fill(company);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator(".account-name")).toHaveText(company);
+  return email;
+}

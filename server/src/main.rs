@@ -197,10 +197,12 @@ fn with_security_headers(router: Router<AppState>, options: &LeptosOptions) -> R
 /// header, or where a browser sends none (older ones, on form posts), the Referer, must name
 /// this host. With SameSite=Lax cookies this stops cross-site form posts in every browser.
 async fn same_origin_writes(request: Request, next: Next) -> Response {
+    // Payment callbacks come from the provider, not a page, and prove themselves by signature.
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || request.uri().path().starts_with("/payments/callback/")
+    {
         return next.run(request).await;
     }
     let headers = request.headers();

@@ -1,0 +1,43 @@
+import { expect, test } from "@playwright/test";
+import { open, registerNewAccount } from "./helpers";
+
+test("recharge through the sandbox provider and see the balance", async ({ page, javaScriptEnabled }, info) => {
+  await registerNewAccount(page, info.project.name, javaScriptEnabled);
+  await open(page, "/recharge", javaScriptEnabled);
+  await expect(page.locator("#cash-balance")).toHaveText("¥0.00");
+
+  await page.getByLabel("Amount").fill("12.345");
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await expect(page.locator("#field-amount-error")).not.toBeEmpty();
+
+  await page.getByLabel("Amount").fill("123.45");
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await expect(page).toHaveURL(/\/recharge\/checkout\?order=R/);
+  await expect(page.locator("#checkout-amount")).toHaveText("¥123.45");
+  await page.getByRole("button", { name: "Pay", exact: true }).click();
+
+  await expect(page).toHaveURL(/\/recharge\?order=R/);
+  await expect(page.locator("#cash-balance")).toHaveText("¥123.45");
+  await expect(page.locator("#recharge-orders-table tbody tr").first()).toContainText("Paid");
+
+  // A failed payment changes nothing.
+  await page.getByLabel("Amount").fill("50");
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.getByRole("button", { name: "Payment fails" }).click();
+  await expect(page.locator("#recharge-orders-table tbody tr").first()).toContainText("Failed");
+  await expect(page.locator("#cash-balance")).toHaveText("¥123.45");
+});
+
+test("a callback without a valid signature is refused", async ({ request }) => {
+  const response = await request.post("/payments/callback/sandbox", {
+    headers: { "x-payment-timestamp": String(Math.floor(Date.now() / 1000)), "x-payment-signature": "00" },
+    data: { order_no: "R0", provider_txn_id: "X", amount: "1.00", currency: "CNY", status: "paid" },
+  });
+  expect(response.status()).toBe(401);
+});
+
+test("the recharge page asks visitors to sign in", async ({ page, javaScriptEnabled }) => {
+  await open(page, "/recharge", javaScriptEnabled);
+  await expect(page.getByRole("link", { name: "Sign in" }).last()).toBeVisible();
+  await expect(page.locator("#cash-balance")).toHaveCount(0);
+});
