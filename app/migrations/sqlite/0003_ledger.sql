@@ -58,3 +58,32 @@ CREATE TABLE recharge_orders (
     settled_at         BIGINT
 );
 CREATE INDEX recharge_orders_by_account ON recharge_orders (billing_account_id, created_at);
+
+-- Vouchers and prepaid cards; each one's remaining value is its own ledger account
+-- (kind 'voucher' / 'prepaid_card', instrument_id = the row's id).
+CREATE TABLE vouchers (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    billing_account_id BIGINT NOT NULL REFERENCES billing_accounts (id),
+    kind               TEXT NOT NULL CHECK (kind IN ('regular', 'discount')),
+    currency           TEXT NOT NULL CHECK (currency IN ('CNY', 'USD')),
+    denomination       BIGINT NOT NULL CHECK (denomination > 0),
+    -- Billing item codes it may pay for, comma-separated; empty for every item.
+    scope              TEXT NOT NULL DEFAULT '',
+    status             TEXT NOT NULL CHECK (status IN ('active', 'expired')),
+    activated_at       BIGINT NOT NULL,
+    expires_at         BIGINT NOT NULL
+);
+CREATE INDEX vouchers_by_account ON vouchers (billing_account_id, status, expires_at);
+
+CREATE TABLE prepaid_cards (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    card_no            TEXT NOT NULL UNIQUE,
+    billing_account_id BIGINT NOT NULL REFERENCES billing_accounts (id),
+    currency           TEXT NOT NULL CHECK (currency IN ('CNY', 'USD')),
+    denomination       BIGINT NOT NULL CHECK (denomination > 0),
+    source             TEXT NOT NULL CHECK (source IN ('purchase', 'operator')),
+    status             TEXT NOT NULL CHECK (status IN ('active', 'expired')),
+    purchased_at       BIGINT NOT NULL,
+    expires_at         BIGINT NOT NULL
+);
+CREATE INDEX prepaid_cards_by_account ON prepaid_cards (billing_account_id, status, expires_at);

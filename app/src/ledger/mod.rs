@@ -2,6 +2,8 @@
 //! transaction whose postings sum to zero, and every balance a customer sees is a ledger
 //! account's running balance that reconciles with its postings.
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod deduction;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -61,6 +61,8 @@ pub enum LedgerError {
     KeyReused,
     #[error("ledger account {0} has too little for this")]
     Insufficient(i64),
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -257,7 +259,8 @@ pub async fn credit_cash(
     post(conn, &entry).await
 }
 
-/// Charges `amount` for usage: from cash as far as it goes, the rest into arrears.
+/// Charges `amount` for general usage through the deduction engine (vouchers, cards, cash,
+/// then arrears).
 #[allow(clippy::too_many_arguments)]
 pub async fn charge(
     conn: &mut AnyConnection,
@@ -268,44 +271,19 @@ pub async fn charge(
     reference: &str,
     idempotency_key: &str,
 ) -> Result<Posted, LedgerError> {
-    if amount <= 0 {
-        return Err(LedgerError::TooFewLegs);
-    }
-    let request = format!(
-        "charge|{billing_account_id}|{}|{amount}|{reference}",
-        currency.code()
-    );
-    if let Some(posted) = earlier(conn, idempotency_key, &request).await? {
-        return Ok(posted);
-    }
-    let (cash, arrears, revenue) =
-        accounts(conn, billing_account_id, currency, LedgerKind::Revenue).await?;
-    store::lock_holdings(conn, backend, billing_account_id).await?;
-    let from_cash = store::balance(conn, cash).await?.min(amount);
-    let entry = Entry {
-        billing_account_id: Some(billing_account_id),
-        kind: JournalKind::DailyCharge,
-        reference,
-        actor: "system",
-        idempotency_key,
+    let deduction = super::deduction::deduct(
+        conn,
+        backend,
+        billing_account_id,
         currency,
-        legs: vec![
-            Leg {
-                account: revenue,
-                amount,
-            },
-            Leg {
-                account: cash,
-                amount: -from_cash,
-            },
-            Leg {
-                account: arrears,
-                amount: -(amount - from_cash),
-            },
-        ],
-        request: Some(request),
-    };
-    post(conn, &entry).await
+        "usage",
+        amount,
+        reference,
+        idempotency_key,
+        now_millis(),
+    )
+    .await?;
+    Ok(deduction.posted)
 }
 
 /// What reconciliation found wrong; empty when the books are right.

@@ -1,4 +1,6 @@
+use crate::accounts::api::current_account;
 use crate::i18n::*;
+use crate::ledger::pages::BalancesCard;
 use crate::money::Currency;
 use crate::ui::{DataState, FilterLinks};
 use crate::workspaces::api::list_sites;
@@ -43,10 +45,17 @@ pub fn OverviewPage() -> impl IntoView {
         ]
     });
 
+    let account = Resource::new(|| (), |_| current_account());
     view! {
         <Title text=move || t_string!(i18n, overview_title).to_string() />
         <h1>{t!(i18n, overview_title)}</h1>
         <p class="lead">{t!(i18n, overview_intro)}</p>
+        // Balances for a signed-in account; visitors see the sites only.
+        <Suspense>
+            {move || Suspend::new(async move {
+                matches!(account.await, Ok(Some(_))).then(|| view! { <BalancesCard /> })
+            })}
+        </Suspense>
         <section class="card" aria-labelledby="sites-title">
             <div class="card-head">
                 <h2 id="sites-title">{t!(i18n, sites_title)}</h2>
