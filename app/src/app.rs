@@ -4,7 +4,7 @@ use crate::accounts::pages::{
     SignInPage,
 };
 use crate::i18n::I18nContextProvider;
-use crate::ledger::pages::{RechargePage, SandboxCheckoutPage};
+use crate::ledger::pages::{IncomeExpenditurePage, RechargePage, SandboxCheckoutPage};
 use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;
 use crate::preferences::locale_options;
@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                         <Route path=path!("/recharge") view=RechargePage ssr=SsrMode::Async />
                         <Route path=path!("/recharge/checkout") view=SandboxCheckoutPage ssr=SsrMode::Async />
+                        <Route path=path!("/income-expenditure") view=IncomeExpenditurePage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("/account/email") view=|| view! { <ChangeAddressPage channel="email" /> } ssr=SsrMode::Async />

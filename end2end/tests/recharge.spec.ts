@@ -26,6 +26,30 @@ test("recharge through the sandbox provider and see the balance", async ({ page,
   await page.getByRole("button", { name: "Payment fails" }).click();
   await expect(page.locator("#recharge-orders-table tbody tr").first()).toContainText("Failed");
   await expect(page.locator("#cash-balance")).toHaveText("¥123.45");
+
+  // Income & expenditure lists the recharge, filters by type, and exports what it lists.
+  await open(page, "/income-expenditure", javaScriptEnabled);
+  await expect(page.locator("#movements tbody tr")).toHaveCount(1);
+  await expect(page.locator("#movements tbody tr").first()).toContainText("+¥123.45");
+  await page.locator("#kind").selectOption("daily_charge");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/kind=daily_charge/);
+  await expect(page.locator(".empty")).toBeVisible();
+  await page.locator("#kind").selectOption("recharge");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.locator("#movements tbody tr")).toHaveCount(1);
+  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  const csv = await page.request.get(href!);
+  expect(csv.status()).toBe(200);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  const text = await csv.text();
+  expect(text).toContain("time_utc,type,holding,instrument,amount,reference");
+  expect(text).toMatch(/,recharge,cash,0,\+¥123\.45,R[0-9A-F]+\r\n/);
+});
+
+test("the export needs a signed-in account", async ({ request }) => {
+  const response = await request.get("/export/income-expenditure.csv");
+  expect(response.status()).toBe(401);
 });
 
 test("a callback without a valid signature is refused", async ({ request }) => {

@@ -63,6 +63,7 @@ async fn main() {
     let state = AppState::new(leptos_options, db.clone(), config)
         .await
         .unwrap_or_else(|error| fail(&format!("start-up: {error}")));
+    tokio::spawn(scheduled_work(state.clone()));
     let router = routes(state);
 
     let listener = tokio::net::TcpListener::bind(listen_addr)
@@ -104,6 +105,28 @@ async fn reconcile(db: &Db) -> ! {
     }
 }
 
+/// Work that runs on a timer in every replica: expiring vouchers and prepaid cards. Each expiry
+/// is a ledger entry with its own idempotency key, so replicas racing each other post it once.
+async fn scheduled_work(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        let outcome = async {
+            let mut tx = state.db.begin_write().await?;
+            let now = app::server::db::now_millis();
+            let expired = app::ledger::deduction::expire(&mut tx, state.db.backend(), now).await?;
+            tx.commit().await?;
+            Ok::<_, app::ledger::service::LedgerError>(expired)
+        }
+        .await;
+        match outcome {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "vouchers and prepaid cards expired"),
+            Err(error) => tracing::error!(%error, "scheduled expiry failed"),
+        }
+    }
+}
+
 fn routes(state: AppState) -> Router {
     let site = SiteInfo {
         brand_name: state.config.brand_name.clone(),
@@ -134,6 +157,7 @@ fn routes(state: AppState) -> Router {
 
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/export/income-expenditure.csv", get(export_movements))
         .route(
             "/payments/callback/{provider}",
             axum::routing::post(payment_callback),
@@ -276,6 +300,67 @@ async fn payment_callback(
                 .into_response()
         }
     }
+}
+
+/// `GET /export/income-expenditure.csv?from&to&kind`: the signed-in account's movements as
+/// CSV, streamed page by page (never built whole in memory).
+async fn export_movements(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use app::ledger::movements::{csv_line, csv_row, page, CSV_HEADER};
+    let account = match app::server::session::token_from_headers(&headers) {
+        Some(token) => app::accounts::service::session(&state, &token)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let Some((_, account)) = account else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in first.").into_response();
+    };
+    let param = |name: &str| query.get(name).cloned().unwrap_or_default();
+    let filter =
+        match app::ledger::api::movement_filter(&param("from"), &param("to"), &param("kind")) {
+            Ok(filter) => filter,
+            Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
+        };
+    // A byte-order mark first, so spreadsheet programs read the UTF-8 (Chinese, ¥) right.
+    let head = format!("\u{feff}{}", csv_line(&CSV_HEADER));
+    let rows = futures::stream::unfold(Some(None), move |cursor: Option<Option<i64>>| {
+        let state = state.clone();
+        let filter = filter.clone();
+        async move {
+            let before = cursor?;
+            match page(&state.db, account, &filter, before, 1000).await {
+                Ok(found) => {
+                    let chunk: String = found.rows.iter().map(csv_row).collect();
+                    Some((Ok::<_, std::io::Error>(chunk), found.next.map(Some)))
+                }
+                Err(error) => {
+                    tracing::error!(%error, "export stopped");
+                    Some((Err(std::io::Error::other("export failed")), None))
+                }
+            }
+        }
+    });
+    // Fused: the body is polled once more after its end, which a bare `unfold` does not allow.
+    let body = futures::StreamExt::fuse(futures::StreamExt::chain(
+        futures::stream::once(async move { Ok(head) }),
+        rows,
+    ));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"income-expenditure.csv\"",
+            ),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response()
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.

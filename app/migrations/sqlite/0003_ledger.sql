@@ -38,10 +38,16 @@ CREATE TABLE postings (
     transaction_id    BIGINT NOT NULL REFERENCES journal_transactions (id),
     ledger_account_id BIGINT NOT NULL REFERENCES ledger_accounts (id),
     currency          TEXT NOT NULL,
-    amount            BIGINT NOT NULL CHECK (amount <> 0)
+    amount            BIGINT NOT NULL CHECK (amount <> 0),
+    -- Copied from the ledger account and journal transaction for income & expenditure, which
+    -- then reads one index range per account however many rows there are. Set for holdings only.
+    billing_account_id BIGINT,
+    kind              TEXT NOT NULL,
+    created_at        BIGINT NOT NULL
 );
 CREATE INDEX postings_by_transaction ON postings (transaction_id);
 CREATE INDEX postings_by_ledger_account ON postings (ledger_account_id, id);
+CREATE INDEX postings_by_billing_account ON postings (billing_account_id, id);
 
 -- Online recharges: an order the payment provider's signed callback settles exactly once.
 CREATE TABLE recharge_orders (

@@ -46,3 +46,59 @@ pub async fn sandbox_settle(order_no: String, outcome: String) -> Result<(), App
     leptos_axum::redirect(&format!("/recharge?order={order_no}"));
     Ok(())
 }
+
+/// Reads the Income & expenditure filters from the query string: dates "YYYY-MM-DD" (the range
+/// includes both days) and a journal kind.
+#[cfg(feature = "ssr")]
+pub fn movement_filter(
+    from: &str,
+    to: &str,
+    kind: &str,
+) -> Result<super::movements::MovementFilter, AppError> {
+    let date = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        crate::ui::parse_date(text)
+            .map(Some)
+            .ok_or_else(|| AppError::field(field, "Enter a date as YYYY-MM-DD"))
+    };
+    let kinds = [
+        "",
+        "recharge",
+        "voucher_activation",
+        "card_purchase",
+        "daily_charge",
+        "expiry",
+        "adjustment",
+    ];
+    if !kinds.contains(&kind) {
+        return Err(AppError::field("kind", "Choose a type from the list"));
+    }
+    Ok(super::movements::MovementFilter {
+        from: date("from", from)?,
+        to: date("to", to)?.map(|day| day + 86_400_000),
+        kind: kind.to_string(),
+    })
+}
+
+/// A page of the caller's income and expenditure, newest first, older than `before`.
+#[server(endpoint = "funds/movements")]
+pub async fn income_expenditure(
+    from: String,
+    to: String,
+    kind: String,
+    before: Option<i64>,
+) -> Result<super::model::MovementPage, AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    let filter = movement_filter(&from, &to, &kind)?;
+    Ok(super::movements::page(
+        &state.db,
+        account,
+        &filter,
+        before,
+        super::model::MOVEMENTS_PER_PAGE,
+    )
+    .await?)
+}

@@ -5,6 +5,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod deduction;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod movements;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod payment;

@@ -93,3 +93,29 @@ pub struct Balances {
     pub cash: String,
     pub arrears: String,
 }
+
+/// One increase or decrease of cash, a voucher, a prepaid card or arrears (Income &
+/// expenditure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movement {
+    pub id: i64,
+    pub created_at: i64,
+    /// The journal kind: "recharge", "daily_charge", ...
+    pub kind: String,
+    /// "cash", "voucher", "prepaid_card" or "arrears".
+    pub holding: String,
+    pub instrument_id: i64,
+    /// Signed, formatted: "+¥100.00", "-¥3.20".
+    pub amount: String,
+    pub reference: String,
+}
+
+/// A page of movements, newest first; `next` is the cursor of the following (older) page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementPage {
+    pub rows: Vec<Movement>,
+    pub next: Option<i64>,
+}
+
+/// Rows per page of Income & expenditure.
+pub const MOVEMENTS_PER_PAGE: i64 = 50;

@@ -133,7 +133,16 @@ pub async fn post(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<Posted,
     let mut legs = entry.legs.clone();
     legs.sort_by_key(|leg| leg.account);
     for leg in &legs {
-        store::insert_posting(conn, id, leg.account, entry.currency, leg.amount).await?;
+        store::insert_posting(
+            conn,
+            id,
+            leg.account,
+            entry.currency,
+            leg.amount,
+            entry.kind.code(),
+            now,
+        )
+        .await?;
         if !store::move_balance(conn, leg.account, leg.amount).await?
             && is_holding(conn, leg.account).await?
         {

@@ -109,20 +109,29 @@ pub async fn journal_by_key(
         .transpose()
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_posting(
     conn: &mut AnyConnection,
     transaction_id: i64,
     ledger_account_id: i64,
     currency: Currency,
     amount: i64,
+    kind: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO postings (transaction_id, ledger_account_id, currency, amount) VALUES ($1, $2, $3, $4)")
-        .bind(transaction_id)
-        .bind(ledger_account_id)
-        .bind(currency.code())
-        .bind(amount)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO postings (transaction_id, ledger_account_id, currency, amount, billing_account_id, kind, created_at) \
+         SELECT $1, id, $3, $4, CASE WHEN keeps_balance = 1 THEN billing_account_id END, $5, $6 \
+         FROM ledger_accounts WHERE id = $2",
+    )
+    .bind(transaction_id)
+    .bind(ledger_account_id)
+    .bind(currency.code())
+    .bind(amount)
+    .bind(kind)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -30,9 +30,12 @@ fn is_https(parts: &Parts) -> bool {
 
 /// The session token the request carries, if any.
 pub fn session_token() -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
+    token_from_headers(&parts()?.headers)
+}
+
+/// The session token in a request's `Cookie` headers (for handlers outside server functions).
+pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())

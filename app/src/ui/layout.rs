@@ -46,6 +46,9 @@ fn AreaNav() -> impl IntoView {
                     <A href="/recharge">{t!(i18n, nav_recharge)}</A>
                 </li>
                 <li>
+                    <A href="/income-expenditure">{t!(i18n, nav_movements)}</A>
+                </li>
+                <li>
                     <A href="/account">{t!(i18n, nav_account)}</A>
                 </li>
             </ul>

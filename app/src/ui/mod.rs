@@ -34,8 +34,40 @@ pub fn utc_time(ms: i64) -> String {
     )
 }
 
+/// The start of a UTC day written "YYYY-MM-DD", in Unix milliseconds.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `utc_time`.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = days * 86_400_000;
+    // Refuse dates that do not exist (2026-02-30): they would not read back the same.
+    utc_time(ms)
+        .starts_with(&format!("{year:04}-{month:02}-{day:02}"))
+        .then_some(ms)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_parse_to_the_start_of_their_day() {
+        assert_eq!(super::parse_date("1970-01-01"), Some(0));
+        assert_eq!(super::parse_date("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(super::parse_date("2026-02-30"), None);
+        assert_eq!(super::parse_date("yesterday"), None);
+    }
+
     #[test]
     fn utc_times_are_civil_dates() {
         assert_eq!(super::utc_time(0), "1970-01-01 00:00 UTC");

@@ -1,0 +1,149 @@
+use crate::i18n::*;
+use crate::ledger::api::income_expenditure;
+use crate::ledger::model::{Movement, MovementPage};
+use crate::ui::{utc_time, DataState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Income & expenditure: every movement of cash, vouchers, prepaid cards and arrears, filtered
+/// by a plain GET form (works without JavaScript), paged by keyset, exportable as CSV.
+#[component]
+pub fn IncomeExpenditurePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).unwrap_or_default();
+    let filters = move || {
+        (
+            param("from"),
+            param("to"),
+            param("kind"),
+            param("before").parse::<i64>().ok(),
+        )
+    };
+    let page = Resource::new(filters, |(from, to, kind, before)| {
+        income_expenditure(from, to, kind, before)
+    });
+    let export = move || {
+        let encode = crate::ui::query_value;
+        format!(
+            "/export/income-expenditure.csv?from={}&to={}&kind={}",
+            encode(&param("from")),
+            encode(&param("to")),
+            encode(&param("kind"))
+        )
+    };
+    view! {
+        <Title text=move || t_string!(i18n, movements_title).to_string() />
+        <h1>{t!(i18n, movements_title)}</h1>
+        <form method="get" action="/income-expenditure" class="card filter-form">
+            <div class="field">
+                <label for="from">{t!(i18n, filter_from)}</label>
+                <input id="from" name="from" type="date" placeholder="YYYY-MM-DD" value=move || param("from") />
+            </div>
+            <div class="field">
+                <label for="to">{t!(i18n, filter_to)}</label>
+                <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=move || param("to") />
+            </div>
+            <div class="field">
+                <label for="kind">{t!(i18n, filter_kind)}</label>
+                <select id="kind" name="kind">
+                    {move || {
+                        let current = param("kind");
+                        ["", "recharge", "voucher_activation", "card_purchase", "daily_charge", "expiry", "adjustment"]
+                            .into_iter()
+                            .map(|kind| {
+                                let label = kind_label(i18n.get_locale(), kind);
+                                view! { <option value=kind selected=current == kind>{label}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <button type="submit" class="button">{t!(i18n, filter_apply)}</button>
+            <a class="button secondary" href=export>{t!(i18n, export_csv)}</a>
+        </form>
+        <section class="card">
+            <DataState resource=page let:page>
+                <MovementsTable page />
+            </DataState>
+        </section>
+    }
+}
+
+#[component]
+fn MovementsTable(page: MovementPage) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    if page.rows.is_empty() {
+        return view! { <p class="empty">{t!(i18n, movements_empty)}</p> }.into_any();
+    }
+    let next_href = page.next.map(|cursor| {
+        let q = query.read_untracked();
+        let keep = |name: &str| crate::ui::query_value(&q.get(name).unwrap_or_default());
+        format!(
+            "/income-expenditure?from={}&to={}&kind={}&before={cursor}",
+            keep("from"),
+            keep("to"),
+            keep("kind")
+        )
+    });
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="movements">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, log_time)}</th>
+                        <th scope="col">{t!(i18n, filter_kind)}</th>
+                        <th scope="col">{t!(i18n, movement_holding)}</th>
+                        <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
+                        <th scope="col">{t!(i18n, movement_reference)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|m| view! { <MovementRow movement=m /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {next_href.map(|href| view! { <p><a class="button secondary" href=href id="older">{t!(i18n, older_page)}</a></p> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn MovementRow(movement: Movement) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = movement.kind.clone();
+    let holding = movement.holding.clone();
+    let instrument = (movement.instrument_id > 0).then(|| format!(" #{}", movement.instrument_id));
+    view! {
+        <tr data-kind=movement.kind.clone()>
+            <td>{utc_time(movement.created_at)}</td>
+            <td>{move || kind_label(i18n.get_locale(), &kind)}</td>
+            <td>{move || holding_label(i18n.get_locale(), &holding)}{instrument}</td>
+            <td class="amount">{movement.amount}</td>
+            <td class="wrap">{movement.reference}</td>
+        </tr>
+    }
+}
+
+fn kind_label(locale: Locale, kind: &str) -> &'static str {
+    match kind {
+        "recharge" => td_string!(locale, kind_recharge),
+        "voucher_activation" => td_string!(locale, kind_voucher_activation),
+        "card_purchase" => td_string!(locale, kind_card_purchase),
+        "daily_charge" => td_string!(locale, kind_daily_charge),
+        "expiry" => td_string!(locale, kind_expiry),
+        "adjustment" => td_string!(locale, kind_adjustment),
+        _ => td_string!(locale, kind_all),
+    }
+}
+
+fn holding_label(locale: Locale, holding: &str) -> &'static str {
+    match holding {
+        "voucher" => td_string!(locale, holding_voucher),
+        "prepaid_card" => td_string!(locale, holding_prepaid_card),
+        "arrears" => td_string!(locale, arrears),
+        _ => td_string!(locale, holding_cash),
+    }
+}
