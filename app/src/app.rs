@@ -4,7 +4,9 @@ use crate::accounts::pages::{
     SignInPage,
 };
 use crate::i18n::I18nContextProvider;
-use crate::ledger::pages::{IncomeExpenditurePage, RechargePage, SandboxCheckoutPage};
+use crate::ledger::pages::{
+    IncomeExpenditurePage, PrepaidCardsPage, RechargePage, SandboxCheckoutPage, VouchersPage,
+};
 use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;
 use crate::preferences::locale_options;
@@ -91,6 +93,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/recharge") view=RechargePage ssr=SsrMode::Async />
                         <Route path=path!("/recharge/checkout") view=SandboxCheckoutPage ssr=SsrMode::Async />
                         <Route path=path!("/income-expenditure") view=IncomeExpenditurePage ssr=SsrMode::Async />
+                        <Route path=path!("/vouchers") view=VouchersPage ssr=SsrMode::Async />
+                        <Route path=path!("/prepaid-cards") view=PrepaidCardsPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("/account/email") view=|| view! { <ChangeAddressPage channel="email" /> } ssr=SsrMode::Async />

@@ -45,6 +45,20 @@ test("recharge through the sandbox provider and see the balance", async ({ page,
   const text = await csv.text();
   expect(text).toContain("time_utc,type,holding,instrument,amount,reference");
   expect(text).toMatch(/,recharge,cash,0,\+¥123\.45,R[0-9A-F]+\r\n/);
+
+  // A prepaid card is bought from cash, in hundreds.
+  await open(page, "/prepaid-cards", javaScriptEnabled);
+  await expect(page.locator(".empty")).toBeVisible();
+  await page.getByLabel("Amount").fill("150");
+  await page.getByRole("button", { name: "Buy a prepaid card" }).click();
+  await expect(page.locator("#field-amount-error")).toContainText("multiple of 100");
+  await page.getByLabel("Amount").fill("100");
+  await page.getByRole("button", { name: "Buy a prepaid card" }).click();
+  await expect(page.locator("#prepaid-cards tbody tr")).toHaveCount(1);
+  await expect(page.locator("#prepaid-cards tbody tr").first()).toContainText("¥100.00");
+  await expect(page.locator("#cash-balance")).toHaveText("¥23.45");
+  await open(page, "/vouchers", javaScriptEnabled);
+  await expect(page.locator(".empty")).toBeVisible();
 });
 
 test("the export needs a signed-in account", async ({ request }) => {

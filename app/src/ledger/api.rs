@@ -102,3 +102,36 @@ pub async fn income_expenditure(
     )
     .await?)
 }
+
+/// The caller's vouchers, newest first.
+#[server(endpoint = "funds/vouchers")]
+pub async fn list_vouchers() -> Result<Vec<super::model::VoucherView>, AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    super::instruments::vouchers(&state, account).await
+}
+
+/// The caller's prepaid cards, newest first.
+#[server(endpoint = "funds/cards")]
+pub async fn list_prepaid_cards() -> Result<Vec<super::model::PrepaidCardView>, AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    super::instruments::prepaid_cards(&state, account).await
+}
+
+/// Buys a prepaid card with cash. `request_id` comes with the form, so a form posted twice
+/// buys once.
+#[server(endpoint = "funds/cards/buy")]
+pub async fn buy_prepaid_card(amount: String, request_id: String) -> Result<(), AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    super::instruments::buy_card(&state, account, &amount, &request_id).await?;
+    leptos_axum::redirect("/prepaid-cards?bought=1");
+    Ok(())
+}
+
+/// A fresh id for a form that must act once however often it is posted.
+#[server(endpoint = "funds/request-id")]
+pub async fn new_request_id() -> Result<String, AppError> {
+    Ok(crate::server::secrets::random_hex(12))
+}

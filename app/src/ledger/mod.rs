@@ -4,6 +4,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod deduction;
+#[cfg(feature = "ssr")]
+pub mod instruments;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod movements;

@@ -119,3 +119,33 @@ pub struct MovementPage {
 
 /// Rows per page of Income & expenditure.
 pub const MOVEMENTS_PER_PAGE: i64 = 50;
+
+/// A voucher as the Vouchers page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherView {
+    pub id: i64,
+    /// "regular" or "discount".
+    pub kind: String,
+    pub denomination: String,
+    pub balance: String,
+    /// "active", "used_up" or "expired".
+    pub status: String,
+    pub scope: String,
+    pub activated_at: i64,
+    pub expires_at: i64,
+}
+
+/// A prepaid card as the Prepaid cards page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrepaidCardView {
+    pub card_no: String,
+    pub denomination: String,
+    pub balance: String,
+    /// "active", "used_up" or "expired".
+    pub status: String,
+    pub purchased_at: i64,
+    pub expires_at: i64,
+}
+
+/// How long a bought prepaid card stays valid, in days (decision until it is configuration).
+pub const CARD_VALIDITY_DAYS: i64 = 365;

@@ -46,6 +46,12 @@ fn AreaNav() -> impl IntoView {
                     <A href="/recharge">{t!(i18n, nav_recharge)}</A>
                 </li>
                 <li>
+                    <A href="/vouchers">{t!(i18n, nav_vouchers)}</A>
+                </li>
+                <li>
+                    <A href="/prepaid-cards">{t!(i18n, nav_cards)}</A>
+                </li>
+                <li>
                     <A href="/income-expenditure">{t!(i18n, nav_movements)}</A>
                 </li>
                 <li>

@@ -40,10 +40,11 @@ pub fn RechargePage() -> impl IntoView {
     }
 }
 
-/// Cash balance and arrears of the signed-in account.
+/// Cash balance and arrears of the signed-in account; loaded again whenever `reload` changes
+/// (the version of an action on the same page that moves money).
 #[component]
-pub fn BalancesCard() -> impl IntoView {
-    let balances = Resource::new(|| (), |_| load_balances());
+pub fn BalancesCard(#[prop(optional, into)] reload: Option<Signal<usize>>) -> impl IntoView {
+    let balances = Resource::new(move || reload.map(|r| r.get()), |_| load_balances());
     view! {
         <DataState resource=balances let:balances>
             <BalanceFacts balances />

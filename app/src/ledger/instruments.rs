@@ -1,0 +1,141 @@
+//! Listing an account's vouchers and prepaid cards, and buying a card.
+use super::model::{PrepaidCardView, VoucherView, CARD_VALIDITY_DAYS};
+use crate::error::AppError;
+use crate::money::{format_amount, from_minor_units, Currency};
+use crate::server::db::now_millis;
+use crate::server::state::AppState;
+use sqlx::Row;
+
+fn status(stored: &str, balance: i64) -> String {
+    match (stored, balance) {
+        ("active", 0) => "used_up".to_string(),
+        (other, _) => other.to_string(),
+    }
+}
+
+fn money(minor: i64, currency: Currency) -> String {
+    format_amount(from_minor_units(minor, currency), currency)
+}
+
+fn currency_of(row: &sqlx::any::AnyRow) -> Result<Currency, sqlx::Error> {
+    row.try_get::<String, _>("currency")?
+        .parse()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+pub async fn vouchers(state: &AppState, account: i64) -> Result<Vec<VoucherView>, AppError> {
+    let rows = sqlx::query(
+        "SELECT v.id, v.kind, v.currency, v.denomination, v.scope, v.status, v.activated_at, v.expires_at, \
+                COALESCE(la.balance, 0) AS balance \
+         FROM vouchers v LEFT JOIN ledger_accounts la ON la.billing_account_id = v.billing_account_id \
+              AND la.kind = 'voucher' AND la.instrument_id = v.id \
+         WHERE v.billing_account_id = $1 ORDER BY v.activated_at DESC, v.id DESC",
+    )
+    .bind(account)
+    .fetch_all(state.db.pool())
+    .await?;
+    let views = rows
+        .iter()
+        .map(|row| {
+            let currency = currency_of(row)?;
+            let balance: i64 = row.try_get("balance")?;
+            let stored: String = row.try_get("status")?;
+            Ok(VoucherView {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                denomination: money(row.try_get("denomination")?, currency),
+                balance: money(balance, currency),
+                status: status(&stored, balance),
+                scope: row.try_get("scope")?,
+                activated_at: row.try_get("activated_at")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(views)
+}
+
+pub async fn prepaid_cards(
+    state: &AppState,
+    account: i64,
+) -> Result<Vec<PrepaidCardView>, AppError> {
+    let rows = sqlx::query(
+        "SELECT c.card_no, c.currency, c.denomination, c.status, c.purchased_at, c.expires_at, \
+                COALESCE(la.balance, 0) AS balance \
+         FROM prepaid_cards c LEFT JOIN ledger_accounts la ON la.billing_account_id = c.billing_account_id \
+              AND la.kind = 'prepaid_card' AND la.instrument_id = c.id \
+         WHERE c.billing_account_id = $1 ORDER BY c.purchased_at DESC, c.id DESC",
+    )
+    .bind(account)
+    .fetch_all(state.db.pool())
+    .await?;
+    let views = rows
+        .iter()
+        .map(|row| {
+            let currency = currency_of(row)?;
+            let balance: i64 = row.try_get("balance")?;
+            let stored: String = row.try_get("status")?;
+            Ok(PrepaidCardView {
+                card_no: row.try_get("card_no")?,
+                denomination: money(row.try_get("denomination")?, currency),
+                balance: money(balance, currency),
+                status: status(&stored, balance),
+                purchased_at: row.try_get("purchased_at")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(views)
+}
+
+/// Buys a card of `amount` (as typed: a whole multiple of 100) with cash. `key` makes a retried
+/// form post buy once.
+pub async fn buy_card(
+    state: &AppState,
+    account: i64,
+    amount: &str,
+    key: &str,
+) -> Result<(), AppError> {
+    let summary = crate::accounts::service::summary(state, account).await?;
+    let currency: Currency = summary.currency.parse().map_err(|_| AppError::Internal)?;
+    let major: i64 = amount
+        .trim()
+        .replace(',', "")
+        .parse()
+        .map_err(|_| AppError::field("amount", "Enter a whole amount, a multiple of 100"))?;
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    let validity = CARD_VALIDITY_DAYS * 86_400_000;
+    let key = format!("card:{account}:{key}");
+    match super::deduction::buy_prepaid_card(
+        &mut tx,
+        state.db.backend(),
+        account,
+        currency,
+        major,
+        validity,
+        &key,
+        now,
+    )
+    .await
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(super::service::LedgerError::Refused(message)) => {
+            Err(AppError::field("amount", message))
+        }
+        Err(super::service::LedgerError::Insufficient(_)) => Err(AppError::field(
+            "amount",
+            "The cash balance is not enough; recharge first",
+        )),
+        Err(super::service::LedgerError::KeyReused) => {
+            Err(AppError::field("amount", "This purchase was already made"))
+        }
+        Err(error) => {
+            tracing::error!(%error, "card purchase failed");
+            Err(AppError::Internal)
+        }
+    }
+}

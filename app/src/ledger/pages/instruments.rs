@@ -1,0 +1,151 @@
+use super::recharge::BalancesCard;
+use crate::i18n::*;
+use crate::ledger::api::{list_prepaid_cards, list_vouchers, new_request_id, BuyPrepaidCard};
+use crate::ledger::model::{PrepaidCardView, VoucherView};
+use crate::ui::{utc_time, DataState, Field, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Vouchers: denomination, balance, status, activation time and expiry of each.
+#[component]
+pub fn VouchersPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let vouchers = Resource::new(|| (), |_| list_vouchers());
+    view! {
+        <Title text=move || t_string!(i18n, vouchers_title).to_string() />
+        <h1>{t!(i18n, vouchers_title)}</h1>
+        <section class="card">
+            <DataState resource=vouchers let:vouchers>
+                <VoucherTable vouchers />
+            </DataState>
+        </section>
+    }
+}
+
+#[component]
+fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
+    let i18n = use_i18n();
+    if vouchers.is_empty() {
+        return view! { <p class="empty">{t!(i18n, vouchers_empty)}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="vouchers">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, filter_kind)}</th>
+                        <th scope="col" class="amount">{t!(i18n, denomination)}</th>
+                        <th scope="col" class="amount">{t!(i18n, remaining)}</th>
+                        <th scope="col">{t!(i18n, order_status)}</th>
+                        <th scope="col">{t!(i18n, activated_at)}</th>
+                        <th scope="col">{t!(i18n, expires_at)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {vouchers.into_iter().map(|v| {
+                        let (kind, status) = (v.kind.clone(), v.status.clone());
+                        view! {
+                            <tr>
+                                <td>{move || if kind == "discount" { t_string!(i18n, voucher_discount) } else { t_string!(i18n, voucher_regular) }}</td>
+                                <td class="amount">{v.denomination}</td>
+                                <td class="amount">{v.balance}</td>
+                                <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
+                                <td>{utc_time(v.activated_at)}</td>
+                                <td>{utc_time(v.expires_at)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// Prepaid cards: buy one with cash, and the list of cards.
+#[component]
+pub fn PrepaidCardsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<BuyPrepaidCard>::new();
+    let result = Signal::derive(move || action.value().get());
+    let cards = Resource::new(move || action.version().get(), |_| list_prepaid_cards());
+    let request_id = Resource::new(move || action.version().get(), |_| new_request_id());
+    view! {
+        <Title text=move || t_string!(i18n, cards_title).to_string() />
+        <h1>{t!(i18n, cards_title)}</h1>
+        <BalancesCard reload=Signal::derive(move || action.version().get()) />
+        <section class="card" aria-labelledby="buy-card">
+            <h2 id="buy-card">{t!(i18n, buy_card)}</h2>
+            <ActionForm action attr:class="stack narrow">
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let id = request_id.await.unwrap_or_default();
+                        view! { <input type="hidden" name="request_id" value=id /> }
+                    })}
+                </Suspense>
+                <Field
+                    label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string())
+                    name="amount"
+                    required=true
+                    hint=Signal::derive(move || t_string!(i18n, card_hint).to_string())
+                    result
+                />
+                <FormError result fields=&["amount"] />
+                <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, buy_card)}</button>
+            </ActionForm>
+        </section>
+        <section class="card">
+            <DataState resource=cards let:cards>
+                <CardTable cards />
+            </DataState>
+        </section>
+    }
+}
+
+#[component]
+fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
+    let i18n = use_i18n();
+    if cards.is_empty() {
+        return view! { <p class="empty">{t!(i18n, cards_empty)}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data" id="prepaid-cards">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, card_no)}</th>
+                        <th scope="col" class="amount">{t!(i18n, denomination)}</th>
+                        <th scope="col" class="amount">{t!(i18n, remaining)}</th>
+                        <th scope="col">{t!(i18n, order_status)}</th>
+                        <th scope="col">{t!(i18n, purchased_at)}</th>
+                        <th scope="col">{t!(i18n, expires_at)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {cards.into_iter().map(|c| {
+                        let status = c.status.clone();
+                        view! {
+                            <tr>
+                                <td>{c.card_no}</td>
+                                <td class="amount">{c.denomination}</td>
+                                <td class="amount">{c.balance}</td>
+                                <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
+                                <td>{utc_time(c.purchased_at)}</td>
+                                <td>{utc_time(c.expires_at)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn instrument_status(locale: Locale, status: &str) -> &'static str {
+    match status {
+        "used_up" => td_string!(locale, status_used_up),
+        "expired" => td_string!(locale, status_expired),
+        _ => td_string!(locale, status_active),
+    }
+}
