@@ -147,6 +147,7 @@ pub async fn issue_voucher(
                 },
             ],
             request: Some(request),
+            at: Some(now),
         },
     )
     .await?;
@@ -231,6 +232,7 @@ pub async fn buy_prepaid_card(
                 },
             ],
             request: Some(request),
+            at: Some(now),
         },
     )
     .await?;
@@ -437,6 +439,7 @@ pub async fn deduct(
             currency,
             legs,
             request: Some(request),
+            at: Some(at),
         },
     )
     .await?;
@@ -497,6 +500,7 @@ pub async fn expire(
                             },
                         ],
                         request: None,
+                        at: None,
                     },
                 )
                 .await?;
@@ -524,7 +528,9 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     async fn funded(db: &Db, cash: i64) -> i64 {
-        let account = crate::server::demo::seed(db).await.expect("account");
+        let account = crate::server::demo::seed_account(db)
+            .await
+            .expect("account");
         if cash > 0 {
             let mut tx = db.begin_write().await.expect("tx");
             credit_cash(
@@ -536,6 +542,7 @@ mod tests {
                 "opening",
                 "system",
                 "opening",
+                None,
             )
             .await
             .expect("cash");
@@ -832,6 +839,7 @@ mod tests {
                         &key,
                         "system",
                         &key,
+                        None,
                     )
                     .await
                     .expect("credit");

@@ -133,7 +133,9 @@ mod tests {
     }
 
     db_test!(pages_walk_back_by_keyset_and_filter, |db| async move {
-        let account = crate::server::demo::seed(&db).await.expect("account");
+        let account = crate::server::demo::seed_account(&db)
+            .await
+            .expect("account");
         for i in 0..7 {
             let mut tx = db.begin_write().await.expect("tx");
             let key = format!("r-{i}");
@@ -146,6 +148,7 @@ mod tests {
                 &key,
                 "system",
                 &key,
+                None,
             )
             .await
             .expect("credit");

@@ -191,6 +191,7 @@ pub async fn handle_callback(
                 &callback.order_no,
                 &actor,
                 &key,
+                None,
             )
             .await?;
             tx.commit().await?;

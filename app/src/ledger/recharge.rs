@@ -159,7 +159,9 @@ mod tests {
     use crate::server::testing::{db_test, state_for};
 
     async fn account_and_order(state: &AppState, amount: &str) -> (i64, String) {
-        let account = crate::server::demo::seed(&state.db).await.expect("account");
+        let account = crate::server::demo::seed_account(&state.db)
+            .await
+            .expect("account");
         let order = create_order(state, account, amount).await.expect("order");
         (account, order)
     }

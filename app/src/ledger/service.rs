@@ -33,6 +33,9 @@ pub struct Entry<'a> {
     /// between cash and arrears): a retry is then recognised by the request, not by legs that
     /// may come out differently later.
     pub request: Option<String>,
+    /// When it happened (Unix milliseconds); `None` for now. Demo history and back-dated
+    /// daily charges carry their own time.
+    pub at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +114,7 @@ pub async fn post(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<Posted,
         ..entry.clone()
     };
     let hash = content_hash(&entry);
-    let now = now_millis();
+    let now = entry.at.unwrap_or_else(now_millis);
     let inserted = store::insert_journal(
         conn,
         entry.billing_account_id,
@@ -209,8 +212,8 @@ async fn accounts(
     Ok((cash, arrears, house))
 }
 
-/// Credits `amount` received for the account (a paid recharge order, a bank transfer): it pays
-/// off arrears first (spec section 5), the rest becomes cash.
+/// Credits `amount` received for the account (a paid recharge order, a bank transfer) at `at`
+/// (`None`: now): it pays off arrears first (spec section 5), the rest becomes cash.
 #[allow(clippy::too_many_arguments)]
 pub async fn credit_cash(
     conn: &mut AnyConnection,
@@ -221,6 +224,7 @@ pub async fn credit_cash(
     reference: &str,
     actor: &str,
     idempotency_key: &str,
+    at: Option<i64>,
 ) -> Result<Posted, LedgerError> {
     if amount <= 0 {
         return Err(LedgerError::TooFewLegs);
@@ -264,6 +268,7 @@ pub async fn credit_cash(
             },
         ],
         request: Some(request),
+        at,
     };
     post(conn, &entry).await
 }
@@ -341,7 +346,9 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     async fn account(db: &Db) -> i64 {
-        crate::server::demo::seed(db).await.expect("an account")
+        crate::server::demo::seed_account(db)
+            .await
+            .expect("an account")
     }
 
     async fn credit(db: &Db, account: i64, amount: i64, key: &str) -> Result<Posted, LedgerError> {
@@ -355,6 +362,7 @@ mod tests {
             key,
             "system",
             key,
+            None,
         )
         .await?;
         tx.commit().await?;
@@ -458,6 +466,7 @@ mod tests {
                 currency: Currency::CNY,
                 legs,
                 request: None,
+                at: None,
             };
             let unbalanced = entry(vec![
                 Leg {

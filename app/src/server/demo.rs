@@ -15,9 +15,18 @@ const DEMO_WORKSPACES: &[(&str, &str, &str)] = &[
     ("wksp_demo_mobile", "Mobile apps", "CN4"),
 ];
 
-/// Adds the demo billing account and its workspaces if they are not there yet, in one
-/// transaction. Returns the account's id.
+/// Adds the demo billing account, its workspaces and its money history where missing.
+/// Returns the account's id.
 pub async fn seed(db: &Db) -> Result<i64, sqlx::Error> {
+    let account_id = seed_account(db).await?;
+    seed_funds(db, account_id)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("demo funds: {e}")))?;
+    Ok(account_id)
+}
+
+/// The demo billing account and its workspaces only, in one transaction (tests start from it).
+pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
     let password_hash = crate::accounts::password::hash(DEMO_PASSWORD.to_string())
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
@@ -60,6 +69,79 @@ pub async fn seed(db: &Db) -> Result<i64, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(account_id)
+}
+
+/// The demo account's money, made through the ledger's own operations so it reconciles like
+/// real data: a recharge, a voucher, a prepaid card (with its discount voucher) and 90 days of
+/// daily charges on two workspaces. Every step has its own key, so a second run adds nothing.
+async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::service::LedgerError> {
+    use crate::ledger::deduction::{buy_prepaid_card, deduct, issue_voucher, VoucherKind};
+    use crate::ledger::service::credit_cash;
+    use crate::money::Currency;
+    const DAY: i64 = 86_400_000;
+    const DAYS: i64 = 90;
+    // Whole days, so the history does not shift by the minute between runs.
+    let today = now_millis() / DAY * DAY;
+    let start = today - DAYS * DAY;
+    let (backend, cny) = (db.backend(), Currency::CNY);
+    let mut tx = db.begin_write().await?;
+    credit_cash(
+        &mut tx,
+        backend,
+        account,
+        cny,
+        20_000_00,
+        "bank transfer 2026-001",
+        "operator:demo",
+        "demo:recharge:1",
+        Some(start),
+    )
+    .await?;
+    issue_voucher(
+        &mut tx,
+        account,
+        cny,
+        VoucherKind::Regular,
+        800_00,
+        today + 60 * DAY,
+        &[],
+        "operator:demo",
+        "demo:voucher:1",
+        start + DAY,
+    )
+    .await?;
+    buy_prepaid_card(
+        &mut tx,
+        backend,
+        account,
+        cny,
+        10_000,
+        365 * DAY,
+        "demo:card:1",
+        start + 2 * DAY,
+    )
+    .await?;
+    let lines: [(&str, &str, i64); 4] = [
+        ("wksp_demo_production", "logs", 32_00),
+        ("wksp_demo_production", "time_series", 14_50),
+        ("wksp_demo_staging", "apm_trace", 8_50),
+        ("wksp_demo_staging", "sms", 2_00),
+    ];
+    for day in 3..DAYS {
+        let at = start + day * DAY;
+        for (workspace, item, base) in lines {
+            // A steady pattern with some day-to-day variation, the same on every run.
+            let amount = base + (day * 37 + base) % 900;
+            let reference = format!("{workspace} day {} {item}", day - 3 + 1);
+            let key = format!("demo:charge:{day}:{workspace}:{item}");
+            deduct(
+                &mut tx, backend, account, cny, item, amount, &reference, &key, at,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]
