@@ -33,7 +33,15 @@ function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<strin
     timeout: 60_000,
     stdout: "ignore" as const,
     stderr: "pipe" as const,
-    env: { BC_LISTEN_ADDR: addr, DATABASE_URL: databaseUrl, RUST_LOG: "warn", ...extraEnv },
+    env: {
+      BC_LISTEN_ADDR: addr,
+      DATABASE_URL: databaseUrl,
+      RUST_LOG: "warn",
+      BC_BANK_ACCOUNT_NAME: "Billing Center Ltd.",
+      BC_BANK_NAME: "Example Bank Hangzhou Branch",
+      BC_BANK_ACCOUNT_NUMBER: "6222 0000 1111 2222",
+      ...extraEnv,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ test("recharge through the sandbox provider and see the balance", async ({ page,
   await registerNewAccount(page, info.project.name, javaScriptEnabled);
   await open(page, "/recharge", javaScriptEnabled);
   await expect(page.locator("#cash-balance")).toHaveText("¥0.00");
+  await expect(page.locator("#bank-details")).toContainText("6222 0000 1111 2222");
 
   await page.getByLabel("Amount").fill("12.345");
   await page.getByRole("button", { name: "Continue to payment" }).click();

@@ -135,3 +135,16 @@ pub async fn buy_prepaid_card(amount: String, request_id: String) -> Result<(), 
 pub async fn new_request_id() -> Result<String, AppError> {
     Ok(crate::server::secrets::random_hex(12))
 }
+
+/// The bank details for offline transfers (an operator credits them when received).
+#[server(endpoint = "funds/bank-details")]
+pub async fn bank_details() -> Result<super::model::BankDetails, AppError> {
+    crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    let bank = &state.config.bank_transfer;
+    Ok(super::model::BankDetails {
+        account_name: bank.account_name.clone(),
+        bank_name: bank.bank_name.clone(),
+        account_number: bank.account_number.clone(),
+    })
+}

@@ -149,3 +149,11 @@ pub struct PrepaidCardView {
 
 /// How long a bought prepaid card stays valid, in days (decision until it is configuration).
 pub const CARD_VALIDITY_DAYS: i64 = 365;
+
+/// Where to send an offline bank transfer (from configuration); all empty when not configured.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankDetails {
+    pub account_name: String,
+    pub bank_name: String,
+    pub account_number: String,
+}

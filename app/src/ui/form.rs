@@ -5,6 +5,19 @@ use leptos::prelude::*;
 /// hydrated submit, or after a plain form post that came back with `__err` in the address).
 pub type FormResult = Signal<Option<Result<(), AppError>>>;
 
+/// How many submissions of a form have succeeded. Key a form's data on this rather than on the
+/// action's version: reloading after a failed submission would rebuild the form and wipe what
+/// the user is correcting.
+pub fn successes(result: FormResult) -> Signal<usize> {
+    let count = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = result.get() {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.into()
+}
+
 /// A labelled input (or, with `kind="textarea"`, a text area) with its error beside it.
 #[component]
 pub fn Field(

@@ -7,7 +7,7 @@ mod status_pages;
 
 pub use data_state::{DataState, ErrorPanel};
 pub use filter_links::FilterLinks;
-pub use form::{query_value, Field, FormError, FormResult};
+pub use form::{query_value, successes, Field, FormError, FormResult};
 pub use layout::Layout;
 pub use status_pages::NotFoundPage;
 

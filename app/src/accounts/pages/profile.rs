@@ -2,7 +2,7 @@ use super::tabs::AccountTabs;
 use crate::accounts::api::{load_profile, UpdateProfile};
 use crate::accounts::model::Profile;
 use crate::i18n::*;
-use crate::ui::{DataState, Field, FormError};
+use crate::ui::{successes, DataState, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +13,8 @@ use leptos_router::hooks::use_query_map;
 pub fn ProfilePage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<UpdateProfile>::new();
-    let profile = Resource::new(move || action.version().get(), |_| load_profile());
+    let saved_count = successes(Signal::derive(move || action.value().get()));
+    let profile = Resource::new(move || saved_count.get(), |_| load_profile());
     let query = use_query_map();
     let saved = move || query.read().get("saved");
     view! {

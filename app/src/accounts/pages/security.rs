@@ -4,7 +4,7 @@ use crate::accounts::api::{
 };
 use crate::accounts::model::{SecurityEvent, SessionInfo};
 use crate::i18n::*;
-use crate::ui::{utc_time, DataState, Field, FormError};
+use crate::ui::{successes, utc_time, DataState, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -15,13 +15,14 @@ pub fn SecurityPage() -> impl IntoView {
     let i18n = use_i18n();
     let change = ServerAction::<ChangePassword>::new();
     let end = ServerAction::<EndSession>::new();
-    let account = Resource::new(move || change.version().get(), |_| current_account());
+    let changed = successes(Signal::derive(move || change.value().get()));
+    let account = Resource::new(move || changed.get(), |_| current_account());
     let sessions = Resource::new(
-        move || (change.version().get(), end.version().get()),
+        move || (changed.get(), end.version().get()),
         |_| list_sessions(),
     );
     let log = Resource::new(
-        move || (change.version().get(), end.version().get()),
+        move || (changed.get(), end.version().get()),
         |_| security_log(),
     );
     let query = use_query_map();

@@ -1,6 +1,6 @@
 use crate::i18n::*;
-use crate::ledger::api::{load_balances, recharge_orders, CreateRecharge};
-use crate::ledger::model::{Balances, RechargeOrder};
+use crate::ledger::api::{bank_details, load_balances, recharge_orders, CreateRecharge};
+use crate::ledger::model::{Balances, BankDetails, RechargeOrder};
 use crate::ui::{utc_time, DataState, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +12,7 @@ pub fn RechargePage() -> impl IntoView {
     let action = ServerAction::<CreateRecharge>::new();
     let result = Signal::derive(move || action.value().get());
     let orders = Resource::new(|| (), |_| recharge_orders());
+    let bank = Resource::new(|| (), |_| bank_details());
     view! {
         <Title text=move || t_string!(i18n, recharge_title).to_string() />
         <h1>{t!(i18n, recharge_title)}</h1>
@@ -31,11 +32,36 @@ pub fn RechargePage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, recharge_submit)}</button>
             </ActionForm>
         </section>
+        <Suspense>
+            {move || Suspend::new(async move {
+                bank.await.ok().filter(|b| !b.account_number.is_empty()).map(|bank| view! { <BankTransfer bank /> })
+            })}
+        </Suspense>
         <section class="card" aria-labelledby="recharge-orders">
             <h2 id="recharge-orders">{t!(i18n, recharge_orders)}</h2>
             <DataState resource=orders let:orders>
                 <OrdersTable orders />
             </DataState>
+        </section>
+    }
+}
+
+/// Offline recharge: the configured bank account to transfer to.
+#[component]
+fn BankTransfer(bank: BankDetails) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card" aria-labelledby="recharge-bank">
+            <h2 id="recharge-bank">{t!(i18n, recharge_bank)}</h2>
+            <p class="muted">{t!(i18n, recharge_bank_intro)}</p>
+            <dl class="facts" id="bank-details">
+                <dt>{t!(i18n, bank_account_name)}</dt>
+                <dd>{bank.account_name}</dd>
+                <dt>{t!(i18n, bank_name)}</dt>
+                <dd>{bank.bank_name}</dd>
+                <dt>{t!(i18n, bank_account_number)}</dt>
+                <dd>{bank.account_number}</dd>
+            </dl>
         </section>
     }
 }
