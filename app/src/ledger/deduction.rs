@@ -3,11 +3,10 @@
 //! SMS and synthetic-test items are paid only from prepaid cards and cash (then arrears);
 //! vouchers pay only items within their scope; among equals the nearest expiry pays first.
 use super::model::{JournalKind, LedgerKind};
-use super::service::{post, Entry, LedgerError, Leg, Posted};
+use super::service::{earlier, post, Entry, LedgerError, Leg, Posted};
 use super::store;
 use crate::money::Currency;
 use crate::server::db::Backend;
-use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 /// Billing items only cash or prepaid cards may pay.
@@ -47,24 +46,6 @@ pub struct Deduction {
     pub parts: Vec<Paid>,
 }
 
-fn request_hash(request: &str) -> String {
-    hex::encode(Sha256::digest(request.as_bytes()))
-}
-
-/// The journal transaction under `key`: `Some(id)` when it was asked for with the same
-/// `request`, `KeyReused` when with another.
-async fn repeated(
-    conn: &mut AnyConnection,
-    key: &str,
-    request: &str,
-) -> Result<Option<i64>, LedgerError> {
-    match store::journal_by_key(conn, key).await? {
-        None => Ok(None),
-        Some((id, hash)) if hash == request_hash(request) => Ok(Some(id)),
-        Some(_) => Err(LedgerError::KeyReused),
-    }
-}
-
 async fn reference_of(conn: &mut AnyConnection, journal_id: i64) -> Result<String, sqlx::Error> {
     sqlx::query("SELECT reference FROM journal_transactions WHERE id = $1")
         .bind(journal_id)
@@ -102,7 +83,7 @@ pub async fn issue_voucher(
         kind.code(),
         scope.join(",")
     );
-    if let Some(journal) = repeated(conn, key, &request).await? {
+    if let Some(journal) = earlier(conn, key, &request).await? {
         return Ok(id_in(&reference_of(conn, journal).await?));
     }
     if amount <= 0 {
@@ -171,7 +152,7 @@ pub async fn buy_prepaid_card(
         "card|{account}|{}|{amount_major}|{validity_ms}",
         currency.code()
     );
-    if let Some(journal) = repeated(conn, key, &request).await? {
+    if let Some(journal) = earlier(conn, key, &request).await? {
         return Ok(id_in(&reference_of(conn, journal).await?));
     }
     if amount_major < 100 || amount_major % 100 != 0 {
@@ -371,7 +352,7 @@ pub async fn deduct(
         "deduct|{account}|{}|{item}|{amount}|{reference}",
         currency.code()
     );
-    if let Some(journal) = repeated(conn, key, &request).await? {
+    if let Some(journal) = earlier(conn, key, &request).await? {
         return Ok(Deduction {
             posted: Posted::Repeated(journal),
             parts: parts_of(conn, journal).await?,

@@ -72,7 +72,7 @@ pub enum LedgerError {
 
 fn content_hash(entry: &Entry<'_>) -> String {
     if let Some(request) = &entry.request {
-        return hex::encode(Sha256::digest(request.as_bytes()));
+        return request_hash(request);
     }
     let mut legs = entry.legs.clone();
     legs.sort_by_key(|leg| (leg.account, leg.amount));
@@ -165,20 +165,24 @@ async fn is_holding(conn: &mut AnyConnection, ledger_account_id: i64) -> Result<
     Ok(keeps == 1)
 }
 
-/// A movement asked for once before under `key`: its first result, or `KeyReused` when that was
-/// another movement. `None` for a new key.
-async fn earlier(
+/// The journal transaction asked for before under `key` with the same `request` (its id), or
+/// `KeyReused` when the key was used for another movement. `None` for a new key; shared by
+/// every operation whose legs depend on balances at the time.
+pub(crate) async fn earlier(
     conn: &mut AnyConnection,
     key: &str,
     request: &str,
-) -> Result<Option<Posted>, LedgerError> {
+) -> Result<Option<i64>, LedgerError> {
     match store::journal_by_key(conn, key).await? {
         None => Ok(None),
-        Some((id, hash)) if hash == hex::encode(Sha256::digest(request.as_bytes())) => {
-            Ok(Some(Posted::Repeated(id)))
-        }
+        Some((id, hash)) if hash == request_hash(request) => Ok(Some(id)),
         Some(_) => Err(LedgerError::KeyReused),
     }
+}
+
+/// The stored fingerprint of a request (what `Entry::request` holds).
+fn request_hash(request: &str) -> String {
+    hex::encode(Sha256::digest(request.as_bytes()))
 }
 
 /// The ledger accounts of one billing account's cash and arrears, and the house's account of
@@ -233,8 +237,8 @@ pub async fn credit_cash(
         "recharge|{billing_account_id}|{}|{amount}|{reference}",
         currency.code()
     );
-    if let Some(posted) = earlier(conn, idempotency_key, &request).await? {
-        return Ok(posted);
+    if let Some(id) = earlier(conn, idempotency_key, &request).await? {
+        return Ok(Posted::Repeated(id));
     }
     let (cash, arrears, clearing) = accounts(
         conn,
