@@ -63,16 +63,7 @@ pub fn movement_filter(
             .map(Some)
             .ok_or_else(|| AppError::field(field, "Enter a date as YYYY-MM-DD"))
     };
-    let kinds = [
-        "",
-        "recharge",
-        "voucher_activation",
-        "card_purchase",
-        "daily_charge",
-        "expiry",
-        "adjustment",
-    ];
-    if !kinds.contains(&kind) {
+    if !super::model::MOVEMENT_KINDS.contains(&kind) {
         return Err(AppError::field("kind", "Choose a type from the list"));
     }
     Ok(super::movements::MovementFilter {

@@ -2,7 +2,7 @@
 //! of spec section 5: regular vouchers, discount vouchers, prepaid cards, cash, then arrears.
 //! SMS and synthetic-test items are paid only from prepaid cards and cash (then arrears);
 //! vouchers pay only items within their scope; among equals the nearest expiry pays first.
-use super::model::{JournalKind, LedgerKind};
+use super::model::{FundsPolicy, JournalKind, LedgerKind};
 use super::service::{earlier, post, Entry, LedgerError, Leg, Posted};
 use super::store;
 use crate::money::Currency;
@@ -11,10 +11,6 @@ use sqlx::{AnyConnection, Row};
 
 /// Billing items only cash or prepaid cards may pay.
 pub const CASH_OR_CARD_ONLY: [&str; 2] = ["sms", "synthetic_test"];
-
-/// Discount vouchers given with a prepaid card bought with cash, as (card at least, voucher)
-/// in major units (spec section 5), largest first.
-pub const DISCOUNT_TIERS: [(i64, i64); 3] = [(100_000, 20_000), (30_000, 5_000), (10_000, 1_000)];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VoucherKind {
@@ -136,7 +132,7 @@ pub async fn issue_voucher(
 }
 
 /// Buys a prepaid card of `amount_major` (a multiple of 100, at least 100) with cash, valid
-/// for `validity_ms`; with it comes the discount voucher of its tier. Returns the card's id.
+/// for the policy's days; with it comes the discount voucher of its tier. Returns the card's id.
 #[allow(clippy::too_many_arguments)]
 pub async fn buy_prepaid_card(
     conn: &mut AnyConnection,
@@ -144,10 +140,11 @@ pub async fn buy_prepaid_card(
     account: i64,
     currency: Currency,
     amount_major: i64,
-    validity_ms: i64,
+    policy: &FundsPolicy,
     key: &str,
     now: i64,
 ) -> Result<i64, LedgerError> {
+    let validity_ms = policy.card_validity_ms();
     let request = format!(
         "card|{account}|{}|{amount_major}|{validity_ms}",
         currency.code()
@@ -168,29 +165,7 @@ pub async fn buy_prepaid_card(
         return Err(LedgerError::Insufficient(cash));
     }
     let expires_at = now + validity_ms;
-    let card_no = format!("PC{}", crate::server::secrets::random_hex(8).to_uppercase());
-    let id: i64 = sqlx::query(
-        "INSERT INTO prepaid_cards (card_no, billing_account_id, currency, denomination, source, status, purchased_at, expires_at) \
-         VALUES ($1, $2, $3, $4, 'purchase', 'active', $5, $6) RETURNING id",
-    )
-    .bind(&card_no)
-    .bind(account)
-    .bind(currency.code())
-    .bind(amount)
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
-    let card = store::ledger_account(
-        conn,
-        Some(account),
-        LedgerKind::PrepaidCard,
-        id,
-        currency,
-        now,
-    )
-    .await?;
+    let (id, card) = new_card(conn, account, currency, amount, "purchase", now, expires_at).await?;
     let reference = format!("card:{id}");
     let actor = format!("account:{account}");
     post(
@@ -217,10 +192,7 @@ pub async fn buy_prepaid_card(
         },
     )
     .await?;
-    if let Some((_, discount)) = DISCOUNT_TIERS
-        .iter()
-        .find(|(at_least, _)| amount_major >= *at_least)
-    {
+    if let Some(discount) = policy.discount_for(amount_major) {
         let discount_key = format!("{key}:discount");
         issue_voucher(
             conn,
@@ -236,6 +208,108 @@ pub async fn buy_prepaid_card(
         )
         .await?;
     }
+    Ok(id)
+}
+
+/// A new prepaid card row and its ledger account (empty until the caller posts).
+#[allow(clippy::too_many_arguments)]
+async fn new_card(
+    conn: &mut AnyConnection,
+    account: i64,
+    currency: Currency,
+    amount: i64,
+    source: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(i64, i64), LedgerError> {
+    let card_no = format!("PC{}", crate::server::secrets::random_hex(8).to_uppercase());
+    let id: i64 = sqlx::query(
+        "INSERT INTO prepaid_cards (card_no, billing_account_id, currency, denomination, source, status, purchased_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
+    )
+    .bind(&card_no)
+    .bind(account)
+    .bind(currency.code())
+    .bind(amount)
+    .bind(source)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("id")?;
+    let card = store::ledger_account(
+        conn,
+        Some(account),
+        LedgerKind::PrepaidCard,
+        id,
+        currency,
+        now,
+    )
+    .await?;
+    Ok((id, card))
+}
+
+/// Gives the account a prepaid card of `amount` minor units (an operator's issue, no cash
+/// spent, no discount voucher), valid `validity_ms`. Returns the card's id; a repeated key
+/// returns the first.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_prepaid_card(
+    conn: &mut AnyConnection,
+    account: i64,
+    currency: Currency,
+    amount: i64,
+    validity_ms: i64,
+    actor: &str,
+    key: &str,
+    now: i64,
+) -> Result<i64, LedgerError> {
+    let request = format!(
+        "card-issue|{account}|{}|{amount}|{validity_ms}",
+        currency.code()
+    );
+    if let Some(journal) = earlier(conn, key, &request).await? {
+        return Ok(id_in(&reference_of(conn, journal).await?));
+    }
+    if amount <= 0 || validity_ms <= 0 {
+        return Err(LedgerError::TooFewLegs);
+    }
+    let (id, card) = new_card(
+        conn,
+        account,
+        currency,
+        amount,
+        "operator",
+        now,
+        now + validity_ms,
+    )
+    .await?;
+    let issuance =
+        store::ledger_account(conn, None, LedgerKind::CardIssuance, 0, currency, now).await?;
+    let reference = format!("card:{id}");
+    post(
+        conn,
+        &Entry {
+            billing_account_id: Some(account),
+            kind: JournalKind::CardIssue,
+            reference: &reference,
+            actor,
+            idempotency_key: key,
+            currency,
+            legs: vec![
+                Leg {
+                    account: card,
+                    amount,
+                },
+                Leg {
+                    account: issuance,
+                    amount: -amount,
+                },
+            ],
+            request: Some(request),
+            at: Some(now),
+        },
+    )
+    .await?;
     Ok(id)
 }
 
@@ -569,13 +643,17 @@ mod tests {
         key: &str,
     ) -> Result<i64, LedgerError> {
         let mut tx = db.begin_write().await?;
+        let policy = FundsPolicy {
+            card_validity_days: validity / DAY,
+            ..FundsPolicy::default()
+        };
         let id = buy_prepaid_card(
             &mut tx,
             db.backend(),
             account,
             Currency::CNY,
             major,
-            validity,
+            &policy,
             key,
             now_millis(),
         )

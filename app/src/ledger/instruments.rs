@@ -1,5 +1,5 @@
 //! Listing an account's vouchers and prepaid cards, and buying a card.
-use super::model::{PrepaidCardView, VoucherView, CARD_VALIDITY_DAYS};
+use super::model::{PrepaidCardView, VoucherView};
 use crate::error::AppError;
 use crate::money::{format_amount, from_minor_units, Currency};
 use crate::server::db::now_millis;
@@ -105,7 +105,6 @@ pub async fn buy_card(
         .map_err(|_| AppError::field("amount", "Enter a whole amount, a multiple of 100"))?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
-    let validity = CARD_VALIDITY_DAYS * 86_400_000;
     let key = format!("card:{account}:{key}");
     match super::deduction::buy_prepaid_card(
         &mut tx,
@@ -113,7 +112,7 @@ pub async fn buy_card(
         account,
         currency,
         major,
-        validity,
+        &state.config.funds,
         &key,
         now,
     )

@@ -19,6 +19,8 @@ pub enum LedgerKind {
     Revenue,
     /// Value given away as vouchers.
     VoucherIssuance,
+    /// Value given away as prepaid cards an operator issued.
+    CardIssuance,
     /// Remaining value voided at expiry.
     Expired,
 }
@@ -33,6 +35,7 @@ impl LedgerKind {
             LedgerKind::PaymentClearing => "payment_clearing",
             LedgerKind::Revenue => "revenue",
             LedgerKind::VoucherIssuance => "voucher_issuance",
+            LedgerKind::CardIssuance => "card_issuance",
             LedgerKind::Expired => "expired",
         }
     }
@@ -52,6 +55,8 @@ pub enum JournalKind {
     Recharge,
     VoucherActivation,
     CardPurchase,
+    /// A prepaid card an operator gave.
+    CardIssue,
     DailyCharge,
     Expiry,
     Adjustment,
@@ -63,6 +68,7 @@ impl JournalKind {
             JournalKind::Recharge => "recharge",
             JournalKind::VoucherActivation => "voucher_activation",
             JournalKind::CardPurchase => "card_purchase",
+            JournalKind::CardIssue => "card_issue",
             JournalKind::DailyCharge => "daily_charge",
             JournalKind::Expiry => "expiry",
             JournalKind::Adjustment => "adjustment",
@@ -70,10 +76,79 @@ impl JournalKind {
     }
 }
 
-/// The smallest and largest online recharge, in major units (decision: keeps typos like an
-/// extra zero from becoming a payment; large sums go by bank transfer).
-pub const RECHARGE_MIN: i64 = 1;
-pub const RECHARGE_MAX: i64 = 1_000_000;
+/// The journal kinds Income & expenditure filters by ("" for all), in the order listed.
+pub const MOVEMENT_KINDS: [&str; 8] = [
+    "",
+    "recharge",
+    "voucher_activation",
+    "card_purchase",
+    "card_issue",
+    "daily_charge",
+    "expiry",
+    "adjustment",
+];
+
+/// The rules of funds that are configuration (README, "Configuration"); amounts in major units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FundsPolicy {
+    /// The smallest and largest online recharge (the defaults keep a typo like an extra zero
+    /// from becoming a payment; large sums go by bank transfer).
+    pub recharge_min: i64,
+    pub recharge_max: i64,
+    /// How long a prepaid card stays valid, bought or issued.
+    pub card_validity_days: i64,
+    /// Discount vouchers given with a prepaid card bought with cash, as (card at least,
+    /// voucher), largest first (spec section 5).
+    pub discount_tiers: Vec<(i64, i64)>,
+    /// How many days before a card expires its holder is reminded by email.
+    pub card_reminder_days: i64,
+}
+
+impl Default for FundsPolicy {
+    fn default() -> Self {
+        Self {
+            recharge_min: 1,
+            recharge_max: 1_000_000,
+            card_validity_days: 365,
+            discount_tiers: vec![(100_000, 20_000), (30_000, 5_000), (10_000, 1_000)],
+            card_reminder_days: 3,
+        }
+    }
+}
+
+impl FundsPolicy {
+    /// The discount voucher that comes with a card of `card_major`, if any.
+    pub fn discount_for(&self, card_major: i64) -> Option<i64> {
+        self.discount_tiers
+            .iter()
+            .find(|(at_least, _)| card_major >= *at_least)
+            .map(|(_, voucher)| *voucher)
+    }
+
+    pub fn card_validity_ms(&self) -> i64 {
+        self.card_validity_days * 86_400_000
+    }
+
+    /// Reads tiers written as "10000:1000,30000:5000" (any order; kept largest first).
+    pub fn parse_tiers(text: &str) -> Result<Vec<(i64, i64)>, String> {
+        let mut tiers = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (card, voucher) = part
+                .split_once(':')
+                .ok_or_else(|| format!("{part:?} is not CARD:VOUCHER"))?;
+            let number = |t: &str| {
+                t.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{t:?} is not a positive whole amount"))
+            };
+            tiers.push((number(card)?, number(voucher)?));
+        }
+        tiers.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(tiers)
+    }
+}
 
 /// A recharge order as the Recharge page lists it. Amounts cross the wire as decimal strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,13 +222,44 @@ pub struct PrepaidCardView {
     pub expires_at: i64,
 }
 
-/// How long a bought prepaid card stays valid, in days (decision until it is configuration).
-pub const CARD_VALIDITY_DAYS: i64 = 365;
-
 /// Where to send an offline bank transfer (from configuration); all empty when not configured.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankDetails {
     pub account_name: String,
     pub bank_name: String,
     pub account_number: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FundsPolicy;
+
+    #[test]
+    fn tiers_parse_and_pick_the_largest_that_applies() {
+        let tiers = FundsPolicy::parse_tiers("10000:1000, 100000:20000,30000:5000").expect("tiers");
+        assert_eq!(tiers, FundsPolicy::default().discount_tiers);
+        let policy = FundsPolicy::default();
+        assert_eq!(policy.discount_for(9_900), None);
+        assert_eq!(policy.discount_for(10_000), Some(1_000));
+        assert_eq!(policy.discount_for(99_900), Some(5_000));
+        assert_eq!(policy.discount_for(250_000), Some(20_000));
+        assert!(FundsPolicy::parse_tiers("10000").is_err());
+        assert!(FundsPolicy::parse_tiers("10000:-5").is_err());
+        assert_eq!(FundsPolicy::parse_tiers("").expect("none"), vec![]);
+    }
+}
+
+/// A batch of voucher activation codes, as the operator console lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeBatchView {
+    pub id: i64,
+    pub denomination: String,
+    pub scope: String,
+    pub validity_days: i64,
+    pub codes_expire_at: i64,
+    pub quantity: i64,
+    pub redeemed: i64,
+    pub note: String,
+    pub created_by: String,
+    pub created_at: i64,
 }

@@ -1,5 +1,5 @@
 //! Cash recharge orders: created by the account, settled by the provider's callback.
-use super::model::{Balances, RechargeOrder, RECHARGE_MAX, RECHARGE_MIN};
+use super::model::{Balances, RechargeOrder};
 use super::payment::{self, Callback, Settled, SANDBOX};
 use crate::error::AppError;
 use crate::money::{format_amount, from_minor_units, parse_amount, to_minor_units, Currency};
@@ -27,10 +27,14 @@ pub async fn create_order(
     let currency = account_currency(state, account_id).await?;
     let amount =
         parse_amount(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
-    if amount < Decimal::from(RECHARGE_MIN) || amount > Decimal::from(RECHARGE_MAX) {
+    let (min, max) = (
+        state.config.funds.recharge_min,
+        state.config.funds.recharge_max,
+    );
+    if amount < Decimal::from(min) || amount > Decimal::from(max) {
         return Err(AppError::field(
             "amount",
-            format!("Enter an amount from {RECHARGE_MIN} to {RECHARGE_MAX}"),
+            format!("Enter an amount from {min} to {max}"),
         ));
     }
     let minor =

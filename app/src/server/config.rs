@@ -16,6 +16,7 @@ pub struct Config {
     pub payment_callback_secret: Option<String>,
     pub operator_email: Option<String>,
     pub bank_transfer: BankTransferDetails,
+    pub funds: crate::ledger::model::FundsPolicy,
     /// Fill the demo account with data at start-up (`--demo` or `BC_DEMO=1`).
     pub demo: bool,
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
@@ -186,6 +187,7 @@ impl Config {
                 format!("{other:?} is not 0, 1, true or false"),
             )),
         };
+        let funds = funds_policy(&get)?;
         let demo = flag("BC_DEMO")?;
         let trust_forwarded_for = flag("BC_TRUST_FORWARDED_FOR")?;
 
@@ -204,6 +206,7 @@ impl Config {
                 bank_name: get("BC_BANK_NAME").unwrap_or_default(),
                 account_number: get("BC_BANK_ACCOUNT_NUMBER").unwrap_or_default(),
             },
+            funds,
             demo,
             trust_forwarded_for,
         })
@@ -219,6 +222,41 @@ impl Config {
         }
         PathBuf::from(path).parent().map(PathBuf::from)
     }
+}
+
+/// Recharge limits, card validity and reminder, and discount tiers (defaults from the spec).
+fn funds_policy(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::ledger::model::FundsPolicy, ConfigError> {
+    let mut policy = crate::ledger::model::FundsPolicy::default();
+    let whole =
+        |variable: &'static str, default: i64| -> Result<i64, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(text) => text.parse().ok().filter(|n: &i64| *n > 0).ok_or_else(|| {
+                    error(variable, format!("{text:?} is not a positive whole number"))
+                }),
+            }
+        };
+    policy.recharge_min = whole("BC_RECHARGE_MIN", policy.recharge_min)?;
+    policy.recharge_max = whole("BC_RECHARGE_MAX", policy.recharge_max)?;
+    if policy.recharge_max < policy.recharge_min {
+        return Err(error(
+            "BC_RECHARGE_MAX",
+            "must not be below BC_RECHARGE_MIN",
+        ));
+    }
+    policy.card_validity_days = whole("BC_CARD_VALIDITY_DAYS", policy.card_validity_days)?;
+    policy.card_reminder_days = whole("BC_CARD_REMINDER_DAYS", policy.card_reminder_days)?;
+    if let Some(text) = get("BC_DISCOUNT_TIERS") {
+        policy.discount_tiers = if text == "none" {
+            Vec::new()
+        } else {
+            crate::ledger::model::FundsPolicy::parse_tiers(&text)
+                .map_err(|message| error("BC_DISCOUNT_TIERS", message))?
+        };
+    }
+    Ok(policy)
 }
 
 #[cfg(test)]
@@ -243,6 +281,25 @@ mod tests {
         assert_eq!(config.sms, None);
         assert!(!config.demo);
         assert_eq!(config.sqlite_dir(), Some(PathBuf::from("data")));
+        assert_eq!(config.funds, crate::ledger::model::FundsPolicy::default());
+    }
+
+    #[test]
+    fn funds_rules_are_configuration() {
+        let config = config(&[
+            ("BC_CARD_VALIDITY_DAYS", "180"),
+            ("BC_DISCOUNT_TIERS", "5000:300"),
+            ("BC_RECHARGE_MAX", "5000"),
+        ])
+        .expect("valid");
+        assert_eq!(config.funds.card_validity_days, 180);
+        assert_eq!(config.funds.discount_tiers, vec![(5_000, 300)]);
+        assert_eq!(config.funds.recharge_max, 5_000);
+        let none = super::Config::from_lookup(|name| {
+            (name == "BC_DISCOUNT_TIERS").then(|| "none".to_string())
+        })
+        .expect("valid");
+        assert!(none.funds.discount_tiers.is_empty());
     }
 
     #[test]
@@ -277,6 +334,13 @@ mod tests {
                 "PAYMENT_CALLBACK_SECRET",
             ),
             (&[("BC_DEMO", "yes")], "BC_DEMO"),
+            (&[("BC_CARD_VALIDITY_DAYS", "0")], "BC_CARD_VALIDITY_DAYS"),
+            (&[("BC_RECHARGE_MIN", "1.5")], "BC_RECHARGE_MIN"),
+            (
+                &[("BC_RECHARGE_MIN", "100"), ("BC_RECHARGE_MAX", "10")],
+                "BC_RECHARGE_MAX",
+            ),
+            (&[("BC_DISCOUNT_TIERS", "10000=1000")], "BC_DISCOUNT_TIERS"),
             (
                 &[("BC_TRUST_FORWARDED_FOR", "maybe")],
                 "BC_TRUST_FORWARDED_FOR",

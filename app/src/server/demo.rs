@@ -116,7 +116,7 @@ async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::service:
         account,
         cny,
         10_000,
-        365 * DAY,
+        &crate::ledger::model::FundsPolicy::default(),
         "demo:card:1",
         start + 2 * DAY,
     )

@@ -107,6 +107,19 @@ pub async fn state_for(db: &Db) -> super::state::AppState {
         .expect("state")
 }
 
+/// A second customer (email `other@example.com`, CNY), besides the demo account.
+pub async fn another_account(db: &Db) -> i64 {
+    use sqlx::Row;
+    sqlx::query(
+        "INSERT INTO billing_accounts (company_name, currency, site_code, created_at, email) \
+         VALUES ('Other Co.', 'CNY', 'CN1', 0, 'other@example.com') RETURNING id",
+    )
+    .fetch_one(db.pool())
+    .await
+    .and_then(|row| row.try_get("id"))
+    .expect("another account")
+}
+
 /// The newest outbox message to `address` (its body).
 pub async fn last_message(db: &Db, address: &crate::verification::Address) -> String {
     use sqlx::Row;

@@ -50,7 +50,7 @@ pub fn IncomeExpenditurePage() -> impl IntoView {
                 <select id="kind" name="kind">
                     {move || {
                         let current = param("kind");
-                        ["", "recharge", "voucher_activation", "card_purchase", "daily_charge", "expiry", "adjustment"]
+                        crate::ledger::model::MOVEMENT_KINDS
                             .into_iter()
                             .map(|kind| {
                                 let label = kind_label(i18n.get_locale(), kind);
@@ -132,6 +132,7 @@ fn kind_label(locale: Locale, kind: &str) -> &'static str {
         "recharge" => td_string!(locale, kind_recharge),
         "voucher_activation" => td_string!(locale, kind_voucher_activation),
         "card_purchase" => td_string!(locale, kind_card_purchase),
+        "card_issue" => td_string!(locale, kind_card_issue),
         "daily_charge" => td_string!(locale, kind_daily_charge),
         "expiry" => td_string!(locale, kind_expiry),
         "adjustment" => td_string!(locale, kind_adjustment),

@@ -1,0 +1,444 @@
+//! Voucher activation codes: an operator makes a batch, a customer activates one code on the
+//! Vouchers page and gets a voucher of the batch's value.
+//!
+//! A code is derived from a server secret, its batch and its position, so the database keeps
+//! only its hash and an operator can download a batch again (redeemed codes marked).
+use super::deduction::{issue_voucher, VoucherKind};
+use super::service::LedgerError;
+use crate::error::AppError;
+use crate::money::Currency;
+use crate::server::db::{now_millis, Db};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use sqlx::{AnyConnection, Row};
+
+/// Crockford's base 32: no I, L, O or U; typed O reads as 0, and I or L as 1.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// 16 characters of 5 bits: 80 bits, beyond guessing within the attempt limit.
+const CODE_LENGTH: usize = 16;
+/// Failed activations an account may make in an hour.
+pub const FAILED_ACTIVATIONS_PER_HOUR: i64 = 10;
+/// The most codes one batch may hold (one download, one transaction).
+pub const MAX_BATCH: i64 = 1_000;
+
+const SECRET_NAME: &str = "voucher_code_secret";
+
+fn mac(secret: &str, text: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(text.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The code at `position` of batch `batch`, written in groups of four: "ABCD-EFGH-JKMN-PQRS".
+pub fn code_at(secret: &str, batch: i64, position: i64) -> String {
+    let bytes = mac(secret, &format!("voucher-code:{batch}:{position}"));
+    let mut code = String::new();
+    for (i, byte) in bytes.iter().take(CODE_LENGTH).enumerate() {
+        if i > 0 && i % 4 == 0 {
+            code.push('-');
+        }
+        code.push(ALPHABET[usize::from(byte & 31)] as char);
+    }
+    code
+}
+
+/// A code as typed, made comparable: upper case, without spaces and dashes, look-alike
+/// letters read as the digits they resemble.
+pub fn normalise(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
+}
+
+fn code_hash(secret: &str, code: &str) -> String {
+    hex::encode(mac(secret, &format!("hash:{}", normalise(code))))
+}
+
+async fn secret(db: &Db) -> Result<String, sqlx::Error> {
+    crate::server::secrets::get_or_create(db, SECRET_NAME).await
+}
+
+/// What a new batch is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBatch {
+    pub currency: Currency,
+    /// Minor units.
+    pub denomination: i64,
+    pub scope: Vec<String>,
+    pub validity_days: i64,
+    pub codes_expire_at: i64,
+    pub quantity: i64,
+    pub note: String,
+}
+
+/// Makes a batch of codes; returns its id.
+pub async fn create_batch(db: &Db, batch: &NewBatch, actor: &str) -> Result<i64, AppError> {
+    if !(1..=MAX_BATCH).contains(&batch.quantity) {
+        return Err(AppError::field(
+            "quantity",
+            format!("Make from 1 to {MAX_BATCH} codes at a time"),
+        ));
+    }
+    let secret = secret(db).await?;
+    let now = now_millis();
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO voucher_code_batches (currency, denomination, scope, validity_days, codes_expire_at, quantity, note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(batch.currency.code())
+    .bind(batch.denomination)
+    .bind(batch.scope.join(","))
+    .bind(batch.validity_days)
+    .bind(batch.codes_expire_at)
+    .bind(batch.quantity)
+    .bind(&batch.note)
+    .bind(actor)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    for position in 1..=batch.quantity {
+        sqlx::query(
+            "INSERT INTO voucher_codes (batch_id, position, code_hash) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(position)
+        .bind(code_hash(&secret, &code_at(&secret, id, position)))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One code of a batch for the operator's download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedCode {
+    pub code: String,
+    pub redeemed_by: Option<i64>,
+    pub redeemed_at: Option<i64>,
+}
+
+/// The codes of batch `batch`, in order.
+pub async fn batch_codes(db: &Db, batch: i64) -> Result<Vec<IssuedCode>, AppError> {
+    let secret = secret(db).await?;
+    let rows = sqlx::query(
+        "SELECT position, redeemed_by, redeemed_at FROM voucher_codes WHERE batch_id = $1 ORDER BY position",
+    )
+    .bind(batch)
+    .fetch_all(db.pool())
+    .await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    rows.iter()
+        .map(|row| {
+            Ok(IssuedCode {
+                code: code_at(&secret, batch, row.try_get("position")?),
+                redeemed_by: row.try_get("redeemed_by")?,
+                redeemed_at: row.try_get("redeemed_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+const INVALID: &str = "This code is not valid. Check it and try again";
+
+/// Activates `typed` for `account`: one voucher of the batch's value, valid from now. A code
+/// activates once; failed attempts are counted and limited per account.
+pub async fn activate(
+    db: &Db,
+    account: i64,
+    currency: Currency,
+    typed: &str,
+    client_addr: &str,
+) -> Result<i64, AppError> {
+    use crate::accounts::store::{count_events_by_detail, log_event};
+    let now = now_millis();
+    let who = account.to_string();
+    {
+        let mut conn = db.pool().acquire().await?;
+        let failed =
+            count_events_by_detail(&mut conn, "voucher_code_failed", &who, now - 3_600_000).await?;
+        if failed >= FAILED_ACTIVATIONS_PER_HOUR {
+            return Err(AppError::field(
+                "code",
+                "Too many attempts with wrong codes. Try again in an hour",
+            ));
+        }
+    }
+    let code = normalise(typed);
+    if code.is_empty() {
+        return Err(AppError::field("code", "Enter the activation code"));
+    }
+    let secret = secret(db).await?;
+    let mut tx = db.begin_write().await?;
+    let outcome = redeem(&mut tx, account, currency, &code_hash(&secret, &code), now).await;
+    match outcome {
+        Ok(voucher) => {
+            tx.commit().await?;
+            Ok(voucher)
+        }
+        Err(Refusal::Invalid(message)) => {
+            drop(tx);
+            let mut conn = db.pool().acquire().await?;
+            log_event(
+                &mut conn,
+                Some(account),
+                "voucher_code_failed",
+                &who,
+                client_addr,
+                now,
+            )
+            .await?;
+            Err(AppError::field("code", message))
+        }
+        Err(Refusal::Failed(error)) => Err(error),
+    }
+}
+
+enum Refusal {
+    Invalid(&'static str),
+    Failed(AppError),
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(error: sqlx::Error) -> Self {
+        Refusal::Failed(error.into())
+    }
+}
+
+async fn redeem(
+    conn: &mut AnyConnection,
+    account: i64,
+    currency: Currency,
+    hash: &str,
+    now: i64,
+) -> Result<i64, Refusal> {
+    let row = sqlx::query(
+        "SELECT c.id, c.redeemed_by, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at \
+         FROM voucher_codes c JOIN voucher_code_batches b ON b.id = c.batch_id WHERE c.code_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(Refusal::Invalid(INVALID))?;
+    let id: i64 = row.try_get("id")?;
+    if row.try_get::<Option<i64>, _>("redeemed_by")?.is_some() {
+        return Err(Refusal::Invalid("This code has already been activated"));
+    }
+    if now >= row.try_get::<i64, _>("codes_expire_at")? {
+        return Err(Refusal::Invalid("This code has expired"));
+    }
+    if row.try_get::<String, _>("currency")? != currency.code() {
+        return Err(Refusal::Invalid("This code is for another site's currency"));
+    }
+    // Claimed before the voucher exists: of two activations racing, one updates the row.
+    let claimed = sqlx::query(
+        "UPDATE voucher_codes SET redeemed_by = $1, redeemed_at = $2 WHERE id = $3 AND redeemed_by IS NULL",
+    )
+    .bind(account)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if claimed.rows_affected() != 1 {
+        return Err(Refusal::Invalid("This code has already been activated"));
+    }
+    let scope: String = row.try_get("scope")?;
+    let scope: Vec<&str> = scope.split(',').filter(|s| !s.is_empty()).collect();
+    let validity_days: i64 = row.try_get("validity_days")?;
+    let voucher = issue_voucher(
+        conn,
+        account,
+        currency,
+        VoucherKind::Regular,
+        row.try_get("denomination")?,
+        now + validity_days * 86_400_000,
+        &scope,
+        &format!("account:{account}"),
+        &format!("voucher-code:{id}"),
+        now,
+    )
+    .await
+    .map_err(|error| match error {
+        LedgerError::Database(e) => Refusal::Failed(e.into()),
+        other => {
+            tracing::error!(error = %other, "voucher code activation failed");
+            Refusal::Failed(AppError::Internal)
+        }
+    })?;
+    sqlx::query("UPDATE voucher_codes SET voucher_id = $1 WHERE id = $2")
+        .bind(voucher)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(voucher)
+}
+
+/// A batch as the operator's list shows it.
+pub async fn batches(db: &Db) -> Result<Vec<super::model::CodeBatchView>, AppError> {
+    use crate::money::{format_amount, from_minor_units};
+    let rows = sqlx::query(
+        "SELECT b.id, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at, b.quantity, b.note, \
+                b.created_by, b.created_at, (SELECT COUNT(*) FROM voucher_codes c WHERE c.batch_id = b.id AND c.redeemed_by IS NOT NULL) AS redeemed \
+         FROM voucher_code_batches b ORDER BY b.id DESC LIMIT 100",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let currency: Currency = row
+                .try_get::<String, _>("currency")?
+                .parse()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok(super::model::CodeBatchView {
+                id: row.try_get("id")?,
+                denomination: format_amount(
+                    from_minor_units(row.try_get("denomination")?, currency),
+                    currency,
+                ),
+                scope: row.try_get("scope")?,
+                validity_days: row.try_get("validity_days")?,
+                codes_expire_at: row.try_get("codes_expire_at")?,
+                quantity: row.try_get("quantity")?,
+                redeemed: row.try_get("redeemed")?,
+                note: row.try_get("note")?,
+                created_by: row.try_get("created_by")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::db_test;
+
+    #[test]
+    fn codes_are_stable_distinct_and_forgiving_to_type() {
+        let a = code_at("secret", 1, 1);
+        assert_eq!(a, code_at("secret", 1, 1));
+        assert_ne!(a, code_at("secret", 1, 2));
+        assert_ne!(a, code_at("secret", 2, 1));
+        assert_ne!(a, code_at("other", 1, 1));
+        assert_eq!(a.len(), 19);
+        assert!(a.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+        let typed = format!(" {} ", a.to_lowercase().replace('-', " ").replace('0', "o"));
+        assert_eq!(code_hash("secret", &typed), code_hash("secret", &a));
+    }
+
+    fn batch(quantity: i64, expires_at: i64) -> NewBatch {
+        NewBatch {
+            currency: Currency::CNY,
+            denomination: 50_00,
+            scope: vec!["logs".to_string()],
+            validity_days: 30,
+            codes_expire_at: expires_at,
+            quantity,
+            note: "launch".to_string(),
+        }
+    }
+
+    db_test!(
+        a_code_activates_once_and_wrong_codes_are_limited,
+        |db| async move {
+            let account = crate::server::demo::seed_account(&db)
+                .await
+                .expect("account");
+            let other = crate::server::testing::another_account(&db).await;
+            let now = now_millis();
+            let id = create_batch(
+                &db,
+                &batch(3, now + 86_400_000),
+                "operator:1:ops@example.com",
+            )
+            .await
+            .expect("batch");
+            let codes = batch_codes(&db, id).await.expect("codes");
+            assert_eq!(codes.len(), 3);
+            let voucher = activate(&db, account, Currency::CNY, &codes[0].code, "10.0.0.1")
+                .await
+                .expect("activated");
+            let views = sqlx::query("SELECT denomination, scope, expires_at - activated_at AS valid FROM vouchers WHERE id = $1")
+            .bind(voucher)
+            .fetch_one(db.pool())
+            .await
+            .expect("voucher");
+            assert_eq!(views.try_get::<i64, _>("denomination").unwrap(), 50_00);
+            assert_eq!(views.try_get::<String, _>("scope").unwrap(), "logs");
+            assert_eq!(views.try_get::<i64, _>("valid").unwrap(), 30 * 86_400_000);
+            // Used: refused for anyone, and nothing more is credited.
+            for who in [account, other] {
+                let again = activate(&db, who, Currency::CNY, &codes[0].code, "10.0.0.1").await;
+                assert!(matches!(again, Err(AppError::Field { ref field, .. }) if field == "code"));
+            }
+            let after = batch_codes(&db, id).await.expect("codes");
+            assert_eq!(after[0].redeemed_by, Some(account));
+            assert_eq!(after[1].redeemed_by, None);
+            // Currency must match the account's.
+            let usd = activate(&db, account, Currency::USD, &codes[1].code, "10.0.0.1").await;
+            assert!(usd.is_err());
+            // Wrong codes: after the hourly limit even a right one is refused.
+            for _ in 0..FAILED_ACTIVATIONS_PER_HOUR {
+                assert!(
+                    activate(&db, other, Currency::CNY, "AAAA-BBBB-CCCC-DDDD", "10.0.0.2")
+                        .await
+                        .is_err()
+                );
+            }
+            assert!(
+                activate(&db, other, Currency::CNY, &codes[2].code, "10.0.0.2")
+                    .await
+                    .is_err()
+            );
+            // Another account is not held back by it.
+            activate(&db, account, Currency::CNY, &codes[2].code, "10.0.0.1")
+                .await
+                .expect("the limit is per account");
+            let mut conn = db.pool().acquire().await.expect("conn");
+            assert!(crate::ledger::service::reconcile(&mut conn)
+                .await
+                .expect("reconcile")
+                .is_empty());
+        }
+    );
+
+    db_test!(expired_codes_and_bad_batches_are_refused, |db| async move {
+        let account = crate::server::demo::seed_account(&db)
+            .await
+            .expect("account");
+        let now = now_millis();
+        assert!(create_batch(&db, &batch(0, now + 1000), "operator:t")
+            .await
+            .is_err());
+        assert!(
+            create_batch(&db, &batch(MAX_BATCH + 1, now + 1000), "operator:t")
+                .await
+                .is_err()
+        );
+        let id = create_batch(&db, &batch(1, now - 1), "operator:t")
+            .await
+            .expect("batch");
+        let code = batch_codes(&db, id).await.expect("codes").remove(0).code;
+        let refused = activate(&db, account, Currency::CNY, &code, "10.0.0.1").await;
+        assert!(
+            matches!(refused, Err(AppError::Field { message, .. }) if message.contains("expired"))
+        );
+        assert!(matches!(
+            batch_codes(&db, id + 1).await,
+            Err(AppError::NotFound)
+        ));
+    });
+}
