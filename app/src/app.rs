@@ -7,6 +7,7 @@ use crate::i18n::I18nContextProvider;
 use crate::ledger::pages::{
     IncomeExpenditurePage, PrepaidCardsPage, RechargePage, SandboxCheckoutPage, VouchersPage,
 };
+use crate::operators::pages::{OperatorAccountPage, OperatorPage, VoucherCodesPage};
 use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;
 use crate::preferences::locale_options;
@@ -95,6 +96,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/income-expenditure") view=IncomeExpenditurePage ssr=SsrMode::Async />
                         <Route path=path!("/vouchers") view=VouchersPage ssr=SsrMode::Async />
                         <Route path=path!("/prepaid-cards") view=PrepaidCardsPage ssr=SsrMode::Async />
+                        <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />
+                        <Route path=path!("/operator/accounts/:id") view=OperatorAccountPage ssr=SsrMode::Async />
+                        <Route path=path!("/operator/voucher-codes") view=VoucherCodesPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("/account/email") view=|| view! { <ChangeAddressPage channel="email" /> } ssr=SsrMode::Async />

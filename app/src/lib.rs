@@ -9,6 +9,7 @@ pub mod app;
 pub mod error;
 pub mod ledger;
 pub mod money;
+pub mod operators;
 pub mod outbox;
 pub mod overview;
 pub mod preferences;

@@ -49,8 +49,10 @@ async fn main() {
     let db = Db::connect(&config.database_url)
         .await
         .unwrap_or_else(|error| fail(&format!("DATABASE_URL: cannot open the database: {error}")));
-    if std::env::args().nth(1).as_deref() == Some("reconcile") {
-        reconcile(&db).await;
+    match std::env::args().nth(1).as_deref() {
+        Some("reconcile") => reconcile(&db).await,
+        Some("operator") => operator_command(&db).await,
+        _ => {}
     }
     if config.demo {
         match demo::seed(&db).await {
@@ -102,6 +104,32 @@ async fn reconcile(db: &Db) -> ! {
             std::process::exit(1)
         }
         Err(error) => fail(&format!("reconcile: {error}")),
+    }
+}
+
+/// `server operator grant|revoke <email>`: gives or takes the operator role.
+async fn operator_command(db: &Db) -> ! {
+    use app::operators::service::{grant, revoke};
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["grant", email] => grant(db, email, "command line")
+            .await
+            .map(|id| format!("account {id} ({email}) is an operator")),
+        ["revoke", email] => revoke(db, email).await.map(|had| {
+            if had {
+                format!("{email} is no longer an operator")
+            } else {
+                format!("{email} was not an operator")
+            }
+        }),
+        _ => fail("usage: server operator grant|revoke <email>"),
+    };
+    match outcome {
+        Ok(message) => {
+            println!("{message}");
+            std::process::exit(0)
+        }
+        Err(error) => fail(&format!("operator: {error}")),
     }
 }
 
@@ -158,6 +186,7 @@ fn routes(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/export/income-expenditure.csv", get(export_movements))
+        .route("/operator/voucher-codes.csv", get(export_voucher_codes))
         .route(
             "/payments/callback/{provider}",
             axum::routing::post(payment_callback),
@@ -361,6 +390,49 @@ async fn export_movements(
         axum::body::Body::from_stream(body),
     )
         .into_response()
+}
+
+/// `GET /operator/voucher-codes.csv?batch=N`: a batch's activation codes, for operators only.
+async fn export_voucher_codes(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use app::error::AppError;
+    let outcome = async {
+        let token =
+            app::server::session::token_from_headers(&headers).ok_or(AppError::Unauthorized)?;
+        let (_, account) = app::accounts::service::session(&state, &token)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let operator = app::operators::service::operator(&state, account).await?;
+        let batch = query
+            .get("batch")
+            .and_then(|b| b.parse::<i64>().ok())
+            .ok_or(AppError::NotFound)?;
+        let csv = app::operators::service::codes_csv(&state, &operator, batch).await?;
+        Ok::<_, AppError>((batch, csv))
+    }
+    .await;
+    match outcome {
+        Ok((batch, csv)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"voucher-codes-{batch}.csv\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(AppError::Unauthorized) => {
+            (StatusCode::UNAUTHORIZED, "Operators only; please sign in.").into_response()
+        }
+        Err(AppError::NotFound) => (StatusCode::NOT_FOUND, "No such batch.").into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response(),
+    }
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.

@@ -63,6 +63,9 @@ pub struct AccountSummary {
     pub currency: String,
     pub site_code: String,
     pub has_password: bool,
+    /// May use the operator console: listed as an operator, or the account of
+    /// `BC_OPERATOR_EMAIL` (the first operator, before anyone could grant the role).
+    pub is_operator: bool,
 }
 
 #[cfg(test)]

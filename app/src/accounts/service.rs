@@ -830,9 +830,13 @@ pub async fn change_address(
 
 pub async fn summary(state: &AppState, account_id: i64) -> Result<AccountSummary, AppError> {
     let mut conn = state.db.pool().acquire().await?;
-    store::summary(&mut conn, account_id)
+    let mut summary = store::summary(&mut conn, account_id)
         .await?
-        .ok_or(AppError::Unauthorized)
+        .ok_or(AppError::Unauthorized)?;
+    if let (Some(configured), Some(email)) = (&state.config.operator_email, &summary.email) {
+        summary.is_operator |= configured.eq_ignore_ascii_case(email);
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]

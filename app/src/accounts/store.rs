@@ -101,7 +101,8 @@ pub async fn summary(
     account_id: i64,
 ) -> Result<Option<AccountSummary>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, company_name, email, phone, currency, site_code, password_hash \
+        "SELECT id, company_name, email, phone, currency, site_code, password_hash, \
+                (SELECT COUNT(*) FROM operators o WHERE o.account_id = billing_accounts.id) AS listed \
          FROM billing_accounts WHERE id = $1",
     )
     .bind(account_id)
@@ -117,6 +118,7 @@ pub async fn summary(
             currency: row.try_get("currency")?,
             site_code: row.try_get("site_code")?,
             has_password: password_hash.is_some(),
+            is_operator: row.try_get::<i64, _>("listed")? > 0,
         })
     })
     .transpose()

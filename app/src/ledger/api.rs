@@ -102,6 +102,18 @@ pub async fn list_vouchers() -> Result<Vec<super::model::VoucherView>, AppError>
     super::instruments::vouchers(&state, account).await
 }
 
+/// Activates a voucher code for the caller.
+#[server(endpoint = "funds/vouchers/activate")]
+pub async fn activate_voucher(code: String) -> Result<(), AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    let summary = crate::accounts::service::summary(&state, account).await?;
+    let currency = summary.currency.parse().map_err(|_| AppError::Internal)?;
+    let client = crate::server::session::client();
+    super::codes::activate(&state.db, account, currency, &code, &client.addr).await?;
+    Ok(())
+}
+
 /// The caller's prepaid cards, newest first.
 #[server(endpoint = "funds/cards")]
 pub async fn list_prepaid_cards() -> Result<Vec<super::model::PrepaidCardView>, AppError> {

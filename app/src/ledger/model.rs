@@ -76,6 +76,25 @@ impl JournalKind {
     }
 }
 
+/// The billing items' codes (spec section 6), which voucher scopes name. The price list with
+/// its units and dates comes with metering; these codes are the ones it will use.
+pub const BILLING_ITEMS: [&str; 14] = [
+    "time_series",
+    "logs",
+    "apm_trace",
+    "apm_profile",
+    "rum_pv",
+    "session_replay",
+    "synthetic_test",
+    "trigger",
+    "sms",
+    "network",
+    "data_forwarding",
+    "sensitive_data_scan",
+    "scheduled_report",
+    "central_pipeline",
+];
+
 /// The journal kinds Income & expenditure filters by ("" for all), in the order listed.
 pub const MOVEMENT_KINDS: [&str; 8] = [
     "",
@@ -166,6 +185,9 @@ pub struct RechargeOrder {
 pub struct Balances {
     pub currency: String,
     pub cash: String,
+    /// What active, unexpired vouchers and prepaid cards still hold, in total.
+    pub vouchers: String,
+    pub prepaid_cards: String,
     pub arrears: String,
 }
 

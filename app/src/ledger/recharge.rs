@@ -149,10 +149,32 @@ pub async fn balances(state: &AppState, account_id: i64) -> Result<Balances, App
     let currency = account_currency(state, account_id).await?;
     let mut conn = state.db.pool().acquire().await?;
     let (cash, arrears) = super::service::cash_and_arrears(&mut conn, account_id, currency).await?;
+    let now = now_millis();
+    let mut usable = [0i64; 2];
+    for (total, (table, kind)) in usable
+        .iter_mut()
+        .zip([("vouchers", "voucher"), ("prepaid_cards", "prepaid_card")])
+    {
+        *total = sqlx::query(&format!(
+            "SELECT CAST(COALESCE(SUM(la.balance), 0) AS BIGINT) AS total FROM {table} t \
+             JOIN ledger_accounts la ON la.billing_account_id = t.billing_account_id AND la.kind = '{kind}' \
+                  AND la.instrument_id = t.id AND la.currency = t.currency \
+             WHERE t.billing_account_id = $1 AND t.currency = $2 AND t.status = 'active' AND t.expires_at > $3"
+        ))
+        .bind(account_id)
+        .bind(currency.code())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("total")?;
+    }
+    let money = |minor| format_amount(from_minor_units(minor, currency), currency);
     Ok(Balances {
         currency: currency.code().to_string(),
-        cash: format_amount(from_minor_units(cash, currency), currency),
-        arrears: format_amount(from_minor_units(arrears, currency), currency),
+        cash: money(cash),
+        vouchers: money(usable[0]),
+        prepaid_cards: money(usable[1]),
+        arrears: money(arrears),
     })
 }
 

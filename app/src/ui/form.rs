@@ -28,9 +28,16 @@ pub fn Field(
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] hint: Option<Signal<String>>,
+    /// Set where several forms on one page have a field of the same name, so ids stay unique.
+    #[prop(optional)]
+    form: &'static str,
     result: FormResult,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if form.is_empty() {
+        format!("field-{name}")
+    } else {
+        format!("field-{form}-{name}")
+    };
     let error_id = format!("{id}-error");
     let error = Signal::derive(move || {
         result

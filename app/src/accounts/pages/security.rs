@@ -185,6 +185,7 @@ fn event_label(locale: Locale, kind: &str) -> String {
         "current_address_verified" => td_string!(locale, event_current_address_verified),
         "email_changed" => td_string!(locale, event_email_changed),
         "phone_changed" => td_string!(locale, event_phone_changed),
+        "voucher_code_failed" => td_string!(locale, event_voucher_code_failed),
         other => return other.to_string(),
     };
     label.to_string()

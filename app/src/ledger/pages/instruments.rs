@@ -1,19 +1,40 @@
 use super::recharge::BalancesCard;
 use crate::i18n::*;
-use crate::ledger::api::{list_prepaid_cards, list_vouchers, new_request_id, BuyPrepaidCard};
+use crate::ledger::api::{
+    list_prepaid_cards, list_vouchers, new_request_id, ActivateVoucher, BuyPrepaidCard,
+};
 use crate::ledger::model::{PrepaidCardView, VoucherView};
-use crate::ui::{utc_time, DataState, Field, FormError};
+use crate::ui::{successes, utc_time, DataState, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Vouchers: denomination, balance, status, activation time and expiry of each.
+/// Vouchers: activate one with a code; denomination, balance, status, activation time and
+/// expiry of each.
 #[component]
 pub fn VouchersPage() -> impl IntoView {
     let i18n = use_i18n();
-    let vouchers = Resource::new(|| (), |_| list_vouchers());
+    let action = ServerAction::<ActivateVoucher>::new();
+    let result = Signal::derive(move || action.value().get());
+    let activated = successes(result);
+    let vouchers = Resource::new(move || activated.get(), |_| list_vouchers());
     view! {
         <Title text=move || t_string!(i18n, vouchers_title).to_string() />
         <h1>{t!(i18n, vouchers_title)}</h1>
+        <section class="card" aria-labelledby="activate-voucher">
+            <h2 id="activate-voucher">{t!(i18n, voucher_activate)}</h2>
+            <ActionForm action attr:class="stack narrow">
+                <Field
+                    label=Signal::derive(move || t_string!(i18n, voucher_code).to_string())
+                    name="code"
+                    required=true
+                    autocomplete="off"
+                    hint=Signal::derive(move || t_string!(i18n, voucher_code_hint).to_string())
+                    result
+                />
+                <FormError result fields=&["code"] />
+                <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, voucher_activate)}</button>
+            </ActionForm>
+        </section>
         <section class="card">
             <DataState resource=vouchers let:vouchers>
                 <VoucherTable vouchers />
@@ -22,8 +43,9 @@ pub fn VouchersPage() -> impl IntoView {
     }
 }
 
+/// Vouchers as a table (or the empty state).
 #[component]
-fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
+pub fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
     let i18n = use_i18n();
     if vouchers.is_empty() {
         return view! { <p class="empty">{t!(i18n, vouchers_empty)}</p> }.into_any();
@@ -62,6 +84,21 @@ fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
     .into_any()
 }
 
+/// The hidden `request_id` of a form that must act once however often it is posted; a new one
+/// whenever `renew` changes (after each submission).
+#[component]
+pub fn RequestId(renew: Signal<usize>) -> impl IntoView {
+    let request_id = Resource::new(move || renew.get(), |_| new_request_id());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let id = request_id.await.unwrap_or_default();
+                view! { <input type="hidden" name="request_id" value=id /> }
+            })}
+        </Suspense>
+    }
+}
+
 /// Prepaid cards: buy one with cash, and the list of cards.
 #[component]
 pub fn PrepaidCardsPage() -> impl IntoView {
@@ -69,7 +106,6 @@ pub fn PrepaidCardsPage() -> impl IntoView {
     let action = ServerAction::<BuyPrepaidCard>::new();
     let result = Signal::derive(move || action.value().get());
     let cards = Resource::new(move || action.version().get(), |_| list_prepaid_cards());
-    let request_id = Resource::new(move || action.version().get(), |_| new_request_id());
     view! {
         <Title text=move || t_string!(i18n, cards_title).to_string() />
         <h1>{t!(i18n, cards_title)}</h1>
@@ -77,12 +113,7 @@ pub fn PrepaidCardsPage() -> impl IntoView {
         <section class="card" aria-labelledby="buy-card">
             <h2 id="buy-card">{t!(i18n, buy_card)}</h2>
             <ActionForm action attr:class="stack narrow">
-                <Suspense>
-                    {move || Suspend::new(async move {
-                        let id = request_id.await.unwrap_or_default();
-                        view! { <input type="hidden" name="request_id" value=id /> }
-                    })}
-                </Suspense>
+                <RequestId renew=Signal::derive(move || action.version().get()) />
                 <Field
                     label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string())
                     name="amount"
@@ -102,8 +133,9 @@ pub fn PrepaidCardsPage() -> impl IntoView {
     }
 }
 
+/// Prepaid cards as a table (or the empty state).
 #[component]
-fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
+pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
     let i18n = use_i18n();
     if cards.is_empty() {
         return view! { <p class="empty">{t!(i18n, cards_empty)}</p> }.into_any();

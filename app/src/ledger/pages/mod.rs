@@ -5,6 +5,6 @@ mod movements;
 mod recharge;
 
 pub use checkout::SandboxCheckoutPage;
-pub use instruments::{PrepaidCardsPage, VouchersPage};
-pub use movements::IncomeExpenditurePage;
-pub use recharge::{BalancesCard, RechargePage};
+pub use instruments::{CardTable, PrepaidCardsPage, RequestId, VoucherTable, VouchersPage};
+pub use movements::{IncomeExpenditurePage, MovementRows};
+pub use recharge::{BalanceFacts, BalancesCard, RechargePage};

@@ -89,6 +89,17 @@ fn MovementsTable(page: MovementPage) -> impl IntoView {
         )
     });
     view! {
+        <MovementRows rows=page.rows />
+        {next_href.map(|href| view! { <p><a class="button secondary" href=href id="older">{t!(i18n, older_page)}</a></p> })}
+    }
+    .into_any()
+}
+
+/// Movements as a table, newest first (Income & expenditure, Overview, operator console).
+#[component]
+pub fn MovementRows(rows: Vec<Movement>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <div class="table-wrap">
             <table class="data" id="movements">
                 <thead>
@@ -101,13 +112,11 @@ fn MovementsTable(page: MovementPage) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {page.rows.into_iter().map(|m| view! { <MovementRow movement=m /> }).collect_view()}
+                    {rows.into_iter().map(|m| view! { <MovementRow movement=m /> }).collect_view()}
                 </tbody>
             </table>
         </div>
-        {next_href.map(|href| view! { <p><a class="button secondary" href=href id="older">{t!(i18n, older_page)}</a></p> })}
     }
-    .into_any()
 }
 
 #[component]

@@ -78,8 +78,12 @@ pub fn BalancesCard(#[prop(optional, into)] reload: Option<Signal<usize>>) -> im
     }
 }
 
+/// Cash, vouchers, prepaid cards and arrears; with the Recharge button on the customer's own.
 #[component]
-fn BalanceFacts(balances: Balances) -> impl IntoView {
+pub fn BalanceFacts(
+    balances: Balances,
+    #[prop(default = true)] recharge_link: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card balances">
@@ -88,10 +92,18 @@ fn BalanceFacts(balances: Balances) -> impl IntoView {
                 <p class="amount-large" id="cash-balance">{balances.cash}</p>
             </div>
             <div class="balance">
+                <p class="muted">{t!(i18n, vouchers_title)}</p>
+                <p class="amount-large" id="voucher-balance">{balances.vouchers}</p>
+            </div>
+            <div class="balance">
+                <p class="muted">{t!(i18n, cards_title)}</p>
+                <p class="amount-large" id="card-balance">{balances.prepaid_cards}</p>
+            </div>
+            <div class="balance">
                 <p class="muted">{t!(i18n, arrears)}</p>
                 <p class="amount-large" id="arrears">{balances.arrears}</p>
             </div>
-            <a class="button" href="/recharge">{t!(i18n, recharge_title)}</a>
+            {recharge_link.then(|| view! { <a class="button" href="/recharge">{t!(i18n, recharge_title)}</a> })}
         </section>
     }
 }

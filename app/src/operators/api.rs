@@ -1,0 +1,123 @@
+//! Server functions of the operator console. Each starts at `require_operator`: a customer who
+//! is not an operator gets `Unauthorized`, whatever id they send.
+use super::model::{AccountMatch, OperatorAccountView};
+use crate::error::AppError;
+use crate::ledger::model::CodeBatchView;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+async fn require_operator(
+) -> Result<(crate::server::state::AppState, super::service::Operator), AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    let operator = super::service::operator(&state, account).await?;
+    Ok((state, operator))
+}
+
+/// Accounts matching `q` (id, email, phone or company name).
+#[server(endpoint = "operator/accounts")]
+pub async fn find_accounts(q: String) -> Result<Vec<AccountMatch>, AppError> {
+    let (state, _) = require_operator().await?;
+    super::service::find_accounts(&state.db, &q).await
+}
+
+/// One customer's account with balances, vouchers, cards and latest movements.
+#[server(endpoint = "operator/account")]
+pub async fn operator_account(id: i64) -> Result<OperatorAccountView, AppError> {
+    let (state, _) = require_operator().await?;
+    super::service::account_view(&state, id).await
+}
+
+/// Credits a received bank transfer.
+#[server(endpoint = "operator/transfer")]
+pub async fn record_transfer(
+    account_id: i64,
+    amount: String,
+    bank_reference: String,
+    received_on: String,
+) -> Result<(), AppError> {
+    let (state, operator) = require_operator().await?;
+    let transfer = super::service::Transfer {
+        amount: &amount,
+        bank_reference: &bank_reference,
+        received_on: &received_on,
+    };
+    super::service::record_transfer(&state, &operator, account_id, &transfer).await
+}
+
+/// Gives a voucher. `request_id` comes with the form, so posting it twice gives once.
+#[server(endpoint = "operator/voucher")]
+pub async fn give_voucher(
+    account_id: i64,
+    kind: String,
+    amount: String,
+    validity_days: String,
+    scope: String,
+    request_id: String,
+) -> Result<(), AppError> {
+    let (state, operator) = require_operator().await?;
+    let grant = super::service::VoucherGrant {
+        kind: &kind,
+        amount: &amount,
+        validity_days: &validity_days,
+        scope: &scope,
+        request_id: &request_id,
+    };
+    super::service::give_voucher(&state, &operator, account_id, &grant).await?;
+    Ok(())
+}
+
+/// Gives a prepaid card.
+#[server(endpoint = "operator/card")]
+pub async fn give_card(
+    account_id: i64,
+    amount: String,
+    validity_days: String,
+    request_id: String,
+) -> Result<(), AppError> {
+    let (state, operator) = require_operator().await?;
+    super::service::give_card(
+        &state,
+        &operator,
+        account_id,
+        &amount,
+        &validity_days,
+        &request_id,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes a batch of voucher activation codes; its codes are then downloaded as CSV.
+#[server(endpoint = "operator/codes")]
+#[allow(clippy::too_many_arguments)]
+pub async fn make_codes(
+    currency: String,
+    amount: String,
+    quantity: String,
+    validity_days: String,
+    codes_expire_on: String,
+    scope: String,
+    note: String,
+) -> Result<(), AppError> {
+    let (state, operator) = require_operator().await?;
+    let form = super::service::CodeBatchForm {
+        currency: &currency,
+        amount: &amount,
+        quantity: &quantity,
+        validity_days: &validity_days,
+        codes_expire_on: &codes_expire_on,
+        scope: &scope,
+        note: &note,
+    };
+    let batch = super::service::make_codes(&state, &operator, &form).await?;
+    leptos_axum::redirect(&format!("/operator/voucher-codes?batch={batch}"));
+    Ok(())
+}
+
+/// The latest batches of activation codes.
+#[server(endpoint = "operator/code-batches")]
+pub async fn code_batches() -> Result<Vec<CodeBatchView>, AppError> {
+    let (state, _) = require_operator().await?;
+    crate::ledger::codes::batches(&state.db).await
+}

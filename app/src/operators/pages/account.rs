@@ -1,0 +1,147 @@
+use super::OperatorNav;
+use crate::i18n::*;
+use crate::ledger::pages::{BalanceFacts, CardTable, MovementRows, RequestId, VoucherTable};
+use crate::operators::api::{operator_account, GiveCard, GiveVoucher, RecordTransfer};
+use crate::operators::model::OperatorAccountView;
+use crate::ui::{successes, DataState, Field, FormError, FormResult};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// One customer's account: balances, and the operator's three ways to add funds to it.
+#[component]
+pub fn OperatorAccountPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let transfer = ServerAction::<RecordTransfer>::new();
+    let voucher = ServerAction::<GiveVoucher>::new();
+    let card = ServerAction::<GiveCard>::new();
+    let results: [FormResult; 3] = [
+        Signal::derive(move || transfer.value().get()),
+        Signal::derive(move || voucher.value().get()),
+        Signal::derive(move || card.value().get()),
+    ];
+    let done = results.map(successes);
+    let view_data = Resource::new(
+        move || (id(), done.iter().map(|d| d.get()).sum::<usize>()),
+        |(id, _)| operator_account(id),
+    );
+    view! {
+        <Title text=move || t_string!(i18n, operator_title).to_string() />
+        <h1>{t!(i18n, operator_title)}</h1>
+        <OperatorNav />
+        <DataState resource=view_data let:view>
+            <AccountFacts view=view.clone() />
+        </DataState>
+        <div class="grid-3">
+            <section class="card" aria-labelledby="record-transfer">
+                <h2 id="record-transfer">{t!(i18n, operator_transfer)}</h2>
+                <ActionForm action=transfer attr:class="stack">
+                    <input type="hidden" name="account_id" value=id />
+                    <Field label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string()) name="amount" form="transfer" required=true result=results[0] />
+                    <Field label=Signal::derive(move || t_string!(i18n, operator_bank_reference).to_string()) name="bank_reference" form="transfer" required=true result=results[0] />
+                    <Field label=Signal::derive(move || t_string!(i18n, operator_received_on).to_string()) name="received_on" form="transfer" kind="date" result=results[0] />
+                    <FormError result=results[0] fields=&["amount", "bank_reference", "received_on"] />
+                    <button type="submit" class="button" disabled=move || transfer.pending().get()>{t!(i18n, operator_transfer_submit)}</button>
+                </ActionForm>
+            </section>
+            <section class="card" aria-labelledby="give-voucher">
+                <h2 id="give-voucher">{t!(i18n, operator_voucher)}</h2>
+                <ActionForm action=voucher attr:class="stack">
+                    <input type="hidden" name="account_id" value=id />
+                    <RequestId renew=Signal::derive(move || voucher.version().get()) />
+                    <div class="field">
+                        <label for="voucher-kind">{t!(i18n, filter_kind)}</label>
+                        <select id="voucher-kind" name="kind">
+                            <option value="regular">{t!(i18n, voucher_regular)}</option>
+                            <option value="discount">{t!(i18n, voucher_discount)}</option>
+                        </select>
+                    </div>
+                    <Field label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string()) name="amount" form="voucher" required=true result=results[1] />
+                    <Field label=Signal::derive(move || t_string!(i18n, operator_validity_days).to_string()) name="validity_days" form="voucher" value="90".to_string() required=true result=results[1] />
+                    <Field
+                        label=Signal::derive(move || t_string!(i18n, operator_scope).to_string())
+                        name="scope"
+                        form="voucher"
+                        hint=Signal::derive(move || t_string!(i18n, operator_scope_hint).to_string())
+                        result=results[1]
+                    />
+                    <FormError result=results[1] fields=&["amount", "validity_days", "scope"] />
+                    <button type="submit" class="button" disabled=move || voucher.pending().get()>{t!(i18n, operator_voucher_submit)}</button>
+                </ActionForm>
+            </section>
+            <section class="card" aria-labelledby="give-card">
+                <h2 id="give-card">{t!(i18n, operator_card)}</h2>
+                <ActionForm action=card attr:class="stack">
+                    <input type="hidden" name="account_id" value=id />
+                    <RequestId renew=Signal::derive(move || card.version().get()) />
+                    <Field label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string()) name="amount" form="card" required=true result=results[2] />
+                    <Field
+                        label=Signal::derive(move || t_string!(i18n, operator_validity_days).to_string())
+                        name="validity_days"
+                        form="card"
+                        hint=Signal::derive(move || t_string!(i18n, operator_card_validity_hint).to_string())
+                        result=results[2]
+                    />
+                    <FormError result=results[2] fields=&["amount", "validity_days"] />
+                    <button type="submit" class="button" disabled=move || card.pending().get()>{t!(i18n, operator_card_submit)}</button>
+                </ActionForm>
+            </section>
+        </div>
+        <DataState resource=view_data let:view>
+            <AccountHoldings view />
+        </DataState>
+    }
+}
+
+#[component]
+fn AccountFacts(view: OperatorAccountView) -> impl IntoView {
+    let i18n = use_i18n();
+    let account = view.account;
+    view! {
+        <section class="card">
+            <h2 id="operator-account-name">{account.company_name}</h2>
+            <dl class="facts">
+                <dt>"ID"</dt>
+                <dd>{account.id}</dd>
+                <dt>{t!(i18n, email_label)}</dt>
+                <dd>{account.email.unwrap_or_default()}</dd>
+                <dt>{t!(i18n, phone_label)}</dt>
+                <dd>{account.phone.unwrap_or_default()}</dd>
+                <dt>{t!(i18n, currency_label)}</dt>
+                <dd>{format!("{} · {}", account.site_code, account.currency)}</dd>
+            </dl>
+        </section>
+        <BalanceFacts balances=view.balances recharge_link=false />
+    }
+}
+
+#[component]
+fn AccountHoldings(view: OperatorAccountView) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, vouchers_title)}</h2>
+            <VoucherTable vouchers=view.vouchers />
+        </section>
+        <section class="card">
+            <h2>{t!(i18n, cards_title)}</h2>
+            <CardTable cards=view.cards />
+        </section>
+        <section class="card">
+            <h2>{t!(i18n, recent_movements)}</h2>
+            {if view.movements.is_empty() {
+                view! { <p class="empty">{t!(i18n, movements_empty)}</p> }.into_any()
+            } else {
+                view! { <MovementRows rows=view.movements /> }.into_any()
+            }}
+        </section>
+    }
+}

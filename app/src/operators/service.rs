@@ -1,0 +1,635 @@
+//! The operator role and what operators do to customers' accounts.
+use super::model::{AccountMatch, OperatorAccountView};
+use crate::error::AppError;
+use crate::ledger::deduction::{issue_prepaid_card, issue_voucher, VoucherKind};
+use crate::ledger::model::BILLING_ITEMS;
+use crate::ledger::service::{credit_cash, LedgerError, Posted};
+use crate::money::{parse_amount, to_minor_units, Currency};
+use crate::server::db::{now_millis, Db};
+use crate::server::state::AppState;
+use sqlx::Row;
+
+const DAY: i64 = 86_400_000;
+/// The longest a voucher or card an operator gives may last.
+const MAX_VALIDITY_DAYS: i64 = 3 * 365;
+
+/// A signed-in operator: their account and how the journal names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator {
+    pub account_id: i64,
+    /// `operator:<account id>:<email or phone>`, the journal's actor for what they do.
+    pub actor: String,
+}
+
+/// `account_id` as an operator, or `Unauthorized` when it may not use the console.
+pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, AppError> {
+    let summary = crate::accounts::service::summary(state, account_id).await?;
+    if !summary.is_operator {
+        return Err(AppError::Unauthorized);
+    }
+    let address = summary.email.or(summary.phone).unwrap_or_default();
+    Ok(Operator {
+        account_id,
+        actor: format!("operator:{account_id}:{address}"),
+    })
+}
+
+/// Makes the account signed in with `email` an operator (`server operator grant`). Returns
+/// the account's id; granting twice changes nothing.
+pub async fn grant(db: &Db, email: &str, granted_by: &str) -> Result<i64, AppError> {
+    let email = email.trim().to_lowercase();
+    let mut tx = db.begin_write().await?;
+    let account: i64 = sqlx::query("SELECT id FROM billing_accounts WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::Rejected(format!("no account signs in with {email}")))?
+        .try_get("id")?;
+    sqlx::query(
+        "INSERT INTO operators (account_id, granted_by, granted_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind(account)
+    .bind(granted_by)
+    .bind(now_millis())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+/// Takes the role from the account of `email`; whether it had it.
+pub async fn revoke(db: &Db, email: &str) -> Result<bool, AppError> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "DELETE FROM operators WHERE account_id IN (SELECT id FROM billing_accounts WHERE email = $1)",
+    )
+    .bind(email.trim().to_lowercase())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+fn account_match(row: &sqlx::any::AnyRow) -> Result<AccountMatch, sqlx::Error> {
+    Ok(AccountMatch {
+        id: row.try_get("id")?,
+        company_name: row.try_get("company_name")?,
+        email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
+        site_code: row.try_get("site_code")?,
+        currency: row.try_get("currency")?,
+    })
+}
+
+const MATCH_COLUMNS: &str = "id, company_name, email, phone, site_code, currency";
+
+/// Accounts whose id, email, phone or company name matches `query` (the newest 20 when it is
+/// empty).
+pub async fn find_accounts(db: &Db, query: &str) -> Result<Vec<AccountMatch>, AppError> {
+    let query = query.trim().to_lowercase();
+    if query.chars().count() > 100 {
+        return Err(AppError::field("q", "Search for at most 100 characters"));
+    }
+    // LIKE's own wildcards in what was typed are matched literally.
+    let pattern = format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let id: i64 = query.parse().unwrap_or(0);
+    let rows = sqlx::query(&format!(
+        "SELECT {MATCH_COLUMNS} FROM billing_accounts \
+         WHERE $1 = '' OR id = $2 OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \
+               OR COALESCE(phone, '') LIKE $3 ESCAPE '\\' OR LOWER(company_name) LIKE $3 ESCAPE '\\' \
+         ORDER BY id DESC LIMIT 20"
+    ))
+    .bind(&query)
+    .bind(id)
+    .bind(&pattern)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(account_match)
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+/// The customer's account `id` with its balances, instruments and latest movements.
+pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountView, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {MATCH_COLUMNS} FROM billing_accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let latest = crate::ledger::movements::page(
+        &state.db,
+        id,
+        &crate::ledger::movements::MovementFilter::default(),
+        None,
+        20,
+    )
+    .await?;
+    Ok(OperatorAccountView {
+        account: account_match(&row)?,
+        balances: crate::ledger::recharge::balances(state, id).await?,
+        vouchers: crate::ledger::instruments::vouchers(state, id).await?,
+        cards: crate::ledger::instruments::prepaid_cards(state, id).await?,
+        movements: latest.rows,
+    })
+}
+
+async fn currency_of(db: &Db, account: i64) -> Result<Currency, AppError> {
+    let row = sqlx::query("SELECT currency FROM billing_accounts WHERE id = $1")
+        .bind(account)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    row.try_get::<String, _>("currency")?
+        .parse()
+        .map_err(|_| AppError::Internal)
+}
+
+/// A positive amount as typed, in minor units.
+fn positive_amount(field: &str, text: &str, currency: Currency) -> Result<i64, AppError> {
+    let amount = parse_amount(text, currency).map_err(|e| AppError::field(field, e.to_string()))?;
+    let minor =
+        to_minor_units(amount, currency).map_err(|e| AppError::field(field, e.to_string()))?;
+    if minor <= 0 {
+        return Err(AppError::field(field, "Enter an amount above zero"));
+    }
+    Ok(minor)
+}
+
+/// Billing item codes as typed ("logs, apm_trace"), each checked against the price list's.
+pub fn parse_scope(text: &str) -> Result<Vec<String>, AppError> {
+    let mut scope: Vec<String> = Vec::new();
+    for item in text
+        .split([',', ' '])
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+    {
+        if !BILLING_ITEMS.contains(&item.as_str()) {
+            return Err(AppError::field(
+                "scope",
+                format!(
+                    "{item} is not a billing item; use {}",
+                    BILLING_ITEMS.join(", ")
+                ),
+            ));
+        }
+        if !scope.contains(&item) {
+            scope.push(item);
+        }
+    }
+    Ok(scope)
+}
+
+/// A whole number of days from 1 to the longest allowed.
+pub fn parse_days(field: &str, text: &str) -> Result<i64, AppError> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=MAX_VALIDITY_DAYS).contains(d))
+        .ok_or_else(|| {
+            AppError::field(
+                field,
+                format!("Enter a whole number of days from 1 to {MAX_VALIDITY_DAYS}"),
+            )
+        })
+}
+
+fn ledger_refusal(error: LedgerError, field: &str) -> AppError {
+    match error {
+        LedgerError::KeyReused => AppError::field(field, "This was already done"),
+        LedgerError::Refused(message) => AppError::field(field, message),
+        LedgerError::Database(e) => e.into(),
+        other => {
+            tracing::error!(error = %other, "operator action failed");
+            AppError::Internal
+        }
+    }
+}
+
+/// Batch `batch`'s codes as CSV (code, activated by, activated at), for an operator.
+pub async fn codes_csv(
+    state: &AppState,
+    operator: &Operator,
+    batch: i64,
+) -> Result<String, AppError> {
+    let codes = crate::ledger::codes::batch_codes(&state.db, batch).await?;
+    tracing::info!(batch, actor = %operator.actor, "voucher codes downloaded");
+    let mut csv = String::from("\u{feff}code,activated_by_account,activated_at\r\n");
+    for code in codes {
+        csv.push_str(&format!(
+            "{},{},{}\r\n",
+            code.code,
+            code.redeemed_by
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            code.redeemed_at
+                .map(crate::ui::utc_time)
+                .unwrap_or_default()
+        ));
+    }
+    Ok(csv)
+}
+
+/// A bank transfer the operator saw arrive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transfer<'a> {
+    pub amount: &'a str,
+    /// The bank's reference for the transfer: one transfer credits once, to one account.
+    pub bank_reference: &'a str,
+    /// "YYYY-MM-DD", the day it arrived; today when empty.
+    pub received_on: &'a str,
+}
+
+/// Credits a received bank transfer to cash (arrears first).
+pub async fn record_transfer(
+    state: &AppState,
+    operator: &Operator,
+    account: i64,
+    transfer: &Transfer<'_>,
+) -> Result<(), AppError> {
+    let currency = currency_of(&state.db, account).await?;
+    let amount = positive_amount("amount", transfer.amount, currency)?;
+    let reference = transfer.bank_reference.trim();
+    if reference.is_empty() || reference.chars().count() > 64 {
+        return Err(AppError::field(
+            "bank_reference",
+            "Enter the bank's reference for the transfer (up to 64 characters)",
+        ));
+    }
+    let now = now_millis();
+    // The day it arrived goes into the reference; the movement itself is dated now, so the
+    // journal's order is the order things were recorded in.
+    let received = if transfer.received_on.trim().is_empty() {
+        now - now.rem_euclid(DAY)
+    } else {
+        crate::ui::parse_date(transfer.received_on)
+            .filter(|day| *day <= now && *day > now - 366 * DAY)
+            .ok_or_else(|| {
+                AppError::field(
+                    "received_on",
+                    "Enter the day it arrived as YYYY-MM-DD, within the last year",
+                )
+            })?
+    };
+    let received = &crate::ui::utc_time(received)[..10];
+    let mut tx = state.db.begin_write().await?;
+    let posted = credit_cash(
+        &mut tx,
+        state.db.backend(),
+        account,
+        currency,
+        amount,
+        &format!("bank transfer {reference} received {received}"),
+        &operator.actor,
+        &format!("bank-transfer:{reference}"),
+        None,
+    )
+    .await
+    .map_err(|e| match e {
+        LedgerError::KeyReused => AppError::field(
+            "bank_reference",
+            "A transfer with this reference was already recorded",
+        ),
+        other => ledger_refusal(other, "amount"),
+    })?;
+    if let Posted::Repeated(_) = posted {
+        return Err(AppError::field(
+            "bank_reference",
+            "A transfer with this reference was already recorded",
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A voucher an operator gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VoucherGrant<'a> {
+    /// "regular" or "discount".
+    pub kind: &'a str,
+    pub amount: &'a str,
+    pub validity_days: &'a str,
+    pub scope: &'a str,
+    /// The form's id: the same form posted twice gives once.
+    pub request_id: &'a str,
+}
+
+pub async fn give_voucher(
+    state: &AppState,
+    operator: &Operator,
+    account: i64,
+    grant: &VoucherGrant<'_>,
+) -> Result<i64, AppError> {
+    let currency = currency_of(&state.db, account).await?;
+    let kind = match grant.kind {
+        "regular" => VoucherKind::Regular,
+        "discount" => VoucherKind::Discount,
+        _ => return Err(AppError::field("kind", "Choose regular or discount")),
+    };
+    let amount = positive_amount("amount", grant.amount, currency)?;
+    let days = parse_days("validity_days", grant.validity_days)?;
+    let scope = parse_scope(grant.scope)?;
+    let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    let id = issue_voucher(
+        &mut tx,
+        account,
+        currency,
+        kind,
+        amount,
+        // Whole days from the start of today, so a retried form gives the same voucher.
+        now - now.rem_euclid(DAY) + (days + 1) * DAY,
+        &scope,
+        &operator.actor,
+        &format!("operator-voucher:{}", grant.request_id),
+        now,
+    )
+    .await
+    .map_err(|e| ledger_refusal(e, "amount"))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Gives a prepaid card of `amount` valid `validity_days` (the configured validity when empty).
+pub async fn give_card(
+    state: &AppState,
+    operator: &Operator,
+    account: i64,
+    amount: &str,
+    validity_days: &str,
+    request_id: &str,
+) -> Result<i64, AppError> {
+    let currency = currency_of(&state.db, account).await?;
+    let amount = positive_amount("amount", amount, currency)?;
+    let days = if validity_days.trim().is_empty() {
+        state.config.funds.card_validity_days
+    } else {
+        parse_days("validity_days", validity_days)?
+    };
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    let id = issue_prepaid_card(
+        &mut tx,
+        account,
+        currency,
+        amount,
+        days * DAY,
+        &operator.actor,
+        &format!("operator-card:{request_id}"),
+        now,
+    )
+    .await
+    .map_err(|e| ledger_refusal(e, "amount"))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A batch of activation codes as the form gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeBatchForm<'a> {
+    pub currency: &'a str,
+    pub amount: &'a str,
+    pub quantity: &'a str,
+    pub validity_days: &'a str,
+    /// "YYYY-MM-DD": the last day codes activate.
+    pub codes_expire_on: &'a str,
+    pub scope: &'a str,
+    pub note: &'a str,
+}
+
+pub async fn make_codes(
+    state: &AppState,
+    operator: &Operator,
+    form: &CodeBatchForm<'_>,
+) -> Result<i64, AppError> {
+    let currency: Currency = form
+        .currency
+        .parse()
+        .map_err(|_| AppError::field("currency", "Choose CNY or USD"))?;
+    let denomination = positive_amount("amount", form.amount, currency)?;
+    let quantity: i64 = form
+        .quantity
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("quantity", "Enter how many codes, a whole number"))?;
+    let validity_days = parse_days("validity_days", form.validity_days)?;
+    let now = now_millis();
+    let last_day = crate::ui::parse_date(form.codes_expire_on)
+        .filter(|day| *day + DAY > now && *day < now + MAX_VALIDITY_DAYS * DAY)
+        .ok_or_else(|| {
+            AppError::field(
+                "codes_expire_on",
+                "Enter the last day the codes work as YYYY-MM-DD, today or later",
+            )
+        })?;
+    let note = form.note.trim();
+    if note.chars().count() > 200 {
+        return Err(AppError::field(
+            "note",
+            "Keep the note under 200 characters",
+        ));
+    }
+    let batch = crate::ledger::codes::NewBatch {
+        currency,
+        denomination,
+        scope: parse_scope(form.scope)?,
+        validity_days,
+        codes_expire_at: last_day + DAY,
+        quantity,
+        note: note.to_string(),
+    };
+    crate::ledger::codes::create_batch(&state.db, &batch, &operator.actor).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::{db_test, state_for};
+
+    async fn operator_and_customer(state: &AppState) -> (Operator, i64) {
+        let customer = crate::server::demo::seed_account(&state.db)
+            .await
+            .expect("customer");
+        let staff = crate::server::testing::another_account(&state.db).await;
+        assert!(matches!(
+            operator(state, staff).await,
+            Err(AppError::Unauthorized)
+        ));
+        grant(&state.db, "Other@Example.com", "cli")
+            .await
+            .expect("granted");
+        grant(&state.db, "other@example.com", "cli")
+            .await
+            .expect("twice is fine");
+        (operator(state, staff).await.expect("operator"), customer)
+    }
+
+    async fn journal_actors(db: &Db, account: i64) -> Vec<(String, String)> {
+        sqlx::query("SELECT kind, actor FROM journal_transactions WHERE billing_account_id = $1 ORDER BY id")
+            .bind(account)
+            .fetch_all(db.pool())
+            .await
+            .expect("journal")
+            .iter()
+            .map(|r| (r.try_get("kind").unwrap(), r.try_get("actor").unwrap()))
+            .collect()
+    }
+
+    db_test!(
+        operators_credit_transfers_and_give_instruments,
+        |db| async move {
+            let state = state_for(&db).await;
+            let (op, customer) = operator_and_customer(&state).await;
+            assert!(op.actor.starts_with("operator:") && op.actor.ends_with(":other@example.com"));
+            let transfer = Transfer {
+                amount: "12,000.50",
+                bank_reference: "ICBC-0001",
+                received_on: "",
+            };
+            record_transfer(&state, &op, customer, &transfer)
+                .await
+                .expect("recorded");
+            // The same bank reference never credits twice, to this account or another.
+            let again = record_transfer(&state, &op, customer, &transfer).await;
+            assert!(
+                matches!(again, Err(AppError::Field { ref field, .. }) if field == "bank_reference")
+            );
+            let bad = [
+                ("0", "R1", "", "amount"),
+                ("1.001", "R1", "", "amount"),
+                ("10", " ", "", "bank_reference"),
+                ("10", "R1", "2020-01-01", "received_on"),
+                ("10", "R1", "2999-01-01", "received_on"),
+            ];
+            for (amount, bank_reference, received_on, field) in bad {
+                let refused = record_transfer(
+                    &state,
+                    &op,
+                    customer,
+                    &Transfer {
+                        amount,
+                        bank_reference,
+                        received_on,
+                    },
+                )
+                .await;
+                assert!(
+                    matches!(refused, Err(AppError::Field { field: ref f, .. }) if f == field),
+                    "{amount} {bank_reference} {received_on}: {refused:?}"
+                );
+            }
+            let grant = VoucherGrant {
+                kind: "regular",
+                amount: "300",
+                validity_days: "30",
+                scope: "logs, apm_trace",
+                request_id: "form-1",
+            };
+            let voucher = give_voucher(&state, &op, customer, &grant)
+                .await
+                .expect("voucher");
+            assert_eq!(
+                give_voucher(&state, &op, customer, &grant)
+                    .await
+                    .expect("retry"),
+                voucher
+            );
+            for (field, bad) in [
+                (
+                    "scope",
+                    VoucherGrant {
+                        scope: "beer",
+                        ..grant.clone()
+                    },
+                ),
+                (
+                    "validity_days",
+                    VoucherGrant {
+                        validity_days: "0",
+                        ..grant.clone()
+                    },
+                ),
+                (
+                    "kind",
+                    VoucherGrant {
+                        kind: "gold",
+                        ..grant.clone()
+                    },
+                ),
+            ] {
+                let refused = give_voucher(&state, &op, customer, &bad).await;
+                assert!(matches!(refused, Err(AppError::Field { field: ref f, .. }) if f == field));
+            }
+            let card = give_card(&state, &op, customer, "500", "90", "form-2")
+                .await
+                .expect("card");
+            assert_eq!(
+                give_card(&state, &op, customer, "500", "90", "form-2")
+                    .await
+                    .expect("retry"),
+                card
+            );
+            let view = account_view(&state, customer).await.expect("view");
+            assert_eq!(view.balances.cash, "¥12,000.50");
+            assert_eq!(view.vouchers.len(), 1);
+            assert_eq!(view.cards.len(), 1);
+            assert_eq!(view.cards[0].balance, "¥500.00");
+            // Every movement names the operator who made it.
+            let actors = journal_actors(&db, customer).await;
+            assert_eq!(actors.len(), 3);
+            assert!(actors.iter().all(|(_, actor)| *actor == op.actor));
+            assert_eq!(actors[2].0, "card_issue");
+            let mut conn = db.pool().acquire().await.expect("conn");
+            assert!(crate::ledger::service::reconcile(&mut conn)
+                .await
+                .expect("reconcile")
+                .is_empty());
+            assert!(revoke(&db, "other@example.com").await.expect("revoked"));
+            assert!(matches!(
+                operator(&state, op.account_id).await,
+                Err(AppError::Unauthorized)
+            ));
+        }
+    );
+
+    db_test!(
+        the_configured_email_is_an_operator_and_search_finds_accounts,
+        |db| async move {
+            let mut state = state_for(&db).await;
+            let staff = crate::server::testing::another_account(&db).await;
+            let customer = crate::server::demo::seed_account(&db)
+                .await
+                .expect("customer");
+            let mut config = (*state.config).clone();
+            config.operator_email = Some("OTHER@example.com".to_string());
+            state.config = std::sync::Arc::new(config);
+            operator(&state, staff).await.expect("configured operator");
+            assert!(operator(&state, customer).await.is_err());
+            let found = find_accounts(&db, "DEMO@").await.expect("search");
+            assert_eq!(
+                found.iter().map(|a| a.id).collect::<Vec<_>>(),
+                vec![customer]
+            );
+            let by_id = find_accounts(&db, &staff.to_string())
+                .await
+                .expect("search");
+            assert!(by_id.iter().any(|a| a.id == staff));
+            assert_eq!(find_accounts(&db, "").await.expect("all").len(), 2);
+            assert!(find_accounts(&db, "%").await.expect("literal").is_empty());
+            assert!(matches!(
+                account_view(&state, 999_999).await,
+                Err(AppError::NotFound)
+            ));
+        }
+    );
+}
