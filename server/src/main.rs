@@ -133,8 +133,9 @@ async fn operator_command(db: &Db) -> ! {
     }
 }
 
-/// Work that runs on a timer in every replica: expiring vouchers and prepaid cards. Each expiry
-/// is a ledger entry with its own idempotency key, so replicas racing each other post it once.
+/// Work that runs on a timer in every replica: expiring vouchers and prepaid cards, and the
+/// reminder before a card expires. Each expiry is a ledger entry with its own idempotency key
+/// and each reminder is claimed before it is sent, so replicas racing each other act once.
 async fn scheduled_work(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
     loop {
@@ -151,6 +152,12 @@ async fn scheduled_work(state: AppState) {
             Ok(0) => {}
             Ok(expired) => tracing::info!(expired, "vouchers and prepaid cards expired"),
             Err(error) => tracing::error!(%error, "scheduled expiry failed"),
+        }
+        let now = app::server::db::now_millis();
+        match app::ledger::reminders::remind_expiring_cards(&state, now).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "prepaid card expiry reminders sent"),
+            Err(error) => tracing::error!(%error, "card expiry reminders failed"),
         }
     }
 }

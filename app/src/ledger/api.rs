@@ -94,6 +94,17 @@ pub async fn income_expenditure(
     .await?)
 }
 
+/// The caller's five latest movements (Overview).
+#[server(endpoint = "funds/movements/recent")]
+pub async fn recent_movements() -> Result<Vec<super::model::Movement>, AppError> {
+    let account = crate::server::session::require_account().await?;
+    let state = crate::server::state::app_state()?;
+    let filter = super::movements::MovementFilter::default();
+    Ok(super::movements::page(&state.db, account, &filter, None, 5)
+        .await?
+        .rows)
+}
+
 /// The caller's vouchers, newest first.
 #[server(endpoint = "funds/vouchers")]
 pub async fn list_vouchers() -> Result<Vec<super::model::VoucherView>, AppError> {

@@ -17,6 +17,8 @@ pub mod payment;
 #[cfg(feature = "ssr")]
 pub mod recharge;
 #[cfg(feature = "ssr")]
+pub mod reminders;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;

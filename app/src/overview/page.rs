@@ -1,6 +1,6 @@
 use crate::accounts::api::current_account;
 use crate::i18n::*;
-use crate::ledger::pages::BalancesCard;
+use crate::ledger::pages::{BalancesCard, RecentMovements};
 use crate::money::Currency;
 use crate::ui::{DataState, FilterLinks};
 use crate::workspaces::api::list_sites;
@@ -53,7 +53,7 @@ pub fn OverviewPage() -> impl IntoView {
         // Balances for a signed-in account; visitors see the sites only.
         <Suspense>
             {move || Suspend::new(async move {
-                matches!(account.await, Ok(Some(_))).then(|| view! { <BalancesCard /> })
+                matches!(account.await, Ok(Some(_))).then(|| view! { <BalancesCard /> <RecentMovements /> })
             })}
         </Suspense>
         <section class="card" aria-labelledby="sites-title">

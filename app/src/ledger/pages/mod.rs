@@ -6,5 +6,5 @@ mod recharge;
 
 pub use checkout::SandboxCheckoutPage;
 pub use instruments::{CardTable, PrepaidCardsPage, RequestId, VoucherTable, VouchersPage};
-pub use movements::{IncomeExpenditurePage, MovementRows};
+pub use movements::{IncomeExpenditurePage, MovementRows, RecentMovements};
 pub use recharge::{BalanceFacts, BalancesCard, RechargePage};

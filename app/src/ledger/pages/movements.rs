@@ -1,5 +1,5 @@
 use crate::i18n::*;
-use crate::ledger::api::income_expenditure;
+use crate::ledger::api::{income_expenditure, recent_movements};
 use crate::ledger::model::{Movement, MovementPage};
 use crate::ui::{utc_time, DataState};
 use leptos::prelude::*;
@@ -93,6 +93,28 @@ fn MovementsTable(page: MovementPage) -> impl IntoView {
         {next_href.map(|href| view! { <p><a class="button secondary" href=href id="older">{t!(i18n, older_page)}</a></p> })}
     }
     .into_any()
+}
+
+/// The latest few movements with a way to all of them (Overview).
+#[component]
+pub fn RecentMovements() -> impl IntoView {
+    let i18n = use_i18n();
+    let latest = Resource::new(|| (), |_| recent_movements());
+    view! {
+        <section class="card" aria-labelledby="recent-movements">
+            <div class="card-head">
+                <h2 id="recent-movements">{t!(i18n, recent_movements)}</h2>
+                <a href="/income-expenditure">{t!(i18n, movements_all)}</a>
+            </div>
+            <DataState resource=latest let:rows>
+                {if rows.is_empty() {
+                    view! { <p class="empty">{t!(i18n, movements_none_yet)}</p> }.into_any()
+                } else {
+                    view! { <MovementRows rows /> }.into_any()
+                }}
+            </DataState>
+        </section>
+    }
 }
 
 /// Movements as a table, newest first (Income & expenditure, Overview, operator console).
