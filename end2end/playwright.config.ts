@@ -40,6 +40,8 @@ function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<strin
       BC_BANK_ACCOUNT_NAME: "Billing Center Ltd.",
       BC_BANK_NAME: "Example Bank Hangzhou Branch",
       BC_BANK_ACCOUNT_NUMBER: "6222 0000 1111 2222",
+      // The demo account (made by --demo) is the first operator.
+      BC_OPERATOR_EMAIL: "demo@example.com",
       ...extraEnv,
     },
   };

@@ -437,6 +437,7 @@ async fn export_voucher_codes(
         Err(AppError::Unauthorized) => {
             (StatusCode::UNAUTHORIZED, "Operators only; please sign in.").into_response()
         }
+        Err(AppError::Rejected(message)) => (StatusCode::FORBIDDEN, message).into_response(),
         Err(AppError::NotFound) => (StatusCode::NOT_FOUND, "No such batch.").into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response(),
     }

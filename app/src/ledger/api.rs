@@ -122,6 +122,7 @@ pub async fn activate_voucher(code: String) -> Result<(), AppError> {
     let currency = summary.currency.parse().map_err(|_| AppError::Internal)?;
     let client = crate::server::session::client();
     super::codes::activate(&state.db, account, currency, &code, &client.addr).await?;
+    leptos_axum::redirect("/vouchers?activated=1");
     Ok(())
 }
 

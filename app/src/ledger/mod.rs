@@ -3,6 +3,8 @@
 //! account's running balance that reconciles with its postings.
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod bench;
+#[cfg(feature = "ssr")]
 pub mod codes;
 #[cfg(feature = "ssr")]
 pub mod deduction;

@@ -44,7 +44,10 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
             .map_err(|_| AppError::Internal)?;
         let card_no: String = row.try_get("card_no")?;
         let expires_at: i64 = row.try_get("expires_at")?;
-        let balance = format_amount(from_minor_units(row.try_get("balance")?, currency), currency);
+        let balance = format_amount(
+            from_minor_units(row.try_get("balance")?, currency),
+            currency,
+        );
         let mut tx = state.db.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE prepaid_cards SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
@@ -102,7 +105,9 @@ mod tests {
 
     db_test!(cards_about_to_expire_are_reminded_once, |db| async move {
         let state = state_for(&db).await;
-        let account = crate::server::demo::seed_account(&db).await.expect("account");
+        let account = crate::server::demo::seed_account(&db)
+            .await
+            .expect("account");
         let now = now_millis();
         let mut tx = db.begin_write().await.expect("tx");
         for (days, key) in [(2, "soon"), (10, "later")] {

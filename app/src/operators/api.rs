@@ -1,5 +1,5 @@
 //! Server functions of the operator console. Each starts at `require_operator`: a customer who
-//! is not an operator gets `Unauthorized`, whatever id they send.
+//! is not an operator is refused, whatever id they send.
 use super::model::{AccountMatch, OperatorAccountView};
 use crate::error::AppError;
 use crate::ledger::model::CodeBatchView;
@@ -42,7 +42,16 @@ pub async fn record_transfer(
         bank_reference: &bank_reference,
         received_on: &received_on,
     };
-    super::service::record_transfer(&state, &operator, account_id, &transfer).await
+    super::service::record_transfer(&state, &operator, account_id, &transfer).await?;
+    back_to_account(account_id);
+    Ok(())
+}
+
+/// After a successful form, back to the account's page without an earlier error in the address
+/// (a plain form post comes back to where it was posted from).
+#[cfg(feature = "ssr")]
+fn back_to_account(account_id: i64) {
+    leptos_axum::redirect(&format!("/operator/accounts/{account_id}"));
 }
 
 /// Gives a voucher. `request_id` comes with the form, so posting it twice gives once.
@@ -64,6 +73,7 @@ pub async fn give_voucher(
         request_id: &request_id,
     };
     super::service::give_voucher(&state, &operator, account_id, &grant).await?;
+    back_to_account(account_id);
     Ok(())
 }
 
@@ -85,6 +95,7 @@ pub async fn give_card(
         &request_id,
     )
     .await?;
+    back_to_account(account_id);
     Ok(())
 }
 

@@ -21,11 +21,14 @@ pub struct Operator {
     pub actor: String,
 }
 
-/// `account_id` as an operator, or `Unauthorized` when it may not use the console.
+/// The operator console's answer to a customer who is not an operator.
+pub const OPERATORS_ONLY: &str = "The operator console is for operators only";
+
+/// `account_id` as an operator, or `Rejected` when it may not use the console.
 pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, AppError> {
     let summary = crate::accounts::service::summary(state, account_id).await?;
     if !summary.is_operator {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::Rejected(OPERATORS_ONLY.to_string()));
     }
     let address = summary.email.or(summary.phone).unwrap_or_default();
     Ok(Operator {
@@ -463,7 +466,7 @@ mod tests {
         let staff = crate::server::testing::another_account(&state.db).await;
         assert!(matches!(
             operator(state, staff).await,
-            Err(AppError::Unauthorized)
+            Err(AppError::Rejected(_))
         ));
         grant(&state.db, "Other@Example.com", "cli")
             .await
