@@ -103,32 +103,40 @@ pub async fn issue_voucher(
         store::ledger_account(conn, Some(account), LedgerKind::Voucher, id, currency, now).await?;
     let issuance =
         store::ledger_account(conn, None, LedgerKind::VoucherIssuance, 0, currency, now).await?;
-    let reference = format!("voucher:{id}");
-    post(
-        conn,
-        &Entry {
-            billing_account_id: Some(account),
-            kind: JournalKind::VoucherActivation,
-            reference: &reference,
-            actor,
-            idempotency_key: key,
-            currency,
-            legs: vec![
-                Leg {
-                    account: voucher,
-                    amount,
-                },
-                Leg {
-                    account: issuance,
-                    amount: -amount,
-                },
-            ],
-            request: Some(request),
-            at: Some(now),
-        },
-    )
-    .await?;
+    let entry = Entry {
+        billing_account_id: Some(account),
+        kind: JournalKind::VoucherActivation,
+        reference: &format!("voucher:{id}"),
+        actor,
+        idempotency_key: key,
+        currency,
+        legs: Vec::new(),
+        request: Some(request),
+        at: Some(now),
+    };
+    give(conn, entry, voucher, issuance, amount).await?;
     Ok(id)
+}
+
+/// Posts `entry` as value given away: `amount` into the `holding` from the house's `giver`.
+async fn give(
+    conn: &mut AnyConnection,
+    entry: Entry<'_>,
+    holding: i64,
+    giver: i64,
+    amount: i64,
+) -> Result<Posted, LedgerError> {
+    let legs = vec![
+        Leg {
+            account: holding,
+            amount,
+        },
+        Leg {
+            account: giver,
+            amount: -amount,
+        },
+    ];
+    post(conn, &Entry { legs, ..entry }).await
 }
 
 /// Buys a prepaid card of `amount_major` (a multiple of 100, at least 100) with cash, valid
@@ -285,31 +293,18 @@ pub async fn issue_prepaid_card(
     .await?;
     let issuance =
         store::ledger_account(conn, None, LedgerKind::CardIssuance, 0, currency, now).await?;
-    let reference = format!("card:{id}");
-    post(
-        conn,
-        &Entry {
-            billing_account_id: Some(account),
-            kind: JournalKind::CardIssue,
-            reference: &reference,
-            actor,
-            idempotency_key: key,
-            currency,
-            legs: vec![
-                Leg {
-                    account: card,
-                    amount,
-                },
-                Leg {
-                    account: issuance,
-                    amount: -amount,
-                },
-            ],
-            request: Some(request),
-            at: Some(now),
-        },
-    )
-    .await?;
+    let entry = Entry {
+        billing_account_id: Some(account),
+        kind: JournalKind::CardIssue,
+        reference: &format!("card:{id}"),
+        actor,
+        idempotency_key: key,
+        currency,
+        legs: Vec::new(),
+        request: Some(request),
+        at: Some(now),
+    };
+    give(conn, entry, card, issuance, amount).await?;
     Ok(id)
 }
 

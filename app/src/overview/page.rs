@@ -2,7 +2,7 @@ use crate::accounts::api::current_account;
 use crate::i18n::*;
 use crate::ledger::pages::{BalancesCard, RecentMovements};
 use crate::money::Currency;
-use crate::ui::{DataState, FilterLinks};
+use crate::ui::{DataState, DataTable, FilterLinks};
 use crate::workspaces::api::list_sites;
 use crate::workspaces::{Cloud, Site};
 use leptos::prelude::*;
@@ -76,33 +76,26 @@ fn SitesTable(sites: Vec<Site>) -> impl IntoView {
     }
     let count = sites.len();
     view! {
-        <div class="table-wrap">
-            <table class="data" id="sites">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, site_code)}</th>
-                        <th scope="col">{t!(i18n, site_name)}</th>
-                        <th scope="col">{t!(i18n, site_cloud)}</th>
-                        <th scope="col">{t!(i18n, site_currency)}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {sites
-                        .into_iter()
-                        .map(|site| {
-                            view! {
-                                <tr>
-                                    <td>{site.code}</td>
-                                    <td>{site.location}</td>
-                                    <td>{cloud_name(site.cloud)}</td>
-                                    <td>{site.currency.code()}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable id="sites" head=view! {
+            <th scope="col">{t!(i18n, site_code)}</th>
+            <th scope="col">{t!(i18n, site_name)}</th>
+            <th scope="col">{t!(i18n, site_cloud)}</th>
+            <th scope="col">{t!(i18n, site_currency)}</th>
+        }>
+            {sites
+                .into_iter()
+                .map(|site| {
+                    view! {
+                        <tr>
+                            <td>{site.code}</td>
+                            <td>{site.location}</td>
+                            <td>{cloud_name(site.cloud)}</td>
+                            <td>{site.currency.code()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
         <p class="muted" id="site-count">{t!(i18n, site_count, count = count)}</p>
     }
     .into_any()

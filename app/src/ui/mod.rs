@@ -4,12 +4,14 @@ mod filter_links;
 mod form;
 mod layout;
 mod status_pages;
+mod table;
 
 pub use data_state::{DataState, ErrorPanel};
 pub use filter_links::FilterLinks;
 pub use form::{query_value, successes, Field, FormError, FormResult};
 pub use layout::Layout;
 pub use status_pages::NotFoundPage;
+pub use table::DataTable;
 
 /// A stored time (Unix milliseconds) as "2026-11-22 14:05 UTC". The same on server and
 /// browser, so hydration agrees; local-time display can come later.

@@ -4,7 +4,7 @@ use crate::accounts::api::{
 };
 use crate::accounts::model::{SecurityEvent, SessionInfo};
 use crate::i18n::*;
-use crate::ui::{successes, utc_time, DataState, Field, FormError};
+use crate::ui::{successes, utc_time, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -93,41 +93,34 @@ fn SessionsTable(sessions: Vec<SessionInfo>, action: ServerAction<EndSession>) -
     let i18n = use_i18n();
     let others = sessions.iter().any(|s| !s.current);
     view! {
-        <div class="table-wrap">
-            <table class="data" id="sessions">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, session_device)}</th>
-                        <th scope="col">{t!(i18n, session_address)}</th>
-                        <th scope="col">{t!(i18n, session_started)}</th>
-                        <th scope="col">{t!(i18n, session_last_seen)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, session_end)}</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {sessions.into_iter().map(|session| view! {
-                        <tr>
-                            <td class="wrap">{session.user_agent}</td>
-                            <td>{session.client_addr}</td>
-                            <td>{utc_time(session.created_at)}</td>
-                            <td>{utc_time(session.last_seen_at)}</td>
-                            <td>
-                                {if session.current {
-                                    view! { <strong>{t!(i18n, session_this)}</strong> }.into_any()
-                                } else {
-                                    view! {
-                                        <ActionForm action attr:class="inline-form">
-                                            <input type="hidden" name="session_id" value=session.id.to_string() />
-                                            <button type="submit" class="link-button">{t!(i18n, session_end)}</button>
-                                        </ActionForm>
-                                    }.into_any()
-                                }}
-                            </td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable id="sessions" head=view! {
+            <th scope="col">{t!(i18n, session_device)}</th>
+            <th scope="col">{t!(i18n, session_address)}</th>
+            <th scope="col">{t!(i18n, session_started)}</th>
+            <th scope="col">{t!(i18n, session_last_seen)}</th>
+            <th scope="col"><span class="visually-hidden">{t!(i18n, session_end)}</span></th>
+        }>
+            {sessions.into_iter().map(|session| view! {
+                <tr>
+                    <td class="wrap">{session.user_agent}</td>
+                    <td>{session.client_addr}</td>
+                    <td>{utc_time(session.created_at)}</td>
+                    <td>{utc_time(session.last_seen_at)}</td>
+                    <td>
+                        {if session.current {
+                            view! { <strong>{t!(i18n, session_this)}</strong> }.into_any()
+                        } else {
+                            view! {
+                                <ActionForm action attr:class="inline-form">
+                                    <input type="hidden" name="session_id" value=session.id.to_string() />
+                                    <button type="submit" class="link-button">{t!(i18n, session_end)}</button>
+                                </ActionForm>
+                            }.into_any()
+                        }}
+                    </td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
         {others.then(|| view! {
             <ActionForm action attr:class="inline-form">
                 <input type="hidden" name="session_id" value="others" />
@@ -144,29 +137,22 @@ fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, log_empty)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="security-log">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, log_time)}</th>
-                        <th scope="col">{t!(i18n, log_event)}</th>
-                        <th scope="col">{t!(i18n, session_address)}</th>
+        <DataTable id="security-log" head=view! {
+            <th scope="col">{t!(i18n, log_time)}</th>
+            <th scope="col">{t!(i18n, log_event)}</th>
+            <th scope="col">{t!(i18n, session_address)}</th>
+        }>
+            {events.into_iter().map(|event| {
+                let kind = event.kind.clone();
+                view! {
+                    <tr data-kind=kind>
+                        <td>{utc_time(event.created_at)}</td>
+                        <td>{move || event_label(i18n.get_locale(), &event.kind)}</td>
+                        <td>{event.client_addr}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {events.into_iter().map(|event| {
-                        let kind = event.kind.clone();
-                        view! {
-                            <tr data-kind=kind>
-                                <td>{utc_time(event.created_at)}</td>
-                                <td>{move || event_label(i18n.get_locale(), &event.kind)}</td>
-                                <td>{event.client_addr}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
     .into_any()
 }

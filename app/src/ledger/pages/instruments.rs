@@ -4,7 +4,7 @@ use crate::ledger::api::{
     list_prepaid_cards, list_vouchers, new_request_id, ActivateVoucher, BuyPrepaidCard,
 };
 use crate::ledger::model::{PrepaidCardView, VoucherView};
-use crate::ui::{successes, utc_time, DataState, Field, FormError};
+use crate::ui::{successes, utc_time, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -51,35 +51,28 @@ pub fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, vouchers_empty)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="vouchers">
-                <thead>
+        <DataTable id="vouchers" head=view! {
+            <th scope="col">{t!(i18n, filter_kind)}</th>
+            <th scope="col" class="amount">{t!(i18n, denomination)}</th>
+            <th scope="col" class="amount">{t!(i18n, remaining)}</th>
+            <th scope="col">{t!(i18n, order_status)}</th>
+            <th scope="col">{t!(i18n, activated_at)}</th>
+            <th scope="col">{t!(i18n, expires_at)}</th>
+        }>
+            {vouchers.into_iter().map(|v| {
+                let (kind, status) = (v.kind.clone(), v.status.clone());
+                view! {
                     <tr>
-                        <th scope="col">{t!(i18n, filter_kind)}</th>
-                        <th scope="col" class="amount">{t!(i18n, denomination)}</th>
-                        <th scope="col" class="amount">{t!(i18n, remaining)}</th>
-                        <th scope="col">{t!(i18n, order_status)}</th>
-                        <th scope="col">{t!(i18n, activated_at)}</th>
-                        <th scope="col">{t!(i18n, expires_at)}</th>
+                        <td>{move || if kind == "discount" { t_string!(i18n, voucher_discount) } else { t_string!(i18n, voucher_regular) }}</td>
+                        <td class="amount">{v.denomination}</td>
+                        <td class="amount">{v.balance}</td>
+                        <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
+                        <td>{utc_time(v.activated_at)}</td>
+                        <td>{utc_time(v.expires_at)}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {vouchers.into_iter().map(|v| {
-                        let (kind, status) = (v.kind.clone(), v.status.clone());
-                        view! {
-                            <tr>
-                                <td>{move || if kind == "discount" { t_string!(i18n, voucher_discount) } else { t_string!(i18n, voucher_regular) }}</td>
-                                <td class="amount">{v.denomination}</td>
-                                <td class="amount">{v.balance}</td>
-                                <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
-                                <td>{utc_time(v.activated_at)}</td>
-                                <td>{utc_time(v.expires_at)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
     .into_any()
 }
@@ -141,35 +134,28 @@ pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, cards_empty)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="prepaid-cards">
-                <thead>
+        <DataTable id="prepaid-cards" head=view! {
+            <th scope="col">{t!(i18n, card_no)}</th>
+            <th scope="col" class="amount">{t!(i18n, denomination)}</th>
+            <th scope="col" class="amount">{t!(i18n, remaining)}</th>
+            <th scope="col">{t!(i18n, order_status)}</th>
+            <th scope="col">{t!(i18n, purchased_at)}</th>
+            <th scope="col">{t!(i18n, expires_at)}</th>
+        }>
+            {cards.into_iter().map(|c| {
+                let status = c.status.clone();
+                view! {
                     <tr>
-                        <th scope="col">{t!(i18n, card_no)}</th>
-                        <th scope="col" class="amount">{t!(i18n, denomination)}</th>
-                        <th scope="col" class="amount">{t!(i18n, remaining)}</th>
-                        <th scope="col">{t!(i18n, order_status)}</th>
-                        <th scope="col">{t!(i18n, purchased_at)}</th>
-                        <th scope="col">{t!(i18n, expires_at)}</th>
+                        <td>{c.card_no}</td>
+                        <td class="amount">{c.denomination}</td>
+                        <td class="amount">{c.balance}</td>
+                        <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
+                        <td>{utc_time(c.purchased_at)}</td>
+                        <td>{utc_time(c.expires_at)}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {cards.into_iter().map(|c| {
-                        let status = c.status.clone();
-                        view! {
-                            <tr>
-                                <td>{c.card_no}</td>
-                                <td class="amount">{c.denomination}</td>
-                                <td class="amount">{c.balance}</td>
-                                <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
-                                <td>{utc_time(c.purchased_at)}</td>
-                                <td>{utc_time(c.expires_at)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
     .into_any()
 }

@@ -1,7 +1,7 @@
 use crate::i18n::*;
 use crate::ledger::api::{income_expenditure, recent_movements};
 use crate::ledger::model::{Movement, MovementPage};
-use crate::ui::{utc_time, DataState};
+use crate::ui::{utc_time, DataState, DataTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -122,22 +122,15 @@ pub fn RecentMovements() -> impl IntoView {
 pub fn MovementRows(rows: Vec<Movement>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="table-wrap">
-            <table class="data" id="movements">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, log_time)}</th>
-                        <th scope="col">{t!(i18n, filter_kind)}</th>
-                        <th scope="col">{t!(i18n, movement_holding)}</th>
-                        <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
-                        <th scope="col">{t!(i18n, movement_reference)}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows.into_iter().map(|m| view! { <MovementRow movement=m /> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable id="movements" head=view! {
+            <th scope="col">{t!(i18n, log_time)}</th>
+            <th scope="col">{t!(i18n, filter_kind)}</th>
+            <th scope="col">{t!(i18n, movement_holding)}</th>
+            <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
+            <th scope="col">{t!(i18n, movement_reference)}</th>
+        }>
+            {rows.into_iter().map(|m| view! { <MovementRow movement=m /> }).collect_view()}
+        </DataTable>
     }
 }
 

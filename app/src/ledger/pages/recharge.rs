@@ -1,7 +1,7 @@
 use crate::i18n::*;
 use crate::ledger::api::{bank_details, load_balances, recharge_orders, CreateRecharge};
 use crate::ledger::model::{Balances, BankDetails, RechargeOrder};
-use crate::ui::{utc_time, DataState, Field, FormError};
+use crate::ui::{utc_time, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -115,32 +115,25 @@ fn OrdersTable(orders: Vec<RechargeOrder>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, recharge_orders_empty)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="recharge-orders-table">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, order_no)}</th>
-                        <th scope="col">{t!(i18n, log_time)}</th>
-                        <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
-                        <th scope="col">{t!(i18n, order_status)}</th>
+        <DataTable id="recharge-orders-table" head=view! {
+            <th scope="col">{t!(i18n, order_no)}</th>
+            <th scope="col">{t!(i18n, log_time)}</th>
+            <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
+            <th scope="col">{t!(i18n, order_status)}</th>
+        }>
+            {orders.into_iter().map(|order| {
+                let status = order.status.clone();
+                let number = order.order_no.clone();
+                view! {
+                    <tr data-order=number>
+                        <td>{order.order_no}</td>
+                        <td>{utc_time(order.created_at)}</td>
+                        <td class="amount">{order.amount}</td>
+                        <td class=format!("status status-{status}")>{move || status_label(i18n.get_locale(), &order.status)}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {orders.into_iter().map(|order| {
-                        let status = order.status.clone();
-                        let number = order.order_no.clone();
-                        view! {
-                            <tr data-order=number>
-                                <td>{order.order_no}</td>
-                                <td>{utc_time(order.created_at)}</td>
-                                <td class="amount">{order.amount}</td>
-                                <td class=format!("status status-{status}")>{move || status_label(i18n.get_locale(), &order.status)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
     .into_any()
 }

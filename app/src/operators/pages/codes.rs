@@ -2,7 +2,7 @@ use super::OperatorNav;
 use crate::i18n::*;
 use crate::ledger::model::CodeBatchView;
 use crate::operators::api::{code_batches, MakeCodes};
-use crate::ui::{successes, utc_time, DataState, Field, FormError};
+use crate::ui::{successes, utc_time, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -79,38 +79,31 @@ fn BatchTable(batches: Vec<CodeBatchView>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, operator_no_batches)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="code-batches">
-                <thead>
-                    <tr>
-                        <th scope="col">"#"</th>
-                        <th scope="col" class="amount">{t!(i18n, operator_code_value)}</th>
-                        <th scope="col">{t!(i18n, operator_redeemed)}</th>
-                        <th scope="col">{t!(i18n, operator_validity_days)}</th>
-                        <th scope="col">{t!(i18n, operator_codes_expire_on)}</th>
-                        <th scope="col">{t!(i18n, operator_scope)}</th>
-                        <th scope="col">{t!(i18n, operator_note)}</th>
-                        <th scope="col">{t!(i18n, operator_made_by)}</th>
-                        <th scope="col"></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {batches.into_iter().map(|b| view! {
-                        <tr>
-                            <td>{b.id}</td>
-                            <td class="amount">{b.denomination}</td>
-                            <td>{format!("{} / {}", b.redeemed, b.quantity)}</td>
-                            <td>{b.validity_days}</td>
-                            <td>{utc_time(b.codes_expire_at - 1)}</td>
-                            <td>{b.scope}</td>
-                            <td class="wrap">{b.note}</td>
-                            <td class="wrap">{format!("{} · {}", b.created_by, utc_time(b.created_at))}</td>
-                            <td><a href=format!("/operator/voucher-codes.csv?batch={}", b.id)>{t!(i18n, export_csv)}</a></td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable id="code-batches" head=view! {
+            <th scope="col">"#"</th>
+            <th scope="col" class="amount">{t!(i18n, operator_code_value)}</th>
+            <th scope="col">{t!(i18n, operator_redeemed)}</th>
+            <th scope="col">{t!(i18n, operator_validity_days)}</th>
+            <th scope="col">{t!(i18n, operator_codes_expire_on)}</th>
+            <th scope="col">{t!(i18n, operator_scope)}</th>
+            <th scope="col">{t!(i18n, operator_note)}</th>
+            <th scope="col">{t!(i18n, operator_made_by)}</th>
+            <th scope="col"></th>
+        }>
+            {batches.into_iter().map(|b| view! {
+                <tr>
+                    <td>{b.id}</td>
+                    <td class="amount">{b.denomination}</td>
+                    <td>{format!("{} / {}", b.redeemed, b.quantity)}</td>
+                    <td>{b.validity_days}</td>
+                    <td>{utc_time(b.codes_expire_at - 1)}</td>
+                    <td>{b.scope}</td>
+                    <td class="wrap">{b.note}</td>
+                    <td class="wrap">{format!("{} · {}", b.created_by, utc_time(b.created_at))}</td>
+                    <td><a href=format!("/operator/voucher-codes.csv?batch={}", b.id)>{t!(i18n, export_csv)}</a></td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
     }
     .into_any()
 }

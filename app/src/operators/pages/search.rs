@@ -2,7 +2,7 @@ use super::OperatorNav;
 use crate::i18n::*;
 use crate::operators::api::find_accounts;
 use crate::operators::model::AccountMatch;
-use crate::ui::DataState;
+use crate::ui::{DataState, DataTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -40,30 +40,23 @@ fn AccountList(accounts: Vec<AccountMatch>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, operator_none_found)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="accounts">
-                <thead>
-                    <tr>
-                        <th scope="col">"ID"</th>
-                        <th scope="col">{t!(i18n, company_name_label)}</th>
-                        <th scope="col">{t!(i18n, email_label)}</th>
-                        <th scope="col">{t!(i18n, phone_label)}</th>
-                        <th scope="col">{t!(i18n, currency_label)}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {accounts.into_iter().map(|a| view! {
-                        <tr>
-                            <td>{a.id}</td>
-                            <td><a href=format!("/operator/accounts/{}", a.id)>{a.company_name}</a></td>
-                            <td>{a.email.unwrap_or_default()}</td>
-                            <td>{a.phone.unwrap_or_default()}</td>
-                            <td>{format!("{} · {}", a.site_code, a.currency)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable id="accounts" head=view! {
+            <th scope="col">"ID"</th>
+            <th scope="col">{t!(i18n, company_name_label)}</th>
+            <th scope="col">{t!(i18n, email_label)}</th>
+            <th scope="col">{t!(i18n, phone_label)}</th>
+            <th scope="col">{t!(i18n, currency_label)}</th>
+        }>
+            {accounts.into_iter().map(|a| view! {
+                <tr>
+                    <td>{a.id}</td>
+                    <td><a href=format!("/operator/accounts/{}", a.id)>{a.company_name}</a></td>
+                    <td>{a.email.unwrap_or_default()}</td>
+                    <td>{a.phone.unwrap_or_default()}</td>
+                    <td>{format!("{} · {}", a.site_code, a.currency)}</td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
     }
     .into_any()
 }
