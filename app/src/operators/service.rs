@@ -600,7 +600,7 @@ mod tests {
             assert!(revoke(&db, "other@example.com").await.expect("revoked"));
             assert!(matches!(
                 operator(&state, op.account_id).await,
-                Err(AppError::Unauthorized)
+                Err(AppError::Rejected(_))
             ));
         }
     );
