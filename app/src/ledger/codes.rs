@@ -415,6 +415,40 @@ mod tests {
         }
     );
 
+    db_test!(
+        a_code_raced_from_many_requests_activates_once,
+        |db| async move {
+            let account = crate::server::demo::seed_account(&db)
+                .await
+                .expect("account");
+            let id = create_batch(&db, &batch(1, now_millis() + 86_400_000), "operator:t")
+                .await
+                .expect("batch");
+            let code = batch_codes(&db, id).await.expect("codes").remove(0).code;
+            let attempts = (0..8).map(|_| {
+                let (db, code) = (db.clone(), code.clone());
+                tokio::spawn(async move {
+                    activate(&db, account, Currency::CNY, &code, "10.0.0.1").await
+                })
+            });
+            let mut activated = 0;
+            for attempt in attempts.collect::<Vec<_>>() {
+                if attempt.await.expect("task").is_ok() {
+                    activated += 1;
+                }
+            }
+            assert_eq!(activated, 1);
+            let vouchers: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM vouchers WHERE billing_account_id = $1")
+                    .bind(account)
+                    .fetch_one(db.pool())
+                    .await
+                    .and_then(|row| row.try_get("n"))
+                    .expect("count");
+            assert_eq!(vouchers, 1);
+        }
+    );
+
     db_test!(expired_codes_and_bad_batches_are_refused, |db| async move {
         let account = crate::server::demo::seed_account(&db)
             .await

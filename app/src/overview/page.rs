@@ -1,6 +1,7 @@
 use crate::accounts::api::current_account;
 use crate::i18n::*;
-use crate::ledger::pages::{BalancesCard, RecentMovements};
+use crate::ledger::api::{load_balances, recent_movements};
+use crate::ledger::pages::{BalanceFacts, RecentMovements};
 use crate::money::Currency;
 use crate::ui::{DataState, DataTable, FilterLinks};
 use crate::workspaces::api::list_sites;
@@ -46,6 +47,10 @@ pub fn OverviewPage() -> impl IntoView {
     });
 
     let account = Resource::new(|| (), |_| current_account());
+    // Made here, not inside the signed-in branch below: see `RecentMovements`. A visitor's
+    // calls answer "sign in" at once and are not shown.
+    let balances = Resource::new(|| (), |_| load_balances());
+    let latest = Resource::new(|| (), |_| recent_movements());
     view! {
         <Title text=move || t_string!(i18n, overview_title).to_string() />
         <h1>{t!(i18n, overview_title)}</h1>
@@ -53,7 +58,12 @@ pub fn OverviewPage() -> impl IntoView {
         // Balances for a signed-in account; visitors see the sites only.
         <Suspense>
             {move || Suspend::new(async move {
-                matches!(account.await, Ok(Some(_))).then(|| view! { <BalancesCard /> <RecentMovements /> })
+                matches!(account.await, Ok(Some(_))).then(|| view! {
+                    <DataState resource=balances let:balances>
+                        <BalanceFacts balances />
+                    </DataState>
+                    <RecentMovements latest />
+                })
             })}
         </Suspense>
         <section class="card" aria-labelledby="sites-title">

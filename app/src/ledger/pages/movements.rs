@@ -1,5 +1,6 @@
+use crate::error::AppError;
 use crate::i18n::*;
-use crate::ledger::api::{income_expenditure, recent_movements};
+use crate::ledger::api::income_expenditure;
 use crate::ledger::model::{Movement, MovementPage};
 use crate::ui::{utc_time, DataState, DataTable};
 use leptos::prelude::*;
@@ -95,11 +96,12 @@ fn MovementsTable(page: MovementPage) -> impl IntoView {
     .into_any()
 }
 
-/// The latest few movements with a way to all of them (Overview).
+/// The latest few movements (`latest`, from `recent_movements`) with a way to all of them
+/// (Overview). The page makes the resource: one made inside a suspended view would be numbered
+/// differently on the server and in the browser, and hydration would fail.
 #[component]
-pub fn RecentMovements() -> impl IntoView {
+pub fn RecentMovements(latest: Resource<Result<Vec<Movement>, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
-    let latest = Resource::new(|| (), |_| recent_movements());
     view! {
         <section class="card" aria-labelledby="recent-movements">
             <div class="card-head">
