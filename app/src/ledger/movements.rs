@@ -23,23 +23,32 @@ pub async fn page(
     before: Option<i64>,
     limit: i64,
 ) -> Result<MovementPage, sqlx::Error> {
-    let rows = sqlx::query(
+    // The first page has no id bound at all: given `id < i64::MAX`, SQLite's planner took
+    // another path and read the first page 100 times slower than any later one.
+    let older = if before.is_some() {
+        "AND p.id < $6"
+    } else {
+        ""
+    };
+    let sql = format!(
         "SELECT p.id, p.created_at, p.kind, p.amount, p.currency, la.kind AS holding, la.instrument_id, j.reference \
          FROM postings p \
          JOIN ledger_accounts la ON la.id = p.ledger_account_id \
          JOIN journal_transactions j ON j.id = p.transaction_id \
-         WHERE p.billing_account_id = $1 AND p.id < $2 AND p.created_at >= $3 AND p.created_at < $4 \
-               AND ($5 = '' OR p.kind = $5) \
-         ORDER BY p.id DESC LIMIT $6",
-    )
-    .bind(account)
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(filter.from.unwrap_or(i64::MIN))
-    .bind(filter.to.unwrap_or(i64::MAX))
-    .bind(&filter.kind)
-    .bind(limit + 1)
-    .fetch_all(db.pool())
-    .await?;
+         WHERE p.billing_account_id = $1 {older} AND p.created_at >= $2 AND p.created_at < $3 \
+               AND ($4 = '' OR p.kind = $4) \
+         ORDER BY p.id DESC LIMIT $5"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(account)
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.to.unwrap_or(i64::MAX))
+        .bind(&filter.kind)
+        .bind(limit + 1);
+    if let Some(before) = before {
+        query = query.bind(before);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     let mut movements = rows
         .iter()
         .map(|row| {
