@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { codeFor, newEmail, open, sendCode } from "./helpers";
 
 test("register by email, sign out, sign in by password and by code", async ({ page, javaScriptEnabled }, info) => {

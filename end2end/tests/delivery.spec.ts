@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./fixtures";
 import { open } from "./helpers";
 import { codeFrom, smsListener, smtpListener, type Received } from "./listeners";
 

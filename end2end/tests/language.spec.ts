@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { open } from "./helpers";
 
 test("the language follows Accept-Language until one is picked", async ({ browser, javaScriptEnabled }) => {

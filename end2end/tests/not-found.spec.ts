@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 test("an unknown address answers 404 with a page", async ({ page, request }) => {
   const response = await request.get("/no-such-page");

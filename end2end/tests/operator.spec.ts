@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./fixtures";
 import { open, registerNewAccount } from "./helpers";
 
 /** Signs in as the demo account, which the test servers name the first operator. */
@@ -28,6 +28,8 @@ test("an operator funds an account and makes codes; the customer activates one",
     locale: "en-US",
   });
   const op = await operatorContext.newPage();
+  const thrownInConsole: string[] = [];
+  op.on("pageerror", (error) => thrownInConsole.push(error.message));
   await signInAsOperator(op, javaScriptEnabled);
 
   // Find the account and open it.
@@ -80,6 +82,7 @@ test("an operator funds an account and makes codes; the customer activates one",
   const code = lines[1].split(",")[0];
   expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   expect((await page.request.get(href!)).status()).toBe(403);
+  expect(thrownInConsole, "errors thrown in the operator's page").toEqual([]);
   await operatorContext.close();
 
   // The customer activates it (typed loosely), once.

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { isSameDocument, markDocument, open } from "./helpers";
 
 test("the overview arrives complete from the server", async ({ request }) => {

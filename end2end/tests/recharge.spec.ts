@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { open, registerNewAccount } from "./helpers";
 
 test("recharge through the sandbox provider and see the balance", async ({ page, javaScriptEnabled }, info) => {
