@@ -133,8 +133,8 @@ async fn operator_command(db: &Db) -> ! {
     }
 }
 
-/// Work that runs on a timer in every replica: expiring vouchers and prepaid cards, and the
-/// reminder before a card expires. Each expiry is a ledger entry with its own idempotency key
+/// Work that runs on a timer in every replica: expiring vouchers and prepaid cards, the
+/// reminder before a card expires, and forgetting rows past keeping. Each expiry is a ledger entry with its own idempotency key
 /// and each reminder is claimed before it is sent, so replicas racing each other act once.
 async fn scheduled_work(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
@@ -158,6 +158,13 @@ async fn scheduled_work(state: AppState) {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "prepaid card expiry reminders sent"),
             Err(error) => tracing::error!(%error, "card expiry reminders failed"),
+        }
+        match app::server::housekeeping::forget_old_rows(&state.db, now).await {
+            Ok(forgotten) if forgotten.total() > 0 => {
+                tracing::info!(?forgotten, "old rows removed")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "housekeeping failed"),
         }
     }
 }

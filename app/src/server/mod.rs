@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod demo;
+pub mod housekeeping;
 pub mod scratch;
 pub mod secrets;
 pub mod session;
