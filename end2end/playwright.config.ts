@@ -42,6 +42,10 @@ function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<strin
       BC_BANK_ACCOUNT_NUMBER: "6222 0000 1111 2222",
       // The demo account (made by --demo) is the first operator.
       BC_OPERATOR_EMAIL: "demo@example.com",
+      // Every test browses from 127.0.0.1: the per-client code limit (20 an hour) would cap
+      // how many tests may ask for codes. The limit itself is a unit test.
+      BC_CODES_PER_CLIENT_HOUR: "1000",
+      BC_CODES_PER_CLIENT_DAY: "5000",
       ...extraEnv,
     },
   };

@@ -17,6 +17,9 @@ pub struct Config {
     pub operator_email: Option<String>,
     pub bank_transfer: BankTransferDetails,
     pub funds: crate::ledger::model::FundsPolicy,
+    /// Verification codes one client address may ask for per hour and per day (an office
+    /// behind one NAT address may need more than the default).
+    pub codes_per_client: (i64, i64),
     /// Fill the demo account with data at start-up (`--demo` or `BC_DEMO=1`).
     pub demo: bool,
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
@@ -188,6 +191,11 @@ impl Config {
             )),
         };
         let funds = funds_policy(&get)?;
+        let defaults = crate::verification::rules::CodePolicy::default();
+        let codes_per_client = (
+            positive(&get, "BC_CODES_PER_CLIENT_HOUR", defaults.per_client_hour)?,
+            positive(&get, "BC_CODES_PER_CLIENT_DAY", defaults.per_client_day)?,
+        );
         let demo = flag("BC_DEMO")?;
         let trust_forwarded_for = flag("BC_TRUST_FORWARDED_FOR")?;
 
@@ -207,6 +215,7 @@ impl Config {
                 account_number: get("BC_BANK_ACCOUNT_NUMBER").unwrap_or_default(),
             },
             funds,
+            codes_per_client,
             demo,
             trust_forwarded_for,
         })
@@ -221,6 +230,22 @@ impl Config {
             return None;
         }
         PathBuf::from(path).parent().map(PathBuf::from)
+    }
+}
+
+/// A positive whole number from `variable`, or `default` when unset.
+fn positive(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n: &i64| *n > 0)
+            .ok_or_else(|| error(variable, format!("{text:?} is not a positive whole number"))),
     }
 }
 
@@ -282,6 +307,7 @@ mod tests {
         assert!(!config.demo);
         assert_eq!(config.sqlite_dir(), Some(PathBuf::from("data")));
         assert_eq!(config.funds, crate::ledger::model::FundsPolicy::default());
+        assert_eq!(config.codes_per_client, (20, 100));
     }
 
     #[test]
@@ -335,6 +361,10 @@ mod tests {
             ),
             (&[("BC_DEMO", "yes")], "BC_DEMO"),
             (&[("BC_CARD_VALIDITY_DAYS", "0")], "BC_CARD_VALIDITY_DAYS"),
+            (
+                &[("BC_CODES_PER_CLIENT_HOUR", "many")],
+                "BC_CODES_PER_CLIENT_HOUR",
+            ),
             (&[("BC_RECHARGE_MIN", "1.5")], "BC_RECHARGE_MIN"),
             (
                 &[("BC_RECHARGE_MIN", "100"), ("BC_RECHARGE_MAX", "10")],

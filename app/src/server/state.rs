@@ -37,7 +37,14 @@ impl AppState {
         Ok(Self {
             leptos_options,
             delivery: Arc::new(Delivery::from_config(&config)?),
-            verifier: Verifier::new(CodePolicy::default(), pepper),
+            verifier: Verifier::new(
+                CodePolicy {
+                    per_client_hour: config.codes_per_client.0,
+                    per_client_day: config.codes_per_client.1,
+                    ..CodePolicy::default()
+                },
+                pepper,
+            ),
             db,
             config: Arc::new(config),
         })
