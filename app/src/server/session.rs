@@ -156,3 +156,40 @@ pub async fn require_session() -> Result<CallerSession, AppError> {
 pub async fn require_account() -> Result<i64, AppError> {
     Ok(require_session().await?.account_id)
 }
+
+/// Whether the request comes straight from this machine: a loopback peer and no proxy headers
+/// (a reverse proxy on the same host adds them). The development outbox answers only then.
+pub fn from_this_machine() -> bool {
+    parts().is_some_and(|parts| {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        is_local(peer, &parts.headers)
+    })
+}
+
+fn is_local(peer: Option<std::net::IpAddr>, headers: &http::HeaderMap) -> bool {
+    let proxied = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    peer.is_some_and(|ip| ip.is_loopback()) && !proxied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local;
+    use http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn only_loopback_without_proxy_headers_is_local() {
+        let none = HeaderMap::new();
+        assert!(is_local(Some([127, 0, 0, 1].into()), &none));
+        assert!(is_local(Some(std::net::Ipv6Addr::LOCALHOST.into()), &none));
+        assert!(!is_local(Some([10, 0, 0, 7].into()), &none));
+        assert!(!is_local(None, &none));
+        let mut proxied = HeaderMap::new();
+        proxied.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
+        assert!(!is_local(Some([127, 0, 0, 1].into()), &proxied));
+    }
+}
