@@ -23,14 +23,29 @@ fn currency_of(row: &sqlx::any::AnyRow) -> Result<Currency, sqlx::Error> {
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-pub async fn vouchers(state: &AppState, account: i64) -> Result<Vec<VoucherView>, AppError> {
-    let rows = sqlx::query(
-        "SELECT v.id, v.kind, v.currency, v.denomination, v.scope, v.status, v.activated_at, v.expires_at, \
-                COALESCE(la.balance, 0) AS balance \
-         FROM vouchers v LEFT JOIN ledger_accounts la ON la.billing_account_id = v.billing_account_id \
-              AND la.kind = 'voucher' AND la.instrument_id = v.id \
-         WHERE v.billing_account_id = $1 ORDER BY v.activated_at DESC, v.id DESC",
-    )
+/// What every voucher and card row shows alike: denomination, what is left, status.
+struct Held {
+    denomination: String,
+    balance: String,
+    status: String,
+}
+
+/// The account's vouchers or cards (`table`, with ledger accounts of `kind`), newest by
+/// `newest` first, each row with `columns` made into a view by `view`.
+async fn held<T>(
+    state: &AppState,
+    account: i64,
+    (table, kind): (&str, &str),
+    columns: &str,
+    newest: &str,
+    view: impl Fn(&sqlx::any::AnyRow, Held) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT t.currency, t.denomination, t.status, {columns}, COALESCE(la.balance, 0) AS balance \
+         FROM {table} t LEFT JOIN ledger_accounts la ON la.billing_account_id = t.billing_account_id \
+              AND la.kind = '{kind}' AND la.instrument_id = t.id \
+         WHERE t.billing_account_id = $1 ORDER BY t.{newest} DESC, t.id DESC"
+    ))
     .bind(account)
     .fetch_all(state.db.pool())
     .await?;
@@ -40,52 +55,65 @@ pub async fn vouchers(state: &AppState, account: i64) -> Result<Vec<VoucherView>
             let currency = currency_of(row)?;
             let balance: i64 = row.try_get("balance")?;
             let stored: String = row.try_get("status")?;
-            Ok(VoucherView {
-                id: row.try_get("id")?,
-                kind: row.try_get("kind")?,
+            let held = Held {
                 denomination: money(row.try_get("denomination")?, currency),
                 balance: money(balance, currency),
                 status: status(&stored, balance),
+            };
+            view(row, held)
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(views)
+}
+
+pub async fn vouchers(state: &AppState, account: i64) -> Result<Vec<VoucherView>, AppError> {
+    let columns = "t.id, t.kind, t.scope, t.activated_at, t.expires_at";
+    held(
+        state,
+        account,
+        ("vouchers", "voucher"),
+        columns,
+        "activated_at",
+        |row, held| {
+            Ok(VoucherView {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                denomination: held.denomination,
+                balance: held.balance,
+                status: held.status,
                 scope: row.try_get("scope")?,
                 activated_at: row.try_get("activated_at")?,
                 expires_at: row.try_get("expires_at")?,
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(views)
+        },
+    )
+    .await
 }
 
 pub async fn prepaid_cards(
     state: &AppState,
     account: i64,
 ) -> Result<Vec<PrepaidCardView>, AppError> {
-    let rows = sqlx::query(
-        "SELECT c.card_no, c.currency, c.denomination, c.status, c.purchased_at, c.expires_at, \
-                COALESCE(la.balance, 0) AS balance \
-         FROM prepaid_cards c LEFT JOIN ledger_accounts la ON la.billing_account_id = c.billing_account_id \
-              AND la.kind = 'prepaid_card' AND la.instrument_id = c.id \
-         WHERE c.billing_account_id = $1 ORDER BY c.purchased_at DESC, c.id DESC",
-    )
-    .bind(account)
-    .fetch_all(state.db.pool())
-    .await?;
-    let views = rows
-        .iter()
-        .map(|row| {
-            let currency = currency_of(row)?;
-            let balance: i64 = row.try_get("balance")?;
-            let stored: String = row.try_get("status")?;
+    let columns = "t.card_no, t.purchased_at, t.expires_at";
+    let table = ("prepaid_cards", "prepaid_card");
+    held(
+        state,
+        account,
+        table,
+        columns,
+        "purchased_at",
+        |row, held| {
             Ok(PrepaidCardView {
                 card_no: row.try_get("card_no")?,
-                denomination: money(row.try_get("denomination")?, currency),
-                balance: money(balance, currency),
-                status: status(&stored, balance),
+                denomination: held.denomination,
+                balance: held.balance,
+                status: held.status,
                 purchased_at: row.try_get("purchased_at")?,
                 expires_at: row.try_get("expires_at")?,
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(views)
+        },
+    )
+    .await
 }
 
 /// Buys a card of `amount` (as typed: a whole multiple of 100) with cash. `key` makes a retried
