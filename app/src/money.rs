@@ -103,6 +103,11 @@ pub fn from_minor_units(units: i64, currency: Currency) -> Decimal {
     Decimal::new(units, currency.minor_digits())
 }
 
+/// Stored minor units as shown: `format_amount` of `from_minor_units`.
+pub fn format_minor_units(units: i64, currency: Currency) -> String {
+    format_amount(from_minor_units(units, currency), currency)
+}
+
 /// "¥1,234.50", "-$0.07": always the currency's full minor digits, thousands grouped.
 pub fn format_amount(amount: Decimal, currency: Currency) -> String {
     let rounded = amount.round_dp(currency.minor_digits());

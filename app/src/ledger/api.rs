@@ -118,8 +118,7 @@ pub async fn list_vouchers() -> Result<Vec<super::model::VoucherView>, AppError>
 pub async fn activate_voucher(code: String) -> Result<(), AppError> {
     let account = crate::server::session::require_account().await?;
     let state = crate::server::state::app_state()?;
-    let summary = crate::accounts::service::summary(&state, account).await?;
-    let currency = summary.currency.parse().map_err(|_| AppError::Internal)?;
+    let currency = super::recharge::account_currency(&state, account).await?;
     let client = crate::server::session::client();
     super::codes::activate(&state.db, account, currency, &code, &client.addr).await?;
     leptos_axum::redirect("/vouchers?activated=1");

@@ -287,7 +287,6 @@ async fn redeem(
 
 /// A batch as the operator's list shows it.
 pub async fn batches(db: &Db) -> Result<Vec<super::model::CodeBatchView>, AppError> {
-    use crate::money::{format_amount, from_minor_units};
     let rows = sqlx::query(
         "SELECT b.id, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at, b.quantity, b.note, \
                 b.created_by, b.created_at, (SELECT COUNT(*) FROM voucher_codes c WHERE c.batch_id = b.id AND c.redeemed_by IS NOT NULL) AS redeemed \
@@ -297,14 +296,11 @@ pub async fn batches(db: &Db) -> Result<Vec<super::model::CodeBatchView>, AppErr
     .await?;
     rows.iter()
         .map(|row| {
-            let currency: Currency = row
-                .try_get::<String, _>("currency")?
-                .parse()
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let currency = super::store::row_currency(row)?;
             Ok(super::model::CodeBatchView {
                 id: row.try_get("id")?,
-                denomination: format_amount(
-                    from_minor_units(row.try_get("denomination")?, currency),
+                denomination: crate::money::format_minor_units(
+                    row.try_get("denomination")?,
                     currency,
                 ),
                 scope: row.try_get("scope")?,

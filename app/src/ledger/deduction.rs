@@ -517,10 +517,7 @@ pub async fn expire(
         for row in due {
             let id: i64 = row.try_get("id")?;
             let account: i64 = row.try_get("billing_account_id")?;
-            let currency: Currency = row
-                .try_get::<String, _>("currency")?
-                .parse()
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let currency = store::row_currency(&row)?;
             let holding =
                 store::ledger_account(conn, Some(account), kind, id, currency, now).await?;
             let expired =

@@ -1,7 +1,7 @@
 //! Listing an account's vouchers and prepaid cards, and buying a card.
 use super::model::{PrepaidCardView, VoucherView};
 use crate::error::AppError;
-use crate::money::{format_amount, from_minor_units, Currency};
+use crate::money::format_minor_units;
 use crate::server::db::now_millis;
 use crate::server::state::AppState;
 use sqlx::Row;
@@ -11,16 +11,6 @@ fn status(stored: &str, balance: i64) -> String {
         ("active", 0) => "used_up".to_string(),
         (other, _) => other.to_string(),
     }
-}
-
-fn money(minor: i64, currency: Currency) -> String {
-    format_amount(from_minor_units(minor, currency), currency)
-}
-
-fn currency_of(row: &sqlx::any::AnyRow) -> Result<Currency, sqlx::Error> {
-    row.try_get::<String, _>("currency")?
-        .parse()
-        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// What every voucher and card row shows alike: denomination, what is left, status.
@@ -52,12 +42,12 @@ async fn held<T>(
     let views = rows
         .iter()
         .map(|row| {
-            let currency = currency_of(row)?;
+            let currency = super::store::row_currency(row)?;
             let balance: i64 = row.try_get("balance")?;
             let stored: String = row.try_get("status")?;
             let held = Held {
-                denomination: money(row.try_get("denomination")?, currency),
-                balance: money(balance, currency),
+                denomination: format_minor_units(row.try_get("denomination")?, currency),
+                balance: format_minor_units(balance, currency),
                 status: status(&stored, balance),
             };
             view(row, held)
@@ -124,8 +114,7 @@ pub async fn buy_card(
     amount: &str,
     key: &str,
 ) -> Result<(), AppError> {
-    let summary = crate::accounts::service::summary(state, account).await?;
-    let currency: Currency = summary.currency.parse().map_err(|_| AppError::Internal)?;
+    let currency = super::recharge::account_currency(state, account).await?;
     let major: i64 = amount
         .trim()
         .replace(',', "")

@@ -2,7 +2,7 @@
 //! time range and kind, read by keyset (the id of the last row seen), so the thousandth page
 //! costs what the first does.
 use super::model::{Movement, MovementPage};
-use crate::money::{format_amount, from_minor_units, Currency};
+use crate::money::format_minor_units;
 use crate::server::db::Db;
 use sqlx::Row;
 
@@ -52,10 +52,7 @@ pub async fn page(
     let mut movements = rows
         .iter()
         .map(|row| {
-            let currency: Currency = row
-                .try_get::<String, _>("currency")?
-                .parse()
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let currency = super::store::row_currency(row)?;
             let amount: i64 = row.try_get("amount")?;
             let sign = if amount > 0 { "+" } else { "" };
             Ok(Movement {
@@ -64,10 +61,7 @@ pub async fn page(
                 kind: row.try_get("kind")?,
                 holding: row.try_get("holding")?,
                 instrument_id: row.try_get("instrument_id")?,
-                amount: format!(
-                    "{sign}{}",
-                    format_amount(from_minor_units(amount, currency), currency)
-                ),
+                amount: format!("{sign}{}", format_minor_units(amount, currency)),
                 reference: row.try_get("reference")?,
             })
         })
@@ -130,6 +124,7 @@ pub fn csv_row(movement: &Movement) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Currency;
     use crate::server::testing::db_test;
 
     #[test]

@@ -2,7 +2,7 @@
 use super::model::{Balances, RechargeOrder};
 use super::payment::{self, Callback, Settled, SANDBOX};
 use crate::error::AppError;
-use crate::money::{format_amount, from_minor_units, parse_amount, to_minor_units, Currency};
+use crate::money::{format_minor_units, from_minor_units, parse_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
 use crate::server::state::AppState;
 use crate::verification::rules::MINUTE_MS;
@@ -13,7 +13,11 @@ use std::str::FromStr;
 /// How long an order waits for payment before it shows as expired.
 pub const ORDER_LIFETIME_MS: i64 = 30 * MINUTE_MS;
 
-async fn account_currency(state: &AppState, account_id: i64) -> Result<Currency, AppError> {
+/// The signed-in account's currency (its site's).
+pub(crate) async fn account_currency(
+    state: &AppState,
+    account_id: i64,
+) -> Result<Currency, AppError> {
     let summary = crate::accounts::service::summary(state, account_id).await?;
     Currency::from_str(&summary.currency).map_err(|_| AppError::Internal)
 }
@@ -66,7 +70,7 @@ fn order_view(row: &sqlx::any::AnyRow, now: i64) -> Result<RechargeOrder, sqlx::
     let expires_at: i64 = row.try_get("expires_at")?;
     Ok(RechargeOrder {
         order_no: row.try_get("order_no")?,
-        amount: format_amount(from_minor_units(row.try_get("amount")?, parsed), parsed),
+        amount: format_minor_units(row.try_get("amount")?, parsed),
         currency,
         status: if status == "pending" && now >= expires_at {
             "expired".to_string()
@@ -168,7 +172,7 @@ pub async fn balances(state: &AppState, account_id: i64) -> Result<Balances, App
         .await?
         .try_get("total")?;
     }
-    let money = |minor| format_amount(from_minor_units(minor, currency), currency);
+    let money = |minor| format_minor_units(minor, currency);
     Ok(Balances {
         currency: currency.code().to_string(),
         cash: money(cash),

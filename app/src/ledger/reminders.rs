@@ -2,7 +2,7 @@
 //! number of days is configuration). Runs on the scheduled timer of every replica: a card is
 //! claimed by one transaction before its message goes out, so it is reminded once.
 use crate::error::AppError;
-use crate::money::{format_amount, from_minor_units, Currency};
+use crate::money::format_minor_units;
 use crate::server::delivery::Message;
 use crate::server::state::AppState;
 use crate::verification::Channel;
@@ -38,16 +38,10 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
             (None, Some(phone)) => (Channel::Sms, phone),
             (None, None) => continue,
         };
-        let currency: Currency = row
-            .try_get::<String, _>("currency")?
-            .parse()
-            .map_err(|_| AppError::Internal)?;
+        let currency = super::store::row_currency(&row)?;
         let card_no: String = row.try_get("card_no")?;
         let expires_at: i64 = row.try_get("expires_at")?;
-        let balance = format_amount(
-            from_minor_units(row.try_get("balance")?, currency),
-            currency,
-        );
+        let balance = format_minor_units(row.try_get("balance")?, currency);
         let mut tx = state.db.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE prepaid_cards SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
@@ -90,6 +84,7 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
 mod tests {
     use super::*;
     use crate::ledger::deduction::issue_prepaid_card;
+    use crate::money::Currency;
     use crate::server::db::now_millis;
     use crate::server::testing::{db_test, state_for};
 

@@ -4,6 +4,13 @@ use crate::money::Currency;
 use crate::server::db::Backend;
 use sqlx::{AnyConnection, Row};
 
+/// The `currency` column of a row.
+pub fn row_currency(row: &sqlx::any::AnyRow) -> Result<Currency, sqlx::Error> {
+    row.try_get::<String, _>("currency")?
+        .parse()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// The id of the ledger account for (billing account, kind, instrument, currency), made on
 /// first use. House accounts have no billing account.
 pub async fn ledger_account(
