@@ -42,6 +42,10 @@ function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<strin
       BC_BANK_ACCOUNT_NUMBER: "6222 0000 1111 2222",
       // The demo account (made by --demo) is the first operator.
       BC_OPERATOR_EMAIL: "demo@example.com",
+      // The development conveniences the tests use: sandbox payments and the outbox (the
+      // delivery servers send for real, so the outbox is off there).
+      BC_PAYMENT_SANDBOX: "1",
+      BC_DEV_OUTBOX: extraEnv.SMTP_HOST ? "0" : "1",
       // Every test browses from 127.0.0.1: the per-client code limit (20 an hour) would cap
       // how many tests may ask for codes. The limit itself is a unit test.
       BC_CODES_PER_CLIENT_HOUR: "1000",

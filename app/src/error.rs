@@ -20,6 +20,22 @@ pub enum AppError {
     Unauthorized,
     #[error("not found")]
     NotFound,
+    /// The caller is signed in but their role or the thing's owner does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request clashes with what is already there (a second use of a one-time thing).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many tries: `message` for `field`, and when to try again.
+    #[error("{message}")]
+    Throttled {
+        field: String,
+        message: String,
+        retry_after_secs: i64,
+    },
+    /// The server is saturated for a moment (password hashing); try again shortly.
+    #[error("the server is busy; please try again in a moment")]
+    Busy,
     /// Something failed on our side; details are in the server log only.
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -36,10 +52,59 @@ impl AppError {
         }
     }
 
+    pub fn throttled(field: &str, message: impl Into<String>, retry_after_secs: i64) -> Self {
+        Self::Throttled {
+            field: field.to_string(),
+            message: message.into(),
+            retry_after_secs,
+        }
+    }
+
     /// The message for `field`, when this error is about that field.
     pub fn message_for(&self, field: &str) -> Option<String> {
         match self {
-            Self::Field { field: f, message } if f == field => Some(message.clone()),
+            Self::Field { field: f, message } | Self::Throttled { field: f, message, .. }
+                if f == field =>
+            {
+                Some(message.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The form field this error belongs to, if any.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            Self::Field { field, .. } | Self::Throttled { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error answers with: 4xx for what the caller can fix, 5xx only for
+    /// what failed on our side.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Field { .. } => 422,
+            Self::Rejected(_) => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::Throttled { .. } => 429,
+            Self::Internal => 500,
+            Self::Busy => 503,
+            // On the server this is a request that could not be decoded.
+            Self::Transport(_) => 400,
+        }
+    }
+
+    /// Seconds to wait before trying again, for `Retry-After`.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            Self::Throttled {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Self::Busy => Some(2),
             _ => None,
         }
     }

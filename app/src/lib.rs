@@ -13,6 +13,7 @@ pub mod operators;
 pub mod outbox;
 pub mod overview;
 pub mod preferences;
+pub mod text;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

@@ -49,7 +49,8 @@ impl FromStr for Currency {
     type Err = MoneyError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_uppercase().as_str() {
+        // Exactly the ISO code: "cny" or " CNY" is not a currency of ours.
+        match s {
             "CNY" => Ok(Currency::CNY),
             "USD" => Ok(Currency::USD),
             _ => Err(MoneyError::UnknownCurrency),
@@ -69,23 +70,61 @@ pub enum MoneyError {
     TooLarge,
 }
 
-/// Parses an amount typed by a user ("1,000.5" is accepted; "1e3" and "0.001" are not).
+/// The largest amount any form, callback or command may carry, in whole currency units. An
+/// amount is bounded when it is parsed, so nothing later has to multiply an unbounded figure.
+pub const MAX_AMOUNT_MAJOR: i64 = 1_000_000_000_000;
+/// The largest balance (in minor units) a ledger account may reach, far above any real account
+/// and far below `i64::MAX`, so sums of a few of them never overflow.
+pub const MAX_BALANCE_MINOR: i64 = 100_000_000_000_000_000;
+
+/// Parses an amount typed by a user: digits with an optional well-formed thousands grouping
+/// ("1,000.5" yes; "1,0,0", "1e3", "-5" and "0.001" no), at most [`MAX_AMOUNT_MAJOR`].
 pub fn parse_amount(input: &str, currency: Currency) -> Result<Decimal, MoneyError> {
-    let cleaned: String = input.trim().chars().filter(|c| *c != ',').collect();
-    let valid = !cleaned.is_empty()
-        && cleaned
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-        && cleaned.matches('.').count() <= 1;
-    if !valid {
+    let text = input.trim();
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    if !well_grouped(whole) || fraction.is_some_and(|f| f.is_empty() || !all_digits(f)) {
         return Err(MoneyError::NotANumber);
     }
-    let amount = Decimal::from_str(&cleaned).map_err(|_| MoneyError::NotANumber)?;
-    if amount.normalize().scale() > currency.minor_digits() {
+    parse_plain_amount(&text.replace(',', ""), currency)
+}
+
+/// Parses an amount as machines send it ("100.00": digits, an optional point and decimals),
+/// at most [`MAX_AMOUNT_MAJOR`].
+pub fn parse_plain_amount(text: &str, currency: Currency) -> Result<Decimal, MoneyError> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    if !all_digits(whole) || !all_digits(fraction) {
+        return Err(MoneyError::NotANumber);
+    }
+    // Length first: a thousand-digit string is refused before any arithmetic.
+    if whole.trim_start_matches('0').len() > 13 {
+        return Err(MoneyError::TooLarge);
+    }
+    if fraction.trim_end_matches('0').len() > currency.minor_digits() as usize {
         return Err(MoneyError::TooPrecise(currency.minor_digits()));
     }
+    let amount = Decimal::from_str(text).map_err(|_| MoneyError::NotANumber)?;
+    if amount > Decimal::from(MAX_AMOUNT_MAJOR) {
+        return Err(MoneyError::TooLarge);
+    }
     to_minor_units(amount, currency)?;
-    Ok(amount)
+    Ok(amount.normalize())
+}
+
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// "1000" or "1,000,000": plain digits, or groups of three after a first group of one to three.
+fn well_grouped(whole: &str) -> bool {
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    if !whole.contains(',') {
+        return all_digits(first);
+    }
+    all_digits(first) && first.len() <= 3 && groups.all(|g| g.len() == 3 && all_digits(g))
 }
 
 /// The amount in integer minor units, the form the database stores.
@@ -163,6 +202,26 @@ mod tests {
             parse_amount("99999999999999999999", Currency::CNY),
             Err(MoneyError::TooLarge)
         );
+        for bad in ["1,0,0", "1,00", ",100", "100,", "1,000,00", "-5", "+5", "1.", ".5", "1 000", "5\0"] {
+            assert!(parse_amount(bad, Currency::CNY).is_err(), "{bad}");
+        }
+        assert_eq!(parse_amount("1,000,000", Currency::CNY), Ok(dec("1000000")));
+        assert_eq!(parse_amount("0.5", Currency::CNY), Ok(dec("0.5")));
+    }
+
+    #[test]
+    fn amounts_are_bounded_when_parsed() {
+        assert_eq!(
+            parse_amount("1,000,000,000,000", Currency::CNY),
+            Ok(dec("1000000000000"))
+        );
+        for huge in ["1000000000000.01", "92,233,720,368,547,758.07", &"9".repeat(100_000)] {
+            assert_eq!(parse_amount(huge, Currency::CNY), Err(MoneyError::TooLarge), "{}", huge.len());
+        }
+        assert_eq!(parse_plain_amount("100.00", Currency::CNY), Ok(dec("100")));
+        for bad in ["1,000", "1e3", " 1", "-1", "0x10", ""] {
+            assert!(parse_plain_amount(bad, Currency::CNY).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -194,8 +253,10 @@ mod tests {
     }
 
     #[test]
-    fn currency_codes_parse_case_insensitively() {
-        assert_eq!("cny".parse::<Currency>(), Ok(Currency::CNY));
+    fn currency_codes_match_exactly() {
+        assert_eq!("CNY".parse::<Currency>(), Ok(Currency::CNY));
+        assert_eq!("cny".parse::<Currency>(), Err(MoneyError::UnknownCurrency));
+        assert_eq!(" USD".parse::<Currency>(), Err(MoneyError::UnknownCurrency));
         assert_eq!("EUR".parse::<Currency>(), Err(MoneyError::UnknownCurrency));
     }
 }

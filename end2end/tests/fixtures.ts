@@ -8,6 +8,10 @@ export const test = base.extend({
   page: async ({ page }, use) => {
     const thrown: string[] = [];
     page.on("pageerror", (error) => thrown.push(error.message));
+    // A Rust panic in the WASM is logged to the console (with where) before it throws.
+    page.on("console", (message) => {
+      if (message.type() === "error" && message.text().includes("panicked")) thrown.push(message.text());
+    });
     await use(page);
     expect(thrown, "errors thrown in the page").toEqual([]);
   },

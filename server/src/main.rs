@@ -61,11 +61,18 @@ async fn main() {
         }
     }
 
+    if config.payment_sandbox {
+        tracing::warn!("BC_PAYMENT_SANDBOX is on: recharge orders are paid at the sandbox checkout and no money moves");
+    }
+    if config.dev_outbox {
+        tracing::warn!("BC_DEV_OUTBOX is on: messages without real delivery are kept for the development outbox page");
+    }
     let listen_addr = config.listen_addr;
     let state = AppState::new(leptos_options, db.clone(), config)
         .await
         .unwrap_or_else(|error| fail(&format!("start-up: {error}")));
     tokio::spawn(scheduled_work(state.clone()));
+    tokio::spawn(deliver_messages(state.clone()));
     let router = routes(state);
 
     let listener = tokio::net::TcpListener::bind(listen_addr)
@@ -169,6 +176,20 @@ async fn scheduled_work(state: AppState) {
     }
 }
 
+/// Sends what the message queue holds that requests could not send at once, every 15 seconds
+/// in every replica (each message is claimed before it is sent).
+async fn deliver_messages(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+    loop {
+        every.tick().await;
+        match state.delivery.deliver_due(&state.db).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "queued messages delivered"),
+            Err(error) => tracing::error!(%error, "message delivery failed"),
+        }
+    }
+}
+
 fn routes(state: AppState) -> Router {
     let site = SiteInfo {
         brand_name: state.config.brand_name.clone(),
@@ -216,9 +237,12 @@ fn routes(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
-        .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(refuse_control_characters))
+        .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), known_host))
         .layer(CompressionLayer::new());
-    with_security_headers(router, &options)
+    with_security_headers(router, &options, state.config.public_origin.https)
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
         .layer(
             TraceLayer::new_for_http()
@@ -228,8 +252,12 @@ fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Adds the headers that every response carries.
-fn with_security_headers(router: Router<AppState>, options: &LeptosOptions) -> Router<AppState> {
+/// Adds the headers that every response carries (HSTS when the public origin is HTTPS).
+fn with_security_headers(
+    router: Router<AppState>,
+    options: &LeptosOptions,
+    https: bool,
+) -> Router<AppState> {
     // The development reload socket (cargo leptos watch) is the one connection to another port.
     let reload = match options.env {
         leptos::config::Env::DEV => {
@@ -244,6 +272,14 @@ fn with_security_headers(router: Router<AppState>, options: &LeptosOptions) -> R
     );
     let policy = HeaderValue::from_str(&policy).unwrap_or_else(|_| fail("content security policy"));
     let set = |name, value: HeaderValue| SetResponseHeaderLayer::if_not_present(name, value);
+    let router = if https {
+        router.layer(set(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
     router
         .layer(set(header::CONTENT_SECURITY_POLICY, policy))
         .layer(set(
@@ -260,10 +296,37 @@ fn with_security_headers(router: Router<AppState>, options: &LeptosOptions) -> R
         ))
 }
 
+/// Refuses requests that name another host than the configured public origin: a page on some
+/// other site whose name an attacker points at this machine (DNS rebinding) must not reach it.
+/// The health check answers any name, for load balancers.
+async fn known_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if request.uri().path() == "/healthz"
+        || host.is_some_and(|host| state.config.public_origin.is_host(host))
+    {
+        return next.run(request).await;
+    }
+    tracing::warn!(host = ?host, "refused a request for another host");
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "This server does not answer for that host name.",
+    )
+        .into_response()
+}
+
 /// Refuses requests that change state unless they come from a page of this site: the Origin
-/// header, or where a browser sends none (older ones, on form posts), the Referer, must name
-/// this host. With SameSite=Lax cookies this stops cross-site form posts in every browser.
-async fn same_origin_writes(request: Request, next: Next) -> Response {
+/// header, or where a browser sends none (older ones, on form posts), the Referer, must be the
+/// configured public origin. With SameSite=Lax cookies this stops cross-site form posts in
+/// every browser.
+async fn same_origin_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     // Payment callbacks come from the provider, not a page, and prove themselves by signature.
     if matches!(
         *request.method(),
@@ -281,8 +344,10 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
     let source = text(header::ORIGIN)
         .filter(|origin| *origin != "null")
         .or_else(|| text(header::REFERER));
-    if let (Some(host), Some(source)) = (text(header::HOST), source) {
-        if source_host(source).is_some_and(|from| from.eq_ignore_ascii_case(host)) {
+    let origin = &state.config.public_origin;
+    if let Some(source) = source {
+        let scheme_matches = source.starts_with(if origin.https { "https://" } else { "http://" });
+        if scheme_matches && source_host(source).is_some_and(|from| origin.is_host(from)) {
             return next.run(request).await;
         }
     }
@@ -290,6 +355,79 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
     (
         StatusCode::FORBIDDEN,
         "This request did not come from a page of this site.",
+    )
+        .into_response()
+}
+
+/// Server functions answer every error with 500; this gives each its real status (400
+/// undecodable, 401, 403, 404, 409, 422 field errors, 429 with Retry-After, 503 busy), so only
+/// what failed on our side is a 500 in the logs. Form posts without JavaScript are redirects
+/// back to the form and stay so.
+async fn server_fn_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        if let Some(seconds) = error.retry_after() {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Refuses NUL and other control characters anywhere in a request's query or form/JSON body
+/// (line breaks and tabs excepted): no text field takes them, and a NUL byte breaks PostgreSQL
+/// text. One check for every server function, export and callback, before any of them runs.
+async fn refuse_control_characters(request: Request, next: Next) -> Response {
+    let query_bad = request
+        .uri()
+        .query()
+        .is_some_and(|query| app::text::form_has_control_characters(query.as_bytes()));
+    if query_bad {
+        return refused_text();
+    }
+    if !matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    // Server function and callback bodies are small; anything bigger is refused as too large.
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
+    };
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    let bad = if json {
+        app::text::json_has_control_characters(&bytes)
+    } else {
+        app::text::form_has_control_characters(&bytes)
+    };
+    if bad {
+        return refused_text();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+fn refused_text() -> Response {
+    let error = app::error::AppError::Rejected(
+        "The request contains characters no field accepts (such as NUL); remove them and try again"
+            .into(),
+    );
+    (
+        StatusCode::BAD_REQUEST,
+        [("serverfnerror", "text")],
+        Json(error),
     )
         .into_response()
 }
@@ -511,6 +649,9 @@ fn fail(message: &str) -> ! {
     eprintln!("billing-center: {message}");
     std::process::exit(2);
 }
+
+#[cfg(test)]
+mod edge_tests;
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use crate::error::AppError;
 use std::sync::OnceLock;
 
 const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
@@ -24,8 +25,24 @@ pub fn check_new_password(password: &str) -> Result<(), PasswordProblem> {
     Ok(())
 }
 
+/// Hashes at the same time, server-wide. Each takes 19 MiB and a core for tens of milliseconds;
+/// without a bound, a burst of sign-ins would take the memory of the machine.
+const CONCURRENT_HASHES: usize = 4;
+/// How long a request waits for a free hashing slot before it is told to come back.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A slot to run argon2 in, or `Busy` (503 with Retry-After) when the server is saturated.
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+    match tokio::time::timeout(HASH_WAIT, SLOTS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Busy),
+    }
+}
+
 /// The PHC string of `password` (CPU-heavy: runs on a blocking thread).
-pub async fn hash(password: String) -> Result<String, crate::error::AppError> {
+pub async fn hash(password: String) -> Result<String, AppError> {
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
@@ -33,17 +50,18 @@ pub async fn hash(password: String) -> Result<String, crate::error::AppError> {
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|_| crate::error::AppError::Internal)?
+    .map_err(|_| AppError::Internal)?
     .map_err(|error| {
         tracing::error!(%error, "password hashing failed");
-        crate::error::AppError::Internal
+        AppError::Internal
     })
 }
 
 /// Whether `password` matches `stored`. Without a stored hash (unknown account, or an account
 /// without a password) it checks against a dummy hash, so the answer takes the same time.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _slot = hashing_slot().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let exists = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_string());
         let matches = PasswordHash::new(&stored)
@@ -56,7 +74,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         exists && matches
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 fn dummy_hash() -> &'static str {
@@ -94,8 +112,9 @@ mod tests {
             .await
             .expect("hashed");
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("correct horse battery".to_string(), Some(stored.clone())).await);
-        assert!(!verify("wrong horse battery".to_string(), Some(stored)).await);
-        assert!(!verify("no account has this password".to_string(), None).await);
+        let verify = |p: &str, s: Option<String>| verify(p.to_string(), s);
+        assert_eq!(verify("correct horse battery", Some(stored.clone())).await, Ok(true));
+        assert_eq!(verify("wrong horse battery", Some(stored)).await, Ok(false));
+        assert_eq!(verify("no account has this password", None).await, Ok(false));
     }
 }

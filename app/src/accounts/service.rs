@@ -8,9 +8,10 @@ use super::model::{DESCRIPTION_MAX, PROFILE_FIELD_MAX};
 use super::{password, store};
 use crate::error::AppError;
 use crate::server::db::now_millis;
-use crate::server::delivery::Message;
+use crate::server::delivery::{DeliveryError, Message, Queued};
+use crate::server::limits::{self, Limit};
 use crate::server::state::AppState;
-use crate::verification::rules::{CodeCheck, HOUR_MS, MINUTE_MS};
+use crate::verification::rules::{CodeCheck, SendRefusal, DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::verification::service::SendError;
 use crate::verification::{Address, Channel, Purpose};
 use sha2::{Digest, Sha256};
@@ -37,6 +38,7 @@ pub mod event {
     pub const CURRENT_ADDRESS_VERIFIED: &str = "current_address_verified";
     pub const EMAIL_CHANGED: &str = "email_changed";
     pub const PHONE_CHANGED: &str = "phone_changed";
+    pub const PASSWORD_CHANGE_FAILED: &str = "password_change_failed";
 }
 
 /// How long proof of the current address lets this session set a new one.
@@ -53,7 +55,7 @@ const SESSION_TOUCH_MS: i64 = MINUTE_MS;
 
 const WRONG_CREDENTIALS: &str = "The address or password is not correct";
 const TOO_MANY_FAILURES: &str =
-    "Too many failed sign-ins; try again in an hour, or sign in with a code";
+    "Too many failed sign-ins; try again later, or sign in with a code";
 
 /// A new session: the token goes into the cookie, only its hash into the database.
 #[derive(Debug)]
@@ -72,15 +74,62 @@ fn code_error(check: CodeCheck) -> AppError {
 
 fn send_error(error: SendError) -> AppError {
     match error {
-        SendError::Refused(refusal) => AppError::field("address", refusal.to_string()),
+        SendError::Refused(refusal) => {
+            let seconds = match refusal {
+                SendRefusal::TooSoon { seconds } | SendRefusal::TooMany { seconds } => seconds,
+            };
+            AppError::throttled("address", refusal.to_string(), seconds)
+        }
         SendError::Delivery(error) => {
-            tracing::error!(%error, "could not deliver a verification code");
-            AppError::Rejected(
-                "The code could not be sent just now; please try again in a few minutes".into(),
+            tracing::error!(%error, "a message cannot be sent: its channel is not configured");
+            AppError::field(
+                "address",
+                "Messages to this kind of address cannot be sent here; use the other kind",
             )
         }
         SendError::Database(error) => error.into(),
     }
+}
+
+/// Delivers messages queued by a transaction that has committed. When one cannot go out now it
+/// stays queued (the timer retries it) and the user is told it may be late.
+async fn deliver(state: &AppState, queued: &[Queued]) -> Result<(), AppError> {
+    match state.delivery.deliver(&state.db, queued).await {
+        Ok(()) => Ok(()),
+        Err(DeliveryError::Outbox(error)) => Err(error.into()),
+        Err(_) => Err(AppError::Rejected(
+            "The message could not be sent just now; it will be retried in a minute. If it does \
+             not arrive, ask again in a few minutes"
+                .into(),
+        )),
+    }
+}
+
+/// Refuses a phone number outside the configured countries before anything is sent to it
+/// (texts to far-away premium numbers are how SMS pumping costs money).
+fn check_country(state: &AppState, address: &Address) -> Result<(), AppError> {
+    if address.channel() != Channel::Sms
+        || state
+            .config
+            .phone_country_codes
+            .iter()
+            .any(|code| address.as_str()[1..].starts_with(code.as_str()))
+    {
+        return Ok(());
+    }
+    Err(AppError::field(
+        "address",
+        format!(
+            "Only mobile numbers with the country code {} can be used",
+            state
+                .config
+                .phone_country_codes
+                .iter()
+                .map(|c| format!("+{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
 }
 
 /// Sends a code for `purpose` to `address`. The answer is the same whether or not the address
@@ -92,11 +141,12 @@ pub async fn request_code(
     purpose: Purpose,
     client: &Client,
 ) -> Result<(), AppError> {
+    check_country(state, address)?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     let account = store::find_by_address(&mut tx, address).await?;
     let brand = &state.config.brand_name;
-    let sent = match (purpose, &account) {
+    let queued = match (purpose, &account) {
         (Purpose::Register, Some(_)) => {
             let notice = Message {
                 channel: address.channel(),
@@ -107,26 +157,17 @@ pub async fn request_code(
                      has one. If it was you, sign in instead. 此地址已注册{brand}费用中心账号，请直接登录。"
                 ),
             };
-            match state
-                .verifier
-                .send_nothing(&mut tx, address, purpose, &client.addr, now)
-                .await
-            {
-                Ok(()) => state
-                    .delivery
-                    .send(&mut tx, &notice)
-                    .await
-                    .map_err(SendError::from),
-                Err(error) => Err(error),
-            }
+            notice_instead_of_code(state, &mut tx, address, purpose, client, &notice, now).await?
         }
         (Purpose::SignIn | Purpose::ResetPassword, None) => {
             state
                 .verifier
                 .send_nothing(&mut tx, address, purpose, &client.addr, now)
                 .await
+                .map_err(send_error)?;
+            None
         }
-        _ => {
+        _ => Some(
             state
                 .verifier
                 .send(
@@ -139,9 +180,9 @@ pub async fn request_code(
                     now,
                 )
                 .await
-        }
+                .map_err(send_error)?,
+        ),
     };
-    sent.map_err(send_error)?;
     let account_id = account.map(|a| a.id);
     store::log_event(
         &mut tx,
@@ -153,7 +194,31 @@ pub async fn request_code(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    deliver(state, queued.as_slice()).await
+}
+
+/// Where a code must not go (the address belongs to someone else), a notice goes instead,
+/// under the same limits as a code: the asker learns nothing they would not from registering.
+async fn notice_instead_of_code(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    address: &Address,
+    purpose: Purpose,
+    client: &Client,
+    notice: &Message,
+    now: i64,
+) -> Result<Option<Queued>, AppError> {
+    state
+        .verifier
+        .send_nothing(conn, address, purpose, &client.addr, now)
+        .await
+        .map_err(send_error)?;
+    let queued = state
+        .delivery
+        .queue(conn, notice)
+        .await
+        .map_err(|e| send_error(SendError::Delivery(e)))?;
+    Ok(Some(queued))
 }
 
 /// Checks a code inside `tx`; on failure commits the counted attempt and returns the error.
@@ -176,6 +241,38 @@ async fn consume_code(
             Err(code_error(check))
         }
     }
+}
+
+/// Checks a code in a transaction of its own (the attempt is remembered whatever happens next)
+/// and returns the accepted code's id, for the flow's own transaction to use up. Flows that
+/// hash a new password check the code first: nobody without a code makes the server run argon2.
+async fn check_code(
+    state: &AppState,
+    address: &Address,
+    purpose: Purpose,
+    code: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    let checked = state
+        .verifier
+        .check(&mut tx, address, purpose, code, now)
+        .await?;
+    tx.commit().await?;
+    checked.map_err(code_error)
+}
+
+async fn use_code(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    state
+        .verifier
+        .use_up(conn, id, now)
+        .await?
+        .map_err(code_error)
 }
 
 async fn start_session(
@@ -223,20 +320,25 @@ pub async fn register(
 ) -> Result<SignedIn, AppError> {
     let company =
         company_name(&form.company_name).map_err(|m| AppError::field("company_name", m))?;
-    let password_hash = match form.password.filter(|p| !p.is_empty()) {
-        Some(password) => {
-            password::check_new_password(&password)
-                .map_err(|p| AppError::field("password", p.to_string()))?;
-            Some(password::hash(password).await?)
-        }
-        None => None,
+    let password = form.password.filter(|p| !p.is_empty());
+    if let Some(password) = &password {
+        password::check_new_password(password)
+            .map_err(|p| AppError::field("password", p.to_string()))?;
+    }
+    let currency = {
+        let mut conn = state.db.pool().acquire().await?;
+        store::site_currency(&mut conn, &form.site_code)
+            .await?
+            .ok_or_else(|| AppError::field("site_code", "Choose a site from the list"))?
     };
     let now = now_millis();
+    let code = check_code(state, &form.address, Purpose::Register, &form.code, now).await?;
+    let password_hash = match password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
     let mut tx = state.db.begin_write().await?;
-    let currency = store::site_currency(&mut tx, &form.site_code)
-        .await?
-        .ok_or_else(|| AppError::field("site_code", "Choose a site from the list"))?;
-    let mut tx = consume_code(state, tx, &form.address, Purpose::Register, &form.code, now).await?;
+    use_code(state, &mut tx, code, now).await?;
     if store::find_by_address(&mut tx, &form.address)
         .await?
         .is_some()
@@ -269,26 +371,40 @@ pub async fn register(
     Ok(signed_in)
 }
 
-async fn refuse_when_throttled(
+/// The counters a password sign-in takes a hit of before argon2 runs: per address and per
+/// client address, each an hour long. A success gives its hits back, so only failures count.
+fn sign_in_limits(address: &Address, client: &Client) -> [Limit; 2] {
+    [
+        Limit::new(
+            format!("sign-in:{address}"),
+            FAILED_SIGN_INS_PER_ADDRESS_HOUR,
+            HOUR_MS,
+        ),
+        Limit::new(
+            format!("sign-in-client:{}", client.addr),
+            FAILED_SIGN_INS_PER_CLIENT_HOUR,
+            HOUR_MS,
+        ),
+    ]
+}
+
+/// Takes one hit of each of `limits` in its own transaction, or refuses with `message`.
+async fn take_attempt(
     state: &AppState,
-    address: &Address,
-    client: &Client,
+    limits: &[Limit],
+    field: &str,
+    message: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let mut conn = state.db.pool().acquire().await?;
-    let since = now - HOUR_MS;
-    let by_address =
-        store::count_events_by_detail(&mut conn, event::SIGN_IN_FAILED, address.as_str(), since)
-            .await?;
-    let by_client =
-        store::count_events_by_client(&mut conn, event::SIGN_IN_FAILED, &client.addr, since)
-            .await?;
-    if by_address >= FAILED_SIGN_INS_PER_ADDRESS_HOUR
-        || by_client >= FAILED_SIGN_INS_PER_CLIENT_HOUR
-    {
-        return Err(AppError::Rejected(TOO_MANY_FAILURES.into()));
+    let mut tx = state.db.begin_write().await?;
+    let taken = limits::take_all(&mut tx, limits, now).await?;
+    match taken {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(reached) => Err(AppError::throttled(field, message, reached.seconds())),
     }
-    Ok(())
 }
 
 async fn record_failure(
@@ -312,7 +428,8 @@ async fn record_failure(
 }
 
 /// Signs in with a password. A wrong password and an unknown address get the same answer after
-/// the same work (argon2 runs either way).
+/// the same work (argon2 runs either way). The attempt is counted before the password is
+/// checked, so parallel guesses get no more than the limit between them.
 pub async fn sign_in_with_password(
     state: &AppState,
     address: &Address,
@@ -320,24 +437,29 @@ pub async fn sign_in_with_password(
     client: &Client,
 ) -> Result<SignedIn, AppError> {
     let now = now_millis();
-    refuse_when_throttled(state, address, client, now).await?;
+    let limits = sign_in_limits(address, client);
+    take_attempt(state, &limits, "password", TOO_MANY_FAILURES, now).await?;
     let account = {
         let mut conn = state.db.pool().acquire().await?;
         store::find_by_address(&mut conn, address).await?
     };
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    if !password::verify(password, stored).await {
+    if !password::verify(password, stored).await? {
         record_failure(state, account.map(|a| a.id), address, client).await?;
         return Err(AppError::field("password", WRONG_CREDENTIALS));
     }
     let account_id = account.map(|a| a.id).ok_or(AppError::Internal)?;
     let mut tx = state.db.begin_write().await?;
+    for limit in &limits {
+        limits::give_back(&mut tx, &limit.name).await?;
+    }
     let signed_in = start_session(&mut tx, account_id, client, now).await?;
     tx.commit().await?;
     Ok(signed_in)
 }
 
-/// Signs in with a code sent to the address.
+/// Signs in with a code sent to the address. Wrong passwords do not block it: the code's own
+/// attempts and the send budgets limit it.
 pub async fn sign_in_with_code(
     state: &AppState,
     address: &Address,
@@ -345,7 +467,6 @@ pub async fn sign_in_with_code(
     client: &Client,
 ) -> Result<SignedIn, AppError> {
     let now = now_millis();
-    refuse_when_throttled(state, address, client, now).await?;
     let tx = state.db.begin_write().await?;
     let consumed = consume_code(state, tx, address, Purpose::SignIn, code, now).await;
     let mut tx = match consumed {
@@ -365,6 +486,37 @@ pub async fn sign_in_with_code(
     Ok(signed_in)
 }
 
+/// The notice an account gets when its password changes, so a change the owner did not make
+/// does not go unnoticed.
+async fn password_notice(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    account_id: i64,
+    what: &str,
+) -> Result<Option<Queued>, AppError> {
+    let Some(profile) = store::profile(conn, account_id).await? else {
+        return Ok(None);
+    };
+    let to = match (profile.email, profile.phone) {
+        (Some(email), _) => Address::email(&email).ok(),
+        (None, Some(phone)) => Address::phone(&phone).ok(),
+        (None, None) => None,
+    };
+    let Some(to) = to else { return Ok(None) };
+    let brand = &state.config.brand_name;
+    let notice = Message {
+        channel: to.channel(),
+        to: to.as_str().to_string(),
+        subject: format!("{brand}: your password was {what}"),
+        body: format!(
+            "The password of your {brand} billing account was {what}, and every other browser was \
+             signed out. If you did not do this, reset your password and contact support at once. \
+             您的{brand}费用中心账号密码已变更。如非本人操作，请立即重置密码并联系客服。"
+        ),
+    };
+    Ok(state.delivery.queue(conn, &notice).await.ok())
+}
+
 /// Sets a new password with a code ("forgot password"); every other session ends.
 pub async fn reset_password(
     state: &AppState,
@@ -375,10 +527,11 @@ pub async fn reset_password(
 ) -> Result<SignedIn, AppError> {
     password::check_new_password(&new_password)
         .map_err(|p| AppError::field("password", p.to_string()))?;
-    let hash = password::hash(new_password).await?;
     let now = now_millis();
-    let tx = state.db.begin_write().await?;
-    let mut tx = consume_code(state, tx, address, Purpose::ResetPassword, code, now).await?;
+    let code = check_code(state, address, Purpose::ResetPassword, code, now).await?;
+    let hash = password::hash(new_password).await?;
+    let mut tx = state.db.begin_write().await?;
+    use_code(state, &mut tx, code, now).await?;
     let account_id = store::find_by_address(&mut tx, address)
         .await?
         .map(|a| a.id)
@@ -394,8 +547,11 @@ pub async fn reset_password(
         now,
     )
     .await?;
+    let notice = password_notice(state, &mut tx, account_id, "reset").await?;
     let signed_in = start_session(&mut tx, account_id, client, now).await?;
     tx.commit().await?;
+    // The password is set either way; a notice that is late is retried by the timer.
+    let _ = state.delivery.deliver(&state.db, notice.as_slice()).await;
     Ok(signed_in)
 }
 
@@ -502,6 +658,9 @@ async fn rotate_sessions(
     Ok(SignedIn { account_id, token })
 }
 
+/// Wrong current passwords allowed per account in 15 minutes on the Security page.
+pub const WRONG_CURRENT_PASSWORDS: i64 = 5;
+
 /// Changes the password (the current one is required when there is one) or sets a first one.
 pub async fn change_password(
     state: &AppState,
@@ -512,25 +671,48 @@ pub async fn change_password(
 ) -> Result<SignedIn, AppError> {
     let stored = {
         let mut conn = state.db.pool().acquire().await?;
-        sqlx::query("SELECT password_hash FROM billing_accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(&mut *conn)
+        store::password_hash(&mut conn, account_id)
             .await?
-            .map(|row| sqlx::Row::try_get::<Option<String>, _>(&row, "password_hash"))
-            .transpose()?
             .ok_or(AppError::Unauthorized)?
     };
-    if stored.is_some() && !password::verify(current, stored).await {
-        return Err(AppError::field(
-            "current_password",
-            "The current password is not correct",
-        ));
-    }
     password::check_new_password(&new_password)
         .map_err(|p| AppError::field("new_password", p.to_string()))?;
-    let hash = password::hash(new_password).await?;
     let now = now_millis();
+    let limit = Limit::new(
+        format!("current-password:{account_id}"),
+        WRONG_CURRENT_PASSWORDS,
+        15 * MINUTE_MS,
+    );
+    if stored.is_some() {
+        take_attempt(
+            state,
+            std::slice::from_ref(&limit),
+            "current_password",
+            "Too many wrong passwords; please try again later",
+            now,
+        )
+        .await?;
+        if !password::verify(current, stored).await? {
+            let mut tx = state.db.begin_write().await?;
+            store::log_event(
+                &mut tx,
+                Some(account_id),
+                event::PASSWORD_CHANGE_FAILED,
+                "",
+                &client.addr,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::field(
+                "current_password",
+                "The current password is not correct",
+            ));
+        }
+    }
+    let hash = password::hash(new_password).await?;
     let mut tx = state.db.begin_write().await?;
+    limits::give_back(&mut tx, &limit.name).await?;
     store::set_password_hash(&mut tx, account_id, &hash).await?;
     store::log_event(
         &mut tx,
@@ -541,8 +723,10 @@ pub async fn change_password(
         now,
     )
     .await?;
+    let notice = password_notice(state, &mut tx, account_id, "changed").await?;
     let signed_in = rotate_sessions(&mut tx, account_id, client, now).await?;
     tx.commit().await?;
+    let _ = state.delivery.deliver(&state.db, notice.as_slice()).await;
     Ok(signed_in)
 }
 
@@ -701,7 +885,13 @@ fn new_address_purpose(address: &Address) -> Purpose {
     }
 }
 
-/// Step 3: a code to the new address, which must not belong to another account.
+/// Addresses one account may try as its new address per day: trying addresses is how someone
+/// would find out which belong to an account.
+pub const NEW_ADDRESSES_PER_DAY: i64 = 10;
+
+/// Step 3: a code to the new address. When the address belongs to another account, that
+/// address gets a notice instead and the answer is the same as for a free one (the confirm step
+/// then fails like a wrong code): this step tells no more than registering would.
 pub async fn send_new_code(
     state: &AppState,
     account_id: i64,
@@ -709,42 +899,62 @@ pub async fn send_new_code(
     new_address: &Address,
     client: &Client,
 ) -> Result<(), AppError> {
+    check_country(state, new_address)?;
     let now = now_millis();
-    {
-        let mut conn = state.db.pool().acquire().await?;
-        require_proof(&mut conn, session_id, new_address.channel(), now).await?;
-        match store::find_by_address(&mut conn, new_address).await? {
-            Some(owner) if owner.id == account_id => {
-                return Err(AppError::field(
-                    "address",
-                    "This is already your current address",
-                ))
-            }
-            Some(_) => {
-                return Err(AppError::field(
-                    "address",
-                    "This address already belongs to another account",
-                ))
-            }
-            None => {}
-        }
-    }
     let mut tx = state.db.begin_write().await?;
+    require_proof(&mut tx, session_id, new_address.channel(), now).await?;
+    let owner = store::find_by_address(&mut tx, new_address).await?;
+    if owner.as_ref().is_some_and(|owner| owner.id == account_id) {
+        return Err(AppError::field(
+            "address",
+            "This is already your current address",
+        ));
+    }
+    let tries = Limit::new(
+        format!("new-address:{account_id}"),
+        NEW_ADDRESSES_PER_DAY,
+        DAY_MS,
+    );
+    if let Err(reached) = limits::take(&mut tx, &tries, now).await? {
+        return Err(AppError::throttled(
+            "address",
+            "Too many new addresses were tried today; please try again tomorrow",
+            reached.seconds(),
+        ));
+    }
     let brand = &state.config.brand_name;
     let purpose = new_address_purpose(new_address);
-    state
-        .verifier
-        .send(
-            &mut tx,
-            &state.delivery,
-            brand,
-            new_address,
-            purpose,
-            &client.addr,
-            now,
-        )
-        .await
-        .map_err(send_error)?;
+    let queued = match owner {
+        Some(_) => {
+            let notice = Message {
+                channel: new_address.channel(),
+                to: new_address.as_str().to_string(),
+                subject: format!("{brand}: someone tried to use your address"),
+                body: format!(
+                    "Someone tried to make this address the sign-in address of another {brand} \
+                     billing account. It stays with your account; nothing changed. \
+                     有人尝试将此地址绑定到另一个{brand}费用中心账号，您的账号未受影响。"
+                ),
+            };
+            notice_instead_of_code(state, &mut tx, new_address, purpose, client, &notice, now)
+                .await?
+        }
+        None => Some(
+            state
+                .verifier
+                .send(
+                    &mut tx,
+                    &state.delivery,
+                    brand,
+                    new_address,
+                    purpose,
+                    &client.addr,
+                    now,
+                )
+                .await
+                .map_err(send_error)?,
+        ),
+    };
     store::log_event(
         &mut tx,
         Some(account_id),
@@ -755,7 +965,7 @@ pub async fn send_new_code(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    deliver(state, queued.as_slice()).await
 }
 
 /// Step 4: the code from the new address sets it. The old address is told, every other session
@@ -791,6 +1001,7 @@ pub async fn change_address(
         ));
     }
     store::set_address(&mut tx, account_id, new_address).await?;
+    let mut notice_queued = None;
     let (old_value, kind, what) = match new_address.channel() {
         Channel::Email => (old.email, event::EMAIL_CHANGED, "email address"),
         Channel::Sms => (old.phone, event::PHONE_CHANGED, "mobile number"),
@@ -808,11 +1019,7 @@ pub async fn change_address(
                 new_address.masked()
             ),
         };
-        state
-            .delivery
-            .send(&mut tx, &notice)
-            .await
-            .map_err(|e| send_error(SendError::Delivery(e)))?;
+        notice_queued = state.delivery.queue(&mut tx, &notice).await.ok();
     }
     store::log_event(
         &mut tx,
@@ -825,6 +1032,11 @@ pub async fn change_address(
     .await?;
     let signed_in = rotate_sessions(&mut tx, account_id, client, now).await?;
     tx.commit().await?;
+    // The change is made; a notice that is late is retried by the timer.
+    let _ = state
+        .delivery
+        .deliver(&state.db, notice_queued.as_slice())
+        .await;
     Ok(signed_in)
 }
 
@@ -986,7 +1198,11 @@ mod tests {
         )
         .await
         .expect_err("throttled");
-        assert_eq!(error, AppError::Rejected(TOO_MANY_FAILURES.into()));
+        assert_eq!(
+            error.message_for("password").as_deref(),
+            Some(TOO_MANY_FAILURES)
+        );
+        assert_eq!(error.status(), 429);
     });
 
     db_test!(
@@ -997,7 +1213,7 @@ mod tests {
             registered(&state, &address, None).await;
             let before = outbox_count(&state.db, &address).await;
             // A minute later (a second code for the same purpose has to wait that long).
-            sqlx::query("UPDATE verification_codes SET sent_at = sent_at - 120000")
+            sqlx::query("UPDATE rate_limits SET window_start = window_start - 120000")
                 .execute(state.db.pool())
                 .await
                 .expect("backdated");
@@ -1255,10 +1471,19 @@ mod tests {
             .await
             .expect("proved");
 
-        let err = send_new_code(&state, account_id, session_id, &taken, &c)
+        // Another account's address: the same answer as a free one; that address gets a
+        // notice, not a code, so nothing can confirm it.
+        send_new_code(&state, account_id, session_id, &taken, &c)
             .await
-            .expect_err("taken");
-        assert!(err.message_for("address").is_some());
+            .expect("answered like any address");
+        assert!(last_message(&state.db, &taken)
+            .await
+            .contains("Someone tried to make this address"));
+        for guess in ["000000", "123456"] {
+            change_address(&state, account_id, session_id, &taken, guess, &c)
+                .await
+                .expect_err("no code can take another account's address");
+        }
         send_new_code(&state, account_id, session_id, &new, &c)
             .await
             .expect("code to the new address");

@@ -278,6 +278,20 @@ pub async fn count_events_by_client(
     .try_get("n")
 }
 
+/// The account's password hash (`Some(None)`: an account without a password; `None`: no
+/// such account).
+pub async fn password_hash(
+    conn: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query("SELECT password_hash FROM billing_accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await?
+        .map(|row| row.try_get::<Option<String>, _>("password_hash"))
+        .transpose()
+}
+
 pub async fn profile(
     conn: &mut AnyConnection,
     account_id: i64,

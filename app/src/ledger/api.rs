@@ -150,15 +150,20 @@ pub async fn new_request_id() -> Result<String, AppError> {
     Ok(crate::server::secrets::random_hex(12))
 }
 
-/// The bank details for offline transfers (an operator credits them when received).
-#[server(endpoint = "funds/bank-details")]
-pub async fn bank_details() -> Result<super::model::BankDetails, AppError> {
+/// How the caller can recharge: online (through the sandbox only when it is switched on) and
+/// the bank details for offline transfers (an operator credits them when received).
+#[server(endpoint = "funds/recharge/options")]
+pub async fn recharge_options() -> Result<super::model::RechargeOptions, AppError> {
     crate::server::session::require_account().await?;
     let state = crate::server::state::app_state()?;
     let bank = &state.config.bank_transfer;
-    Ok(super::model::BankDetails {
-        account_name: bank.account_name.clone(),
-        bank_name: bank.bank_name.clone(),
-        account_number: bank.account_number.clone(),
+    Ok(super::model::RechargeOptions {
+        online: super::recharge::online_provider(&state).is_some(),
+        sandbox: state.config.payment_sandbox,
+        bank: super::model::BankDetails {
+            account_name: bank.account_name.clone(),
+            bank_name: bank.bank_name.clone(),
+            account_number: bank.account_number.clone(),
+        },
     })
 }

@@ -162,29 +162,38 @@ pub async fn activate(
     typed: &str,
     client_addr: &str,
 ) -> Result<i64, AppError> {
-    use crate::accounts::store::{count_events_by_detail, log_event};
+    use crate::accounts::store::log_event;
+    use crate::server::limits::{self, Limit};
     let now = now_millis();
     let who = account.to_string();
-    {
-        let mut conn = db.pool().acquire().await?;
-        let failed =
-            count_events_by_detail(&mut conn, "voucher_code_failed", &who, now - 3_600_000).await?;
-        if failed >= FAILED_ACTIVATIONS_PER_HOUR {
-            return Err(AppError::field(
-                "code",
-                "Too many attempts with wrong codes. Try again in an hour",
-            ));
-        }
-    }
     let code = normalise(typed);
     if code.is_empty() {
         return Err(AppError::field("code", "Enter the activation code"));
+    }
+    // The attempt is counted before the code is looked up, so parallel guesses get no more
+    // than the limit; a success gives it back.
+    let attempts = Limit::new(
+        format!("voucher-code:{account}"),
+        FAILED_ACTIVATIONS_PER_HOUR,
+        3_600_000,
+    );
+    {
+        let mut tx = db.begin_write().await?;
+        if let Err(reached) = limits::take(&mut tx, &attempts, now).await? {
+            return Err(AppError::throttled(
+                "code",
+                "Too many attempts with wrong codes. Try again in an hour",
+                reached.seconds(),
+            ));
+        }
+        tx.commit().await?;
     }
     let secret = secret(db).await?;
     let mut tx = db.begin_write().await?;
     let outcome = redeem(&mut tx, account, currency, &code_hash(&secret, &code), now).await;
     match outcome {
         Ok(voucher) => {
+            limits::give_back(&mut tx, &attempts.name).await?;
             tx.commit().await?;
             Ok(voucher)
         }

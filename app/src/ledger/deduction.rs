@@ -5,7 +5,7 @@
 use super::model::{FundsPolicy, JournalKind, LedgerKind};
 use super::service::{earlier, post, Entry, LedgerError, Leg, Posted};
 use super::store;
-use crate::money::Currency;
+use crate::money::{Currency, MAX_AMOUNT_MAJOR};
 use crate::server::db::Backend;
 use sqlx::{AnyConnection, Row};
 
@@ -160,12 +160,12 @@ pub async fn buy_prepaid_card(
     if let Some(journal) = earlier(conn, key, &request).await? {
         return Ok(id_in(&reference_of(conn, journal).await?));
     }
-    if amount_major < 100 || amount_major % 100 != 0 {
+    if amount_major < 100 || amount_major % 100 != 0 || amount_major > MAX_AMOUNT_MAJOR {
         return Err(LedgerError::Refused(
             "A prepaid card is a multiple of 100, at least 100".into(),
         ));
     }
-    let amount = amount_major * 100;
+    let amount = minor_units(amount_major, currency)?;
     let cash =
         store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, now).await?;
     store::lock_holdings(conn, backend, account).await?;
@@ -207,7 +207,7 @@ pub async fn buy_prepaid_card(
             account,
             currency,
             VoucherKind::Discount,
-            discount * 100,
+            minor_units(discount, currency)?,
             expires_at,
             &[],
             &actor,
@@ -217,6 +217,14 @@ pub async fn buy_prepaid_card(
         .await?;
     }
     Ok(id)
+}
+
+/// `major` whole units in minor units, refused (never wrapped) when out of range.
+fn minor_units(major: i64, currency: Currency) -> Result<i64, LedgerError> {
+    crate::money::to_minor_units(rust_decimal::Decimal::from(major), currency)
+        .ok()
+        .filter(|minor| *minor <= crate::money::MAX_BALANCE_MINOR)
+        .ok_or_else(|| LedgerError::Refused("The amount is too large".into()))
 }
 
 /// A new prepaid card row and its ledger account (empty until the caller posts).

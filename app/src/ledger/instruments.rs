@@ -115,11 +115,13 @@ pub async fn buy_card(
     key: &str,
 ) -> Result<(), AppError> {
     let currency = super::recharge::account_currency(state, account).await?;
-    let major: i64 = amount
-        .trim()
-        .replace(',', "")
-        .parse()
-        .map_err(|_| AppError::field("amount", "Enter a whole amount, a multiple of 100"))?;
+    let whole = "Enter a whole amount, a multiple of 100";
+    // Bounded when parsed: nothing later multiplies a figure of unknown size.
+    let major: i64 = crate::money::parse_amount(amount, currency)
+        .ok()
+        .filter(|amount| amount.fract().is_zero())
+        .and_then(|amount| i64::try_from(amount).ok())
+        .ok_or_else(|| AppError::field("amount", whole))?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     let key = format!("card:{account}:{key}");
@@ -146,9 +148,9 @@ pub async fn buy_card(
             "amount",
             "The cash balance is not enough; recharge first",
         )),
-        Err(super::service::LedgerError::KeyReused) => {
-            Err(AppError::field("amount", "This purchase was already made"))
-        }
+        Err(super::service::LedgerError::KeyReused) => Err(AppError::Conflict(
+            "This purchase was already made".into(),
+        )),
         Err(error) => {
             tracing::error!(%error, "card purchase failed");
             Err(AppError::Internal)

@@ -159,7 +159,7 @@ impl FundsPolicy {
                 t.trim()
                     .parse::<i64>()
                     .ok()
-                    .filter(|n| *n > 0)
+                    .filter(|n| *n > 0 && *n <= 1_000_000_000_000)
                     .ok_or_else(|| format!("{t:?} is not a positive whole amount"))
             };
             tiers.push((number(card)?, number(voucher)?));
@@ -250,6 +250,15 @@ pub struct BankDetails {
     pub account_name: String,
     pub bank_name: String,
     pub account_number: String,
+}
+
+/// How the account can recharge here: online (and whether through the sandbox, where no money
+/// moves) and the bank details for an offline transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RechargeOptions {
+    pub online: bool,
+    pub sandbox: bool,
+    pub bank: BankDetails,
 }
 
 #[cfg(test)]

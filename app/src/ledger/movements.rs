@@ -83,8 +83,16 @@ pub fn csv_line(fields: &[&str]) -> String {
     let quoted: Vec<String> = fields
         .iter()
         .map(|field| {
-            // A leading = or @ would run as a formula in a spreadsheet (amounts keep their sign).
-            let field = if field.starts_with(['=', '@']) {
+            // A cell starting with = + - @ or a tab or carriage return would run as a formula in
+            // a spreadsheet. Amounts are written with their sign and must stay numbers, so only
+            // text that is not a plain number is escaped.
+            let number = field
+                .trim_start_matches('-')
+                .trim_start_matches(['¥', '$'])
+                .replace(',', "")
+                .parse::<rust_decimal::Decimal>()
+                .is_ok();
+            let field = if !number && field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{field}")
             } else {
                 field.to_string()
@@ -134,6 +142,10 @@ mod tests {
             "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
         );
         assert_eq!(csv_line(&["=SUM(A1)", "-¥1.00"]), "'=SUM(A1),-¥1.00\r\n");
+        assert_eq!(
+            csv_line(&["+cmd|' /C calc'!A0", "-1+1", "@x", "\tx", "-5"]),
+            "'+cmd|' /C calc'!A0,'-1+1,'@x,'\tx,-5\r\n"
+        );
     }
 
     db_test!(pages_walk_back_by_keyset_and_filter, |db| async move {

@@ -2,13 +2,13 @@
 //! was paid (or failed). The signature is an HMAC-SHA256 over "<timestamp>.<body>" with the
 //! shared secret; the timestamp must be within five minutes; the amount and currency must match
 //! the order; a provider transaction id settles one order only; a repeated callback changes
-//! nothing. The sandbox provider (development) posts such callbacks from its checkout page.
+//! nothing. The sandbox provider (development and demos only, `BC_PAYMENT_SANDBOX=1`) posts such
+//! callbacks from its checkout page, signed with a secret of its own: never the real one.
 use super::service::{credit_cash, LedgerError};
-use crate::money::{to_minor_units, Currency};
+use crate::money::{parse_plain_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
 use crate::server::state::AppState;
 use hmac::{Hmac, Mac};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sqlx::Row;
@@ -47,9 +47,12 @@ pub enum CallbackError {
     Mismatch,
     #[error("provider transaction already settled another order")]
     TransactionReused,
-    #[error(transparent)]
+    #[error("no such payment provider")]
+    UnknownProvider,
+    /// Details go to the server log only; the provider hears that it may retry.
+    #[error("internal error; retry later")]
     Ledger(#[from] LedgerError),
-    #[error(transparent)]
+    #[error("internal error; retry later")]
     Database(#[from] sqlx::Error),
 }
 
@@ -59,7 +62,7 @@ impl CallbackError {
         match self {
             CallbackError::BadSignature | CallbackError::Stale => 401,
             CallbackError::Malformed | CallbackError::Mismatch => 400,
-            CallbackError::UnknownOrder => 404,
+            CallbackError::UnknownOrder | CallbackError::UnknownProvider => 404,
             CallbackError::TransactionReused => 409,
             CallbackError::Ledger(_) | CallbackError::Database(_) => 500,
         }
@@ -107,13 +110,21 @@ pub fn verify(
     Ok(())
 }
 
-/// The secret callbacks are signed with: `PAYMENT_CALLBACK_SECRET`, or in development one the
-/// server made for its sandbox provider.
-pub async fn callback_secret(state: &AppState) -> Result<String, sqlx::Error> {
-    match &state.config.payment_callback_secret {
-        Some(secret) => Ok(secret.clone()),
-        None => crate::server::secrets::get_or_create(&state.db, "payment_sandbox_secret").await,
+/// The secret `provider`'s callbacks are signed with: the sandbox's own (only while the sandbox
+/// is switched on), or `PAYMENT_CALLBACK_SECRET` for the real provider. `None`: no such provider
+/// here, and nothing it sends is believed.
+pub fn callback_secret(state: &AppState, provider: &str) -> Option<String> {
+    if provider == SANDBOX {
+        state.sandbox_secret.clone()
+    } else {
+        state.config.payment_callback_secret.clone()
     }
+}
+
+/// An order number or provider transaction id: printable ASCII, 1 to 64 characters.
+fn identifier(text: &str) -> Result<&str, CallbackError> {
+    let fits = (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic());
+    fits.then_some(text).ok_or(CallbackError::Malformed)
 }
 
 /// Verifies and applies one callback from `provider`.
@@ -124,16 +135,14 @@ pub async fn handle_callback(
     signature: &str,
     body: &[u8],
 ) -> Result<Settled, CallbackError> {
-    verify(
-        &callback_secret(state).await?,
-        timestamp,
-        signature,
-        body,
-        now_millis() / 1000,
-    )?;
+    // The signature is checked before anything is read from or written to the database.
+    let secret = callback_secret(state, provider).ok_or(CallbackError::UnknownProvider)?;
+    verify(&secret, timestamp, signature, body, now_millis() / 1000)?;
     let callback: Callback = serde_json::from_slice(body).map_err(|_| CallbackError::Malformed)?;
+    identifier(&callback.order_no)?;
+    identifier(&callback.provider_txn_id)?;
     let currency = Currency::from_str(&callback.currency).map_err(|_| CallbackError::Malformed)?;
-    let amount = Decimal::from_str(callback.amount.trim())
+    let amount = parse_plain_amount(&callback.amount, currency)
         .ok()
         .and_then(|amount| to_minor_units(amount, currency).ok())
         .ok_or(CallbackError::Malformed)?;
@@ -171,7 +180,7 @@ pub async fn handle_callback(
             if taken.is_some() {
                 return Err(CallbackError::TransactionReused);
             }
-            sqlx::query(
+            let claimed = sqlx::query(
                 "UPDATE recharge_orders SET status = 'paid', provider_txn_id = $1, settled_at = $2 \
                  WHERE id = $3 AND status <> 'paid'",
             )
@@ -180,6 +189,11 @@ pub async fn handle_callback(
             .bind(order_id)
             .execute(&mut *tx)
             .await?;
+            if claimed.rows_affected() == 0 {
+                // A duplicate delivered at the same moment settled it while this one waited.
+                drop(tx);
+                return settled_meanwhile(state, order_id, &callback.provider_txn_id).await;
+            }
             let key = format!("recharge:{}", callback.order_no);
             let actor = format!("provider:{provider}");
             credit_cash(
@@ -208,6 +222,25 @@ pub async fn handle_callback(
         }
         ("failed", _) => Ok(Settled::Failed),
         _ => Err(CallbackError::Malformed),
+    }
+}
+
+/// The answer to a callback whose order another delivery of it settled first.
+async fn settled_meanwhile(
+    state: &AppState,
+    order_id: i64,
+    provider_txn_id: &str,
+) -> Result<Settled, CallbackError> {
+    let settled_by: Option<String> =
+        sqlx::query("SELECT provider_txn_id FROM recharge_orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_one(state.db.pool())
+            .await?
+            .try_get("provider_txn_id")?;
+    if settled_by.as_deref() == Some(provider_txn_id) {
+        Ok(Settled::AlreadyPaid)
+    } else {
+        Err(CallbackError::TransactionReused)
     }
 }
 

@@ -22,12 +22,24 @@ pub(crate) async fn account_currency(
     Currency::from_str(&summary.currency).map_err(|_| AppError::Internal)
 }
 
+/// The provider online recharge orders go to: the sandbox when it is switched on; none
+/// otherwise (no real provider's checkout is integrated yet, so online recharge then says it
+/// is unavailable and the bank transfer remains).
+pub fn online_provider(state: &AppState) -> Option<&'static str> {
+    state.config.payment_sandbox.then_some(SANDBOX)
+}
+
 /// Opens an online recharge order for `amount` (as typed) and returns its number.
 pub async fn create_order(
     state: &AppState,
     account_id: i64,
     amount: &str,
 ) -> Result<String, AppError> {
+    let Some(provider) = online_provider(state) else {
+        return Err(AppError::Rejected(
+            "Online recharge is not available; please recharge by bank transfer".into(),
+        ));
+    };
     let currency = account_currency(state, account_id).await?;
     let amount =
         parse_amount(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
@@ -54,7 +66,7 @@ pub async fn create_order(
     .bind(account_id)
     .bind(currency.code())
     .bind(minor)
-    .bind(SANDBOX)
+    .bind(provider)
     .bind(now)
     .bind(now + ORDER_LIFETIME_MS)
     .execute(&mut *tx)
@@ -123,6 +135,8 @@ pub async fn sandbox_settle(
     order_no: &str,
     paid: bool,
 ) -> Result<Settled, AppError> {
+    // Without the sandbox switched on there is no sandbox: nothing here can sign a callback.
+    let secret = state.sandbox_secret.clone().ok_or(AppError::NotFound)?;
     let order = order(state, account_id, order_no).await?;
     let currency = Currency::from_str(&order.currency).map_err(|_| AppError::Internal)?;
     let amount: i64 = sqlx::query("SELECT amount FROM recharge_orders WHERE order_no = $1")
@@ -139,7 +153,6 @@ pub async fn sandbox_settle(
     };
     let body = serde_json::to_vec(&callback).map_err(|_| AppError::Internal)?;
     let timestamp = now_millis() / 1000;
-    let secret = payment::callback_secret(state).await?;
     let signature = payment::sign(&secret, timestamp, &body);
     payment::handle_callback(state, SANDBOX, &timestamp.to_string(), &signature, &body)
         .await
@@ -215,7 +228,7 @@ mod tests {
     ) -> Result<Settled, CallbackError> {
         let secret = match secret {
             Some(secret) => secret.to_string(),
-            None => payment::callback_secret(state).await.expect("secret"),
+            None => payment::callback_secret(state, SANDBOX).expect("sandbox secret"),
         };
         let signature = sign(&secret, timestamp, body);
         handle_callback(state, SANDBOX, &timestamp.to_string(), &signature, body).await

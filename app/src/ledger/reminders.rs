@@ -10,8 +10,8 @@ use sqlx::Row;
 
 const DAY: i64 = 86_400_000;
 
-/// Sends the reminder for every active card with money left that expires within the
-/// configured days and was not reminded yet. Returns how many were sent.
+/// Queues the reminder for every active card with money left that expires within the
+/// configured days and was not reminded yet, and delivers them. Returns how many were queued.
 pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, AppError> {
     let within = state.config.funds.card_reminder_days * DAY;
     let due = sqlx::query(
@@ -29,6 +29,7 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
     .fetch_all(state.db.pool())
     .await?;
     let mut sent = 0;
+    let mut queue = Vec::new();
     for row in due {
         let id: i64 = row.try_get("id")?;
         let email: Option<String> = row.try_get("email")?;
@@ -42,18 +43,6 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
         let card_no: String = row.try_get("card_no")?;
         let expires_at: i64 = row.try_get("expires_at")?;
         let balance = format_minor_units(row.try_get("balance")?, currency);
-        let mut tx = state.db.begin_write().await?;
-        let claimed = sqlx::query(
-            "UPDATE prepaid_cards SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        if claimed.rows_affected() != 1 {
-            continue;
-        }
         let expires = crate::ui::utc_time(expires_at);
         let message = Message {
             channel,
@@ -65,17 +54,30 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
                 brand = state.config.brand_name
             ),
         };
-        let mut conn = state.db.pool().acquire().await?;
-        if let Err(error) = state.delivery.send(&mut conn, &message).await {
-            // Released, so the next run tries again.
-            tracing::warn!(%error, card = id, "card expiry reminder not sent");
-            sqlx::query("UPDATE prepaid_cards SET reminded_at = NULL WHERE id = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+        // The claim and the queued message commit together: a process that dies after this
+        // leaves a message the timer of any replica still sends.
+        let mut tx = state.db.begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE prepaid_cards SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
             continue;
         }
-        sent += 1;
+        match state.delivery.queue(&mut tx, &message).await {
+            Ok(queued) => {
+                tx.commit().await?;
+                queue.push(queued);
+                sent += 1;
+            }
+            Err(error) => tracing::warn!(%error, card = id, "card expiry reminder cannot be sent"),
+        }
+    }
+    if let Err(error) = state.delivery.deliver(&state.db, &queue).await {
+        tracing::warn!(%error, "card expiry reminders queued; delivery is retried");
     }
     Ok(sent)
 }

@@ -66,6 +66,8 @@ pub enum LedgerError {
     Insufficient(i64),
     #[error("{0}")]
     Refused(String),
+    #[error("the balance would be larger than an account may hold")]
+    TooLarge,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -146,23 +148,22 @@ pub async fn post(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<Posted,
             now,
         )
         .await?;
-        if !store::move_balance(conn, leg.account, leg.amount).await?
-            && is_holding(conn, leg.account).await?
-        {
-            return Err(LedgerError::Insufficient(leg.account));
+        if !store::move_balance(conn, leg.account, leg.amount).await? {
+            let (kind, holding) = store::kind_of(conn, leg.account).await?;
+            // A fund going up or a debt growing can only fail at the size bound.
+            let growing = if kind == LedgerKind::Arrears.code() {
+                leg.amount < 0
+            } else {
+                leg.amount > 0
+            };
+            match (holding, growing) {
+                (false, _) => {}
+                (true, true) => return Err(LedgerError::TooLarge),
+                (true, false) => return Err(LedgerError::Insufficient(leg.account)),
+            }
         }
     }
     Ok(Posted::New(id))
-}
-
-async fn is_holding(conn: &mut AnyConnection, ledger_account_id: i64) -> Result<bool, sqlx::Error> {
-    use sqlx::Row;
-    let keeps: i64 = sqlx::query("SELECT keeps_balance FROM ledger_accounts WHERE id = $1")
-        .bind(ledger_account_id)
-        .fetch_one(conn)
-        .await?
-        .try_get("keeps_balance")?;
-    Ok(keeps == 1)
 }
 
 /// The journal transaction asked for before under `key` with the same `request` (its id), or

@@ -1,6 +1,6 @@
 //! SQL of the ledger. Every function takes the caller's transaction.
 use super::model::LedgerKind;
-use crate::money::Currency;
+use crate::money::{Currency, MAX_BALANCE_MINOR};
 use crate::server::db::Backend;
 use sqlx::{AnyConnection, Row};
 
@@ -143,22 +143,47 @@ pub async fn insert_posting(
 }
 
 /// Moves a holding's running balance by `amount`; false (and nothing changes) when that would
-/// take a fund below zero or arrears above it.
+/// take a fund below zero or arrears above it, or the balance past [`MAX_BALANCE_MINOR`] either
+/// way. The bounds are worked out here, checked, and passed in: `balance + amount` is never
+/// computed where it could overflow (SQLite would turn it into a REAL, PostgreSQL would fail).
 pub async fn move_balance(
     conn: &mut AnyConnection,
     ledger_account_id: i64,
     amount: i64,
 ) -> Result<bool, sqlx::Error> {
+    let (Some(upper), Some(lower), Some(negated)) = (
+        MAX_BALANCE_MINOR.checked_sub(amount),
+        (-MAX_BALANCE_MINOR).checked_sub(amount),
+        amount.checked_neg(),
+    ) else {
+        return Ok(false);
+    };
     let done = sqlx::query(
         "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2 AND keeps_balance = 1 \
-         AND (kind <> 'arrears' OR balance + $1 <= 0) \
-         AND (kind NOT IN ('cash', 'voucher', 'prepaid_card') OR balance + $1 >= 0)",
+         AND balance <= $3 AND balance >= $4 \
+         AND (kind <> 'arrears' OR balance <= $5) \
+         AND (kind NOT IN ('cash', 'voucher', 'prepaid_card') OR balance >= $5)",
     )
     .bind(amount)
     .bind(ledger_account_id)
+    .bind(upper)
+    .bind(lower)
+    .bind(negated)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// (kind code, keeps a balance) of a ledger account.
+pub async fn kind_of(
+    conn: &mut AnyConnection,
+    ledger_account_id: i64,
+) -> Result<(String, bool), sqlx::Error> {
+    let row = sqlx::query("SELECT kind, keeps_balance FROM ledger_accounts WHERE id = $1")
+        .bind(ledger_account_id)
+        .fetch_one(conn)
+        .await?;
+    Ok((row.try_get("kind")?, row.try_get::<i64, _>("keeps_balance")? == 1))
 }
 
 /// Journal transactions whose postings do not sum to zero in some currency.

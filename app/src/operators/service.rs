@@ -157,9 +157,21 @@ async fn currency_of(db: &Db, account: i64) -> Result<Currency, AppError> {
         .map_err(|_| AppError::Internal)
 }
 
-/// A positive amount as typed, in minor units.
-fn positive_amount(field: &str, text: &str, currency: Currency) -> Result<i64, AppError> {
+/// A positive amount as typed, at most the configured operator maximum, in minor units.
+fn positive_amount(
+    state: &AppState,
+    field: &str,
+    text: &str,
+    currency: Currency,
+) -> Result<i64, AppError> {
     let amount = parse_amount(text, currency).map_err(|e| AppError::field(field, e.to_string()))?;
+    let max = state.config.operator_amount_max;
+    if amount > rust_decimal::Decimal::from(max) {
+        return Err(AppError::field(
+            field,
+            format!("An operator may give at most {max} at a time"),
+        ));
+    }
     let minor =
         to_minor_units(amount, currency).map_err(|e| AppError::field(field, e.to_string()))?;
     if minor <= 0 {
@@ -210,6 +222,7 @@ fn ledger_refusal(error: LedgerError, field: &str) -> AppError {
     match error {
         LedgerError::KeyReused => AppError::field(field, "This was already done"),
         LedgerError::Refused(message) => AppError::field(field, message),
+        LedgerError::TooLarge => AppError::field(field, LedgerError::TooLarge.to_string()),
         LedgerError::Database(e) => e.into(),
         other => {
             tracing::error!(error = %other, "operator action failed");
@@ -260,8 +273,15 @@ pub async fn record_transfer(
     transfer: &Transfer<'_>,
 ) -> Result<(), AppError> {
     let currency = currency_of(&state.db, account).await?;
-    let amount = positive_amount("amount", transfer.amount, currency)?;
-    let reference = transfer.bank_reference.trim();
+    let amount = positive_amount(state, "amount", transfer.amount, currency)?;
+    // One spelling per transfer: "ab 12" and "AB12" are the same bank reference (and so the
+    // same idempotency key).
+    let reference: String = transfer
+        .bank_reference
+        .split_whitespace()
+        .collect::<String>()
+        .to_uppercase();
+    let reference = reference.as_str();
     if reference.is_empty() || reference.chars().count() > 64 {
         return Err(AppError::field(
             "bank_reference",
@@ -338,7 +358,7 @@ pub async fn give_voucher(
         "discount" => VoucherKind::Discount,
         _ => return Err(AppError::field("kind", "Choose regular or discount")),
     };
-    let amount = positive_amount("amount", grant.amount, currency)?;
+    let amount = positive_amount(state, "amount", grant.amount, currency)?;
     let days = parse_days("validity_days", grant.validity_days)?;
     let scope = parse_scope(grant.scope)?;
     let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
@@ -373,7 +393,7 @@ pub async fn give_card(
     request_id: &str,
 ) -> Result<i64, AppError> {
     let currency = currency_of(&state.db, account).await?;
-    let amount = positive_amount("amount", amount, currency)?;
+    let amount = positive_amount(state, "amount", amount, currency)?;
     let days = if validity_days.trim().is_empty() {
         state.config.funds.card_validity_days
     } else {
@@ -419,7 +439,7 @@ pub async fn make_codes(
         .currency
         .parse()
         .map_err(|_| AppError::field("currency", "Choose CNY or USD"))?;
-    let denomination = positive_amount("amount", form.amount, currency)?;
+    let denomination = positive_amount(state, "amount", form.amount, currency)?;
     let quantity: i64 = form
         .quantity
         .trim()

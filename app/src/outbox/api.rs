@@ -13,13 +13,13 @@ pub struct OutboxMessage {
     pub created_at: i64,
 }
 
-/// The newest messages (at most 100), newest first. `NotFound` once real delivery is set up,
-/// and to anyone not on this machine: a server left without delivery by mistake must not show
-/// sign-in codes to the world.
+/// The newest messages (at most 100), newest first. `NotFound` unless the development outbox is
+/// switched on (`BC_DEV_OUTBOX=1`), and to anyone not on this machine: a server started with
+/// the outbox by mistake must not show sign-in codes to the world.
 #[server(endpoint = "outbox/list")]
 pub async fn list_outbox() -> Result<Vec<OutboxMessage>, AppError> {
     let state = crate::server::state::app_state()?;
-    if !state.delivery.uses_outbox() || !crate::server::session::from_this_machine() {
+    if !state.delivery.outbox_enabled() || !crate::server::session::from_this_machine() {
         return Err(AppError::NotFound);
     }
     Ok(super::store::newest(&state.db, 100).await?)

@@ -9,7 +9,7 @@ pub fn OutboxPage() -> impl IntoView {
     let i18n = use_i18n();
     let messages = Resource::new(|| (), |_| list_outbox());
     view! {
-        <Title text=move || t_string!(i18n, outbox_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, outbox_title).to_string()) />
         <h1>{t!(i18n, outbox_title)}</h1>
         <p class="lead">{t!(i18n, outbox_intro)}</p>
         <DataState resource=messages let:messages>

@@ -52,7 +52,7 @@ pub fn OverviewPage() -> impl IntoView {
     let balances = Resource::new(|| (), |_| load_balances());
     let latest = Resource::new(|| (), |_| recent_movements());
     view! {
-        <Title text=move || t_string!(i18n, overview_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, overview_title).to_string()) />
         <h1>{t!(i18n, overview_title)}</h1>
         <p class="lead">{t!(i18n, overview_intro)}</p>
         // Balances for a signed-in account; visitors see the sites only.

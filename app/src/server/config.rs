@@ -22,9 +22,83 @@ pub struct Config {
     pub codes_per_client: (i64, i64),
     /// Fill the demo account with data at start-up (`--demo` or `BC_DEMO=1`).
     pub demo: bool,
+    /// The sandbox payment provider (a local checkout that pays without money): only when
+    /// switched on by `BC_PAYMENT_SANDBOX=1`, never because nothing else is configured.
+    pub payment_sandbox: bool,
+    /// The development outbox (`BC_DEV_OUTBOX=1`): messages for a channel with no real delivery
+    /// are kept in the database and listed at `/outbox` instead of being refused.
+    pub dev_outbox: bool,
+    /// Where browsers reach this server (`BC_PUBLIC_ORIGIN`); requests naming another `Host`
+    /// are refused, and its scheme decides the cookie's `Secure` flag and HSTS.
+    pub public_origin: PublicOrigin,
+    /// The largest amount an operator may credit or give in one action, whole currency units.
+    pub operator_amount_max: i64,
+    /// Country calling codes that phone numbers may have (`BC_PHONE_COUNTRY_CODES`): texts go
+    /// only where the business is, which keeps SMS pumping to far-away numbers out.
+    pub phone_country_codes: Vec<String>,
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
     /// (the one the proxy added) instead of the TCP peer, which is then the proxy.
     pub trust_forwarded_for: bool,
+}
+
+/// The scheme and authority (`host[:port]`) browsers use to reach the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicOrigin {
+    pub https: bool,
+    /// Lower-case `host[:port]` as browsers send it in `Host` (no default port).
+    pub authority: String,
+    /// Another spelling of the same loopback address (`localhost:3000` beside
+    /// `127.0.0.1:3000`) when no public origin is configured.
+    pub alias: Option<String>,
+}
+
+impl PublicOrigin {
+    /// Reads "https://billing.example.com" or "http://127.0.0.1:3000" (no path).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (https, rest) = match text.strip_prefix("https://") {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix("http://")?),
+        };
+        let authority = rest.trim_end_matches('/').to_ascii_lowercase();
+        let valid = !authority.is_empty()
+            && authority
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+        let default_port = if https { ":443" } else { ":80" };
+        let authority = authority
+            .strip_suffix(default_port)
+            .map(str::to_string)
+            .unwrap_or(authority);
+        valid.then_some(Self {
+            https,
+            authority,
+            alias: None,
+        })
+    }
+
+    /// The origin of a server reached at its own listening address on this machine.
+    fn local(addr: SocketAddr) -> Self {
+        Self {
+            https: false,
+            authority: addr.to_string(),
+            alias: Some(format!("localhost:{}", addr.port())),
+        }
+    }
+
+    /// Whether a `Host` header (or the authority of an `Origin`) names this server.
+    pub fn is_host(&self, host: &str) -> bool {
+        host.eq_ignore_ascii_case(&self.authority)
+            || self
+                .alias
+                .as_deref()
+                .is_some_and(|alias| host.eq_ignore_ascii_case(alias))
+    }
+
+    /// "https://billing.example.com".
+    pub fn url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,6 +272,37 @@ impl Config {
         );
         let demo = flag("BC_DEMO")?;
         let trust_forwarded_for = flag("BC_TRUST_FORWARDED_FOR")?;
+        let public_origin = match get("BC_PUBLIC_ORIGIN") {
+            Some(text) => PublicOrigin::parse(&text).ok_or_else(|| {
+                error(
+                    "BC_PUBLIC_ORIGIN",
+                    format!("{text:?} is not an origin like https://billing.example.com"),
+                )
+            })?,
+            None if listen_addr.ip().is_loopback() => PublicOrigin::local(listen_addr),
+            None => {
+                return Err(error(
+                    "BC_PUBLIC_ORIGIN",
+                    "is required when listening on an address other machines reach",
+                ))
+            }
+        };
+        let phone_country_codes: Vec<String> = get("BC_PHONE_COUNTRY_CODES")
+            .unwrap_or_else(|| "86".to_string())
+            .split(',')
+            .map(|code| code.trim().trim_start_matches('+').to_string())
+            .collect();
+        if phone_country_codes
+            .iter()
+            .any(|code| code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(error(
+                "BC_PHONE_COUNTRY_CODES",
+                "must be country calling codes separated by commas, like 86,852",
+            ));
+        }
+        let operator_amount_max =
+            positive(&get, "BC_OPERATOR_AMOUNT_MAX", 10_000_000)?.min(crate::money::MAX_AMOUNT_MAJOR);
 
         Ok(Config {
             listen_addr,
@@ -218,6 +323,11 @@ impl Config {
             codes_per_client,
             demo,
             trust_forwarded_for,
+            payment_sandbox: flag("BC_PAYMENT_SANDBOX")?,
+            dev_outbox: flag("BC_DEV_OUTBOX")?,
+            public_origin,
+            operator_amount_max,
+            phone_country_codes,
         })
     }
 
@@ -308,6 +418,26 @@ mod tests {
         assert_eq!(config.sqlite_dir(), Some(PathBuf::from("data")));
         assert_eq!(config.funds, crate::ledger::model::FundsPolicy::default());
         assert_eq!(config.codes_per_client, (20, 100));
+        // Conveniences are off unless asked for.
+        assert!(!config.payment_sandbox);
+        assert!(!config.dev_outbox);
+        assert!(config.public_origin.is_host("127.0.0.1:3000"));
+        assert!(config.public_origin.is_host("localhost:3000"));
+        assert!(!config.public_origin.is_host("evil.example:3000"));
+        assert_eq!(config.phone_country_codes, vec!["86".to_string()]);
+    }
+
+    #[test]
+    fn the_public_origin_names_the_host_and_scheme() {
+        let config = config(&[
+            ("BC_LISTEN_ADDR", "0.0.0.0:8080"),
+            ("BC_PUBLIC_ORIGIN", "https://Billing.Example.com:443/"),
+        ])
+        .expect("valid");
+        assert!(config.public_origin.https);
+        assert!(config.public_origin.is_host("billing.example.com"));
+        assert!(!config.public_origin.is_host("0.0.0.0:8080"));
+        assert_eq!(config.public_origin.url(), "https://billing.example.com");
     }
 
     #[test]
@@ -375,6 +505,12 @@ mod tests {
                 &[("BC_TRUST_FORWARDED_FOR", "maybe")],
                 "BC_TRUST_FORWARDED_FOR",
             ),
+            (&[("BC_PAYMENT_SANDBOX", "on")], "BC_PAYMENT_SANDBOX"),
+            (&[("BC_DEV_OUTBOX", "yes")], "BC_DEV_OUTBOX"),
+            (&[("BC_PUBLIC_ORIGIN", "billing.example.com")], "BC_PUBLIC_ORIGIN"),
+            (&[("BC_LISTEN_ADDR", "0.0.0.0:3000")], "BC_PUBLIC_ORIGIN"),
+            (&[("BC_PHONE_COUNTRY_CODES", "86,+1x")], "BC_PHONE_COUNTRY_CODES"),
+            (&[("BC_OPERATOR_AMOUNT_MAX", "-1")], "BC_OPERATOR_AMOUNT_MAX"),
         ];
         for (vars, variable) in cases {
             let err = config(vars).expect_err("must be refused");

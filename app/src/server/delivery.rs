@@ -1,7 +1,15 @@
-//! Sends email over SMTP and text messages through the SMS provider's HTTP endpoint; or, when
-//! neither is configured (development and demo), keeps them in the outbox table that the
-//! development outbox page lists. The outbox is off as soon as any real delivery is configured.
+//! Email over SMTP and text messages through the SMS provider's HTTP endpoint, sent after the
+//! transaction that caused them: a message is first queued (a row in `outgoing_messages`,
+//! written in the caller's transaction), then delivered once the transaction has committed, by
+//! the request that queued it and, for whatever that could not send, by the scheduled timer of
+//! any replica (claimed first, so one replica sends it; retried with a growing pause). No
+//! network call ever happens while a database transaction is open.
+//!
+//! With the development outbox switched on (`BC_DEV_OUTBOX=1`), a message for a channel without
+//! real delivery lands in the outbox table that the development outbox page lists; with it off,
+//! such a message is refused when it is queued.
 use super::config::{Config, SmsConfig, SmtpConfig, SmtpTls};
+use super::db::{now_millis, Db};
 use crate::verification::Channel;
 use hmac::{Hmac, Mac};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -9,11 +17,15 @@ use lettre::message::Body;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sha2::Sha256;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 use std::time::Duration;
 
 /// The header that carries the hex HMAC-SHA256 of the request body, keyed with `SMS_SECRET`.
 pub const SMS_SIGNATURE_HEADER: &str = "X-Signature-SHA256";
+/// How long a replica may take to send a message it claimed before another may try.
+const CLAIM_MS: i64 = 60_000;
+/// Attempts after which a message is given up (logged, kept for the record).
+const MAX_ATTEMPTS: i64 = 8;
 
 /// One message to one address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +35,11 @@ pub struct Message {
     pub subject: String,
     pub body: String,
 }
+
+/// A message written to the queue, to deliver after the transaction commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "deliver queued messages after the transaction commits"]
+pub struct Queued(pub i64);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -41,6 +58,7 @@ pub enum DeliveryError {
 pub struct Delivery {
     smtp: Option<(SmtpConfig, AsyncSmtpTransport<Tokio1Executor>)>,
     sms: Option<SmsConfig>,
+    dev_outbox: bool,
     http: reqwest::Client,
 }
 
@@ -49,6 +67,7 @@ impl std::fmt::Debug for Delivery {
         f.debug_struct("Delivery")
             .field("smtp", &self.smtp.as_ref().map(|(c, _)| &c.host))
             .field("sms", &self.sms.as_ref().map(|c| &c.endpoint))
+            .field("dev_outbox", &self.dev_outbox)
             .finish()
     }
 }
@@ -66,37 +85,167 @@ impl Delivery {
         Ok(Self {
             smtp,
             sms: config.sms.clone(),
+            dev_outbox: config.dev_outbox,
             http,
         })
     }
 
-    /// Whether messages go to the development outbox instead of leaving the machine.
-    pub fn uses_outbox(&self) -> bool {
-        self.smtp.is_none() && self.sms.is_none()
+    /// Whether the development outbox is switched on (its page answers only then).
+    pub fn outbox_enabled(&self) -> bool {
+        self.dev_outbox
     }
 
-    /// Sends `message`, or writes it to the outbox through `conn` (the caller's transaction, so
-    /// the outbox entry and what caused it commit together or not at all).
-    pub async fn send(
+    /// Whether a message on `channel` can go anywhere.
+    fn check_channel(&self, channel: Channel) -> Result<(), DeliveryError> {
+        match channel {
+            _ if self.dev_outbox => Ok(()),
+            Channel::Email if self.smtp.is_none() => Err(DeliveryError::EmailNotConfigured),
+            Channel::Sms if self.sms.is_none() => Err(DeliveryError::SmsNotConfigured),
+            _ => Ok(()),
+        }
+    }
+
+    /// Queues `message` in the caller's transaction (it goes out only if that commits).
+    /// Refused at once when its channel has nowhere to go.
+    pub async fn queue(
+        &self,
+        conn: &mut AnyConnection,
+        message: &Message,
+    ) -> Result<Queued, DeliveryError> {
+        self.check_channel(message.channel)?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO outgoing_messages (channel, address, subject, body, created_at, attempts) \
+             VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
+        )
+        .bind(message.channel.code())
+        .bind(&message.to)
+        .bind(&message.subject)
+        .bind(&message.body)
+        .bind(now_millis())
+        .fetch_one(conn)
+        .await?
+        .try_get("id")?;
+        Ok(Queued(id))
+    }
+
+    /// Delivers the queued messages `queued` (after their transaction committed). A message
+    /// that fails stays queued for the timer; the first failure is returned.
+    pub async fn deliver(&self, db: &Db, queued: &[Queued]) -> Result<(), DeliveryError> {
+        let mut first_error = None;
+        for Queued(id) in queued {
+            if let Err(error) = self.deliver_one(db, *id).await {
+                tracing::warn!(%error, message = id, "message not delivered yet; will retry");
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Delivers what is due in the queue (the timer's part). Returns how many went out.
+    pub async fn deliver_due(&self, db: &Db) -> Result<usize, sqlx::Error> {
+        let now = now_millis();
+        let due: Vec<i64> = sqlx::query(
+            "SELECT id FROM outgoing_messages WHERE sent_at IS NULL AND failed_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT 100",
+        )
+        .bind(now)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        let mut sent = 0;
+        for id in due {
+            match self.deliver_one(db, id).await {
+                Ok(()) => sent += 1,
+                Err(DeliveryError::Outbox(error)) => return Err(error),
+                Err(error) => tracing::warn!(%error, message = id, "message not delivered yet"),
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Claims message `id`, sends it and marks it sent; on failure releases it for a later try
+    /// (or gives it up after `MAX_ATTEMPTS`). A message another replica holds is left alone.
+    async fn deliver_one(&self, db: &Db, id: i64) -> Result<(), DeliveryError> {
+        let now = now_millis();
+        let mut conn = db.pool().acquire().await?;
+        let claimed = sqlx::query(
+            "UPDATE outgoing_messages SET claimed_until = $1, attempts = attempts + 1 \
+             WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until < $3)",
+        )
+        .bind(now + CLAIM_MS)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(());
+        }
+        let row = sqlx::query(
+            "SELECT channel, address, subject, body, attempts FROM outgoing_messages WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let channel: String = row.try_get("channel")?;
+        let attempts: i64 = row.try_get("attempts")?;
+        let message = Message {
+            channel: channel.parse().unwrap_or(Channel::Email),
+            to: row.try_get("address")?,
+            subject: row.try_get("subject")?,
+            body: row.try_get("body")?,
+        };
+        match self.transmit(&mut conn, &message).await {
+            Ok(()) => {
+                sqlx::query("UPDATE outgoing_messages SET sent_at = $1, last_error = NULL WHERE id = $2")
+                    .bind(now_millis())
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+            Err(error) => {
+                // 30 s, 1, 2, 4 ... minutes between attempts.
+                let pause = 30_000 * (1_i64 << attempts.clamp(0, 10));
+                let gave_up = (attempts >= MAX_ATTEMPTS).then_some(now);
+                if gave_up.is_some() {
+                    tracing::error!(%error, message = id, "message given up after {attempts} attempts");
+                }
+                sqlx::query(
+                    "UPDATE outgoing_messages SET claimed_until = $1, failed_at = $2, last_error = $3 \
+                     WHERE id = $4",
+                )
+                .bind(now + pause)
+                .bind(gave_up)
+                .bind(error.to_string())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Sends `message` now: over SMTP or to the SMS provider where configured, else to the
+    /// development outbox (through `conn`, outside any transaction) when that is on.
+    pub async fn transmit(
         &self,
         conn: &mut AnyConnection,
         message: &Message,
     ) -> Result<(), DeliveryError> {
-        if self.uses_outbox() {
-            return write_outbox(conn, message).await;
-        }
         match message.channel {
-            Channel::Email => {
-                let (config, transport) = self
-                    .smtp
-                    .as_ref()
-                    .ok_or(DeliveryError::EmailNotConfigured)?;
-                send_email(config, transport, message).await
-            }
-            Channel::Sms => {
-                let config = self.sms.as_ref().ok_or(DeliveryError::SmsNotConfigured)?;
-                send_sms(&self.http, config, message).await
-            }
+            Channel::Email => match &self.smtp {
+                Some((config, transport)) => send_email(config, transport, message).await,
+                None if self.dev_outbox => write_outbox(conn, message).await,
+                None => Err(DeliveryError::EmailNotConfigured),
+            },
+            Channel::Sms => match &self.sms {
+                Some(config) => send_sms(&self.http, config, message).await,
+                None if self.dev_outbox => write_outbox(conn, message).await,
+                None => Err(DeliveryError::SmsNotConfigured),
+            },
         }
     }
 }
@@ -189,7 +338,7 @@ async fn write_outbox(conn: &mut AnyConnection, message: &Message) -> Result<(),
     .bind(&message.to)
     .bind(&message.subject)
     .bind(&message.body)
-    .bind(super::db::now_millis())
+    .bind(now_millis())
     .execute(conn)
     .await?;
     Ok(())
@@ -291,10 +440,10 @@ pub mod tests {
     async fn email_goes_over_smtp() {
         let (port, mut received) = fake_smtp().await;
         let delivery = Delivery::from_config(&smtp_config(port)).expect("smtp");
-        assert!(!delivery.uses_outbox());
+        assert!(!delivery.outbox_enabled());
         let (dir, mut conn) = scratch_connection().await;
         delivery
-            .send(&mut conn, &message(Channel::Email, "cfo@acme.example"))
+            .transmit(&mut conn, &message(Channel::Email, "cfo@acme.example"))
             .await
             .expect("sent");
         let data = received.recv().await.expect("a message arrived");
@@ -303,7 +452,7 @@ pub mod tests {
         assert!(data.contains("Your code is 123456."), "{data}");
         // SMS is not configured: refused, not silently dropped.
         let refused = delivery
-            .send(&mut conn, &message(Channel::Sms, "+8613800138000"))
+            .transmit(&mut conn, &message(Channel::Sms, "+8613800138000"))
             .await;
         assert!(matches!(refused, Err(DeliveryError::SmsNotConfigured)));
         let _ = std::fs::remove_dir_all(dir);
@@ -318,7 +467,7 @@ pub mod tests {
         let delivery = Delivery::from_config(&smtp_config(port)).expect("smtp");
         let (dir, mut conn) = scratch_connection().await;
         let failed = delivery
-            .send(&mut conn, &message(Channel::Email, "cfo@acme.example"))
+            .transmit(&mut conn, &message(Channel::Email, "cfo@acme.example"))
             .await;
         assert!(matches!(failed, Err(DeliveryError::Smtp(_))));
         let _ = std::fs::remove_dir_all(dir);
@@ -365,7 +514,7 @@ pub mod tests {
         .expect("sms");
         let (dir, mut conn) = scratch_connection().await;
         delivery
-            .send(&mut conn, &message(Channel::Sms, "+8613800138000"))
+            .transmit(&mut conn, &message(Channel::Sms, "+8613800138000"))
             .await
             .expect("sent");
         let (body, signature) = received.recv().await.expect("a request arrived");
@@ -386,7 +535,7 @@ pub mod tests {
         .expect("sms");
         let (dir, mut conn) = scratch_connection().await;
         let failed = delivery
-            .send(&mut conn, &message(Channel::Sms, "+8613800138000"))
+            .transmit(&mut conn, &message(Channel::Sms, "+8613800138000"))
             .await;
         assert!(matches!(failed, Err(DeliveryError::Sms(_))));
         let _ = std::fs::remove_dir_all(dir);

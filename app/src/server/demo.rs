@@ -31,29 +31,25 @@ pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let mut tx = db.begin_write().await?;
-    let existing = sqlx::query("SELECT id FROM billing_accounts WHERE company_name = $1")
-        .bind(DEMO_COMPANY)
+    // Found by its fixed address: a company name is something any customer can choose.
+    let existing = sqlx::query("SELECT id FROM billing_accounts WHERE email = $1")
+        .bind(DEMO_EMAIL)
         .fetch_optional(&mut *tx)
         .await?;
     let account_id: i64 = match existing {
         Some(row) => row.try_get("id")?,
         None => sqlx::query(
-            "INSERT INTO billing_accounts (company_name, currency, site_code, created_at) \
-             VALUES ($1, 'CNY', 'CN1', $2) RETURNING id",
+            "INSERT INTO billing_accounts (company_name, currency, site_code, created_at, email, password_hash) \
+             VALUES ($1, 'CNY', 'CN1', $2, $3, $4) RETURNING id",
         )
         .bind(DEMO_COMPANY)
         .bind(now_millis())
+        .bind(DEMO_EMAIL)
+        .bind(&password_hash)
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?,
     };
-    // Sign-in details, unless someone gave the demo account others.
-    sqlx::query("UPDATE billing_accounts SET email = $1, password_hash = $2 WHERE id = $3 AND email IS NULL")
-        .bind(DEMO_EMAIL)
-        .bind(&password_hash)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
     for (workspace_uuid, name, site) in DEMO_WORKSPACES {
         sqlx::query(
             "INSERT INTO workspaces (workspace_uuid, name, site_code, billing_account_id, created_at) \

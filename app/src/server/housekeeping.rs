@@ -17,11 +17,15 @@ pub struct Forgotten {
     pub codes: u64,
     pub sessions: u64,
     pub outbox: u64,
+    /// Rate-limit counters whose window is long over.
+    pub limits: u64,
+    /// Messages of the send queue that went out (or were given up) long ago.
+    pub queue: u64,
 }
 
 impl Forgotten {
     pub fn total(&self) -> u64 {
-        self.codes + self.sessions + self.outbox
+        self.codes + self.sessions + self.outbox + self.limits + self.queue
     }
 }
 
@@ -46,10 +50,22 @@ pub async fn forget_old_rows(db: &Db, now: i64) -> Result<Forgotten, sqlx::Error
         .execute(db.pool())
         .await?
         .rows_affected();
+    // The longest limit window is a day.
+    let limits = super::limits::forget_before(db, now - CODES_KEPT_MS).await?;
+    let queue = sqlx::query(
+        "DELETE FROM outgoing_messages WHERE created_at < $1 \
+         AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)",
+    )
+    .bind(now - OUTBOX_KEPT_MS)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
     Ok(Forgotten {
         codes,
         sessions,
         outbox,
+        limits,
+        queue,
     })
 }
 
@@ -123,6 +139,8 @@ mod tests {
                     codes: 2,
                     sessions: 2,
                     outbox: 1,
+                    limits: 0,
+                    queue: 0,
                 }
             );
             assert_eq!(count(&db, "verification_codes").await, 2);

@@ -9,7 +9,7 @@ use http::{header, HeaderValue};
 use leptos::prelude::*;
 use std::net::SocketAddr;
 
-/// The session cookie over plain HTTP (development, or TLS ended by a proxy that says nothing).
+/// The session cookie over plain HTTP (development on this machine).
 pub const SESSION_COOKIE: &str = "bc_session";
 /// Over HTTPS the `__Host-` prefix pins the cookie to this host, path `/`, Secure.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-bc_session";
@@ -18,14 +18,10 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-/// Whether the browser reached us over HTTPS (directly, or through a proxy that says so).
-fn is_https(parts: &Parts) -> bool {
-    parts.uri.scheme_str() == Some("https")
-        || parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+/// Whether browsers reach us over HTTPS: the configured public origin says, not a request
+/// header a client could set.
+fn is_https() -> bool {
+    super::state::app_state().is_ok_and(|state| state.config.public_origin.https)
 }
 
 /// The session token the request carries, if any.
@@ -47,7 +43,7 @@ pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
 }
 
 fn session_cookie(token: &str, max_age: Option<i64>) -> String {
-    let https = parts().is_some_and(|p| is_https(&p));
+    let https = is_https();
     let name = if https {
         SECURE_SESSION_COOKIE
     } else {

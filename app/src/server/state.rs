@@ -16,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub delivery: Arc<Delivery>,
     pub verifier: Verifier,
+    /// The sandbox payment provider's own signing secret; `None` unless the sandbox is on.
+    pub sandbox_secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +36,12 @@ impl AppState {
         config: Config,
     ) -> Result<Self, StateError> {
         let pepper = super::secrets::get_or_create(&db, "verification_code_pepper").await?;
+        let sandbox_secret = match config.payment_sandbox {
+            true => Some(super::secrets::get_or_create(&db, "payment_sandbox_secret").await?),
+            false => None,
+        };
         Ok(Self {
+            sandbox_secret,
             leptos_options,
             delivery: Arc::new(Delivery::from_config(&config)?),
             verifier: Verifier::new(

@@ -40,10 +40,18 @@ where
     }
 }
 
-/// The state a server running on `db` with default configuration would have (messages go to
-/// the outbox).
+/// The state a server running on `db` would have with the development conveniences switched
+/// on (messages go to the development outbox; the sandbox payment provider answers).
 pub async fn state_for(db: &Db) -> super::state::AppState {
-    let config = super::config::Config::from_lookup(|_| None).expect("default configuration");
+    let config = super::config::Config::from_lookup(|name| {
+        matches!(name, "BC_DEV_OUTBOX" | "BC_PAYMENT_SANDBOX").then(|| "1".to_string())
+    })
+    .expect("default configuration");
+    state_with(db, config).await
+}
+
+/// The state of a server on `db` with `config`.
+pub async fn state_with(db: &Db, config: super::config::Config) -> super::state::AppState {
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("billing-center")
         .build();
@@ -65,9 +73,11 @@ pub async fn another_account(db: &Db) -> i64 {
     .expect("another account")
 }
 
-/// The newest outbox message to `address` (its body).
+/// The newest outbox message to `address` (its body), once what is queued was delivered.
 pub async fn last_message(db: &Db, address: &crate::verification::Address) -> String {
     use sqlx::Row;
+    let state = state_for(db).await;
+    state.delivery.deliver_due(db).await.expect("deliver");
     sqlx::query("SELECT body FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1")
         .bind(address.as_str())
         .fetch_one(db.pool())

@@ -40,8 +40,12 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         .into_any();
     }
     let detail = match &error {
-        AppError::Field { message, .. } | AppError::Rejected(message) => Some(message.clone()),
-        AppError::Unauthorized | AppError::NotFound => Some(error.to_string()),
+        AppError::Field { message, .. }
+        | AppError::Rejected(message)
+        | AppError::Forbidden(message)
+        | AppError::Conflict(message)
+        | AppError::Throttled { message, .. } => Some(message.clone()),
+        AppError::Unauthorized | AppError::NotFound | AppError::Busy => Some(error.to_string()),
         AppError::Internal | AppError::Transport(_) => None,
     };
     view! {

@@ -89,11 +89,9 @@ pub fn Field(
 #[component]
 pub fn FormError(result: FormResult, fields: &'static [&'static str]) -> impl IntoView {
     let message = move || match result.get() {
-        Some(Err(AppError::Field { field, message })) if !fields.contains(&field.as_str()) => {
-            Some(message)
-        }
-        Some(Err(AppError::Field { .. })) | Some(Ok(())) | None => None,
-        Some(Err(other)) => Some(other.to_string()),
+        Some(Err(error)) if error.field_name().is_some_and(|f| fields.contains(&f)) => None,
+        Some(Err(error)) => Some(error.to_string()),
+        Some(Ok(())) | None => None,
     };
     view! {
         <Show when=move || message().is_some()>

@@ -77,3 +77,20 @@ mod tests {
         assert_eq!(super::utc_time(951_782_400_000), "2000-02-29 00:00 UTC");
     }
 }
+
+/// A page's `<Title>` text. On the server it is worked out now, while the page renders inside
+/// its request: the head is filled in after the render, on whatever thread then runs it, where
+/// reading the page's signals (the language) is not safe and under load panicked. In the browser
+/// it stays reactive, so switching the language changes the title.
+pub fn page_title(
+    text: impl Fn() -> String + Send + Sync + 'static,
+) -> leptos::text_prop::TextProp {
+    #[cfg(feature = "ssr")]
+    {
+        text().into()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text.into()
+    }
+}

@@ -36,17 +36,13 @@ impl Default for CodePolicy {
     }
 }
 
-/// What is known, at the moment a new code is asked for, about codes sent before.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SendHistory {
-    /// When the last code for this address and purpose was sent.
-    pub last_for_purpose_at: Option<i64>,
-    /// Codes sent to this address (any purpose) in the last hour and day.
-    pub address_last_hour: i64,
-    pub address_last_day: i64,
-    /// Codes asked for from this client address (any target) in the last hour and day.
-    pub client_last_hour: i64,
-    pub client_last_day: i64,
+/// Which kind of limit a send counter is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendLimit {
+    /// The pause between two codes for one address and purpose.
+    Pause,
+    /// An hourly or daily budget.
+    Budget,
 }
 
 /// Why a new code is not sent now.
@@ -56,29 +52,44 @@ pub enum SendRefusal {
         "A code was sent less than a minute ago; you can ask for a new one in {seconds} seconds"
     )]
     TooSoon { seconds: i64 },
-    #[error("Too many codes were requested; please try again later")]
-    TooMany,
+    #[error("Too many codes were requested; please try again in {seconds} seconds")]
+    TooMany { seconds: i64 },
 }
 
 impl CodePolicy {
-    /// Whether a new code may be sent now.
-    pub fn may_send(&self, history: &SendHistory, now: i64) -> Result<(), SendRefusal> {
-        if let Some(last) = history.last_for_purpose_at {
-            let wait = last + self.resend_after_ms - now;
-            if wait > 0 {
-                return Err(SendRefusal::TooSoon {
-                    seconds: (wait + 999) / 1000,
-                });
-            }
-        }
-        if history.address_last_hour >= self.per_address_hour
-            || history.address_last_day >= self.per_address_day
-            || history.client_last_hour >= self.per_client_hour
-            || history.client_last_day >= self.per_client_day
-        {
-            return Err(SendRefusal::TooMany);
-        }
-        Ok(())
+    /// The counters a new code for `purpose` to `address`, asked for from `client`, takes a
+    /// hit of, each with the refusal it gives when reached. The resend pause and the address
+    /// budgets are per purpose, so asking for one kind of code never uses up another (someone
+    /// hammering "register" cannot lock the owner out of signing in by code).
+    pub fn send_limits(
+        &self,
+        address: &str,
+        purpose: &str,
+        client: &str,
+    ) -> Vec<(crate::server::limits::Limit, SendLimit)> {
+        use crate::server::limits::Limit;
+        vec![
+            (
+                Limit::new(format!("code:wait:{purpose}:{address}"), 1, self.resend_after_ms),
+                SendLimit::Pause,
+            ),
+            (
+                Limit::new(format!("code:hour:{purpose}:{address}"), self.per_address_hour, HOUR_MS),
+                SendLimit::Budget,
+            ),
+            (
+                Limit::new(format!("code:day:{purpose}:{address}"), self.per_address_day, DAY_MS),
+                SendLimit::Budget,
+            ),
+            (
+                Limit::new(format!("code:client-hour:{client}"), self.per_client_hour, HOUR_MS),
+                SendLimit::Budget,
+            ),
+            (
+                Limit::new(format!("code:client-day:{client}"), self.per_client_day, DAY_MS),
+                SendLimit::Budget,
+            ),
+        ]
     }
 
     /// What entering a code does to the stored code (the latest one for this address and
@@ -196,59 +207,16 @@ mod tests {
     }
 
     #[test]
-    fn resend_waits_a_minute() {
+    fn budgets_are_per_purpose_and_the_pause_is_a_minute() {
         let policy = CodePolicy::default();
-        let history = SendHistory {
-            last_for_purpose_at: Some(NOW),
-            ..Default::default()
-        };
-        assert_eq!(
-            policy.may_send(&history, NOW + 1_500),
-            Err(SendRefusal::TooSoon { seconds: 59 })
-        );
-        assert_eq!(policy.may_send(&history, NOW + MINUTE_MS), Ok(()));
-    }
-
-    #[test]
-    fn caps_per_address_and_client() {
-        let policy = CodePolicy::default();
-        let at = |history: SendHistory| policy.may_send(&history, NOW);
-        assert_eq!(at(SendHistory::default()), Ok(()));
-        assert_eq!(
-            at(SendHistory {
-                address_last_hour: 4,
-                address_last_day: 4,
-                ..Default::default()
-            }),
-            Ok(())
-        );
-        assert_eq!(
-            at(SendHistory {
-                address_last_hour: 5,
-                ..Default::default()
-            }),
-            Err(SendRefusal::TooMany)
-        );
-        assert_eq!(
-            at(SendHistory {
-                address_last_day: 20,
-                ..Default::default()
-            }),
-            Err(SendRefusal::TooMany)
-        );
-        assert_eq!(
-            at(SendHistory {
-                client_last_hour: 20,
-                ..Default::default()
-            }),
-            Err(SendRefusal::TooMany)
-        );
-        assert_eq!(
-            at(SendHistory {
-                client_last_day: 100,
-                ..Default::default()
-            }),
-            Err(SendRefusal::TooMany)
-        );
+        let sign_in = policy.send_limits("a@x.example", "sign_in", "10.0.0.1");
+        let register = policy.send_limits("a@x.example", "register", "10.0.0.1");
+        assert_eq!(sign_in[0].0.max, 1);
+        assert_eq!(sign_in[0].0.window_ms, MINUTE_MS);
+        assert_eq!(sign_in[0].1, SendLimit::Pause);
+        assert_eq!((sign_in[1].0.max, sign_in[2].0.max), (5, 20));
+        // Address counters differ by purpose; the client's are shared.
+        assert_ne!(sign_in[1].0.name, register[1].0.name);
+        assert_eq!(sign_in[3].0.name, register[3].0.name);
     }
 }

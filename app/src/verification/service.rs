@@ -1,8 +1,9 @@
 //! Sending and checking verification codes: the one service every flow uses.
 use super::model::{parse_code, Address, Purpose, CODE_LENGTH};
-use super::rules::{CodeCheck, CodePolicy, SendRefusal};
+use super::rules::{CodeCheck, CodePolicy, SendLimit, SendRefusal, StoredCode};
 use super::store;
-use crate::server::delivery::{Delivery, DeliveryError, Message};
+use crate::server::delivery::{Delivery, DeliveryError, Message, Queued};
+use crate::server::limits;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
@@ -38,9 +39,37 @@ impl Verifier {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    /// Sends a new code for `purpose` to `address` through `conn` (a write transaction the caller
-    /// commits): checks the limits, stores the hash (replacing any earlier code) and delivers the
-    /// message. A delivery failure is an error, so the caller rolls the whole thing back.
+    /// Takes a hit of every send limit for `address` and `purpose` (in `conn`, the caller's
+    /// transaction: a refused request rolls back and counts nothing).
+    async fn take_send_limits(
+        &self,
+        conn: &mut AnyConnection,
+        address: &Address,
+        purpose: Purpose,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<(), SendError> {
+        for (limit, kind) in self
+            .policy
+            .send_limits(address.as_str(), purpose.code(), client_addr)
+        {
+            if let Err(reached) = limits::take(conn, &limit, now).await? {
+                return Err(SendError::Refused(match kind {
+                    SendLimit::Pause => SendRefusal::TooSoon {
+                        seconds: reached.seconds(),
+                    },
+                    SendLimit::Budget => SendRefusal::TooMany {
+                        seconds: reached.seconds(),
+                    },
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a new code for `purpose` to `address` in `conn` (a write transaction the caller
+    /// commits): takes the send limits, stores the hash (replacing any earlier code) and queues
+    /// the message, which the caller delivers after committing.
     #[allow(clippy::too_many_arguments)]
     pub async fn send(
         &self,
@@ -51,9 +80,9 @@ impl Verifier {
         purpose: Purpose,
         client_addr: &str,
         now: i64,
-    ) -> Result<(), SendError> {
-        let history = store::send_history(conn, address, purpose, client_addr, now).await?;
-        self.policy.may_send(&history, now)?;
+    ) -> Result<Queued, SendError> {
+        self.take_send_limits(conn, address, purpose, client_addr, now)
+            .await?;
         let code = format!(
             "{:0width$}",
             rand::rngs::OsRng.gen_range(0..1_000_000u32),
@@ -68,15 +97,14 @@ impl Verifier {
             now,
         )
         .await?;
-        delivery
-            .send(conn, &code_message(brand, address, &code))
-            .await?;
-        Ok(())
+        Ok(delivery
+            .queue(conn, &code_message(brand, address, &code))
+            .await?)
     }
 
     /// Records that `address` asked for a code that was not sent (an address without an
-    /// account asking to sign in): it counts against the limits exactly like a sent code, so
-    /// the answers and limits are the same whether or not the address has an account.
+    /// account asking to sign in): it takes the limits exactly like a sent code, so the answers
+    /// and limits are the same whether or not the address has an account.
     pub async fn send_nothing(
         &self,
         conn: &mut AnyConnection,
@@ -85,8 +113,8 @@ impl Verifier {
         client_addr: &str,
         now: i64,
     ) -> Result<(), SendError> {
-        let history = store::send_history(conn, address, purpose, client_addr, now).await?;
-        self.policy.may_send(&history, now)?;
+        self.take_send_limits(conn, address, purpose, client_addr, now)
+            .await?;
         // A hash no code can match: the empty string is not a 6-digit code.
         store::insert(
             conn,
@@ -100,19 +128,31 @@ impl Verifier {
         Ok(())
     }
 
-    /// Checks `entered` against the latest code for `address` and `purpose`, counting a wrong
-    /// attempt or using the code up. The caller commits `conn` in every case (a wrong attempt
-    /// must be remembered) and goes on only with `Ok(Ok(()))`.
-    pub async fn consume(
+    /// Checks `entered` against the latest code for `address` and `purpose` without using it
+    /// up: an attempt is reserved first by one conditional update, so parallel guesses never
+    /// get more than the allowed attempts between them. The caller commits `conn` in every case
+    /// (a wrong attempt must be remembered). `Ok(Ok(id))`: the code is right; it still has to
+    /// be used up with [`Verifier::use_up`].
+    pub async fn check(
         &self,
         conn: &mut AnyConnection,
         address: &Address,
         purpose: Purpose,
         entered: &str,
         now: i64,
-    ) -> Result<Result<(), CodeCheck>, sqlx::Error> {
+    ) -> Result<Result<i64, CodeCheck>, sqlx::Error> {
         let Some(latest) = store::latest(conn, address, purpose).await? else {
             return Ok(Err(CodeCheck::Missing));
+        };
+        // Used, dead or expired codes are refused as they are, costing no attempt.
+        match self.policy.check(&latest.stored, false, now) {
+            CodeCheck::Wrong { .. } | CodeCheck::WrongAndDead => {}
+            other => return Ok(Err(other)),
+        }
+        let Some(before) =
+            store::reserve_attempt(conn, latest.id, self.policy.max_attempts).await?
+        else {
+            return Ok(Err(CodeCheck::TooManyAttempts));
         };
         let matches = parse_code(entered).is_some_and(|code| {
             constant_time_eq(
@@ -121,14 +161,43 @@ impl Verifier {
                 latest.code_hash.as_bytes(),
             )
         });
-        let outcome = self.policy.check(&latest.stored, matches, now);
-        if outcome.counts_attempt() {
-            store::count_attempt(conn, latest.id).await?;
-        }
-        match outcome {
-            CodeCheck::Accepted if store::mark_used(conn, latest.id, now).await? => Ok(Ok(())),
-            CodeCheck::Accepted => Ok(Err(CodeCheck::Used)),
+        let stored = StoredCode {
+            attempts: before,
+            ..latest.stored
+        };
+        match self.policy.check(&stored, matches, now) {
+            CodeCheck::Accepted => Ok(Ok(latest.id)),
             other => Ok(Err(other)),
+        }
+    }
+
+    /// Uses up code `id` that [`Verifier::check`] accepted; `Used` when another request used
+    /// it first.
+    pub async fn use_up(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        now: i64,
+    ) -> Result<Result<(), CodeCheck>, sqlx::Error> {
+        Ok(if store::mark_used(conn, id, now).await? {
+            Ok(())
+        } else {
+            Err(CodeCheck::Used)
+        })
+    }
+
+    /// [`Verifier::check`] and [`Verifier::use_up`] in one go.
+    pub async fn consume(
+        &self,
+        conn: &mut AnyConnection,
+        address: &Address,
+        purpose: Purpose,
+        entered: &str,
+        now: i64,
+    ) -> Result<Result<(), CodeCheck>, sqlx::Error> {
+        match self.check(conn, address, purpose, entered, now).await? {
+            Ok(id) => self.use_up(conn, id, now).await,
+            Err(check) => Ok(Err(check)),
         }
     }
 }
@@ -168,7 +237,10 @@ mod tests {
     }
 
     fn outbox_delivery() -> Delivery {
-        let config = crate::server::config::Config::from_lookup(|_| None).expect("defaults");
+        let config = crate::server::config::Config::from_lookup(|name| {
+            (name == "BC_DEV_OUTBOX").then(|| "1".to_string())
+        })
+        .expect("defaults");
         Delivery::from_config(&config).expect("outbox")
     }
 
@@ -180,21 +252,21 @@ mod tests {
         now: i64,
     ) -> Result<(), SendError> {
         let mut tx = db.begin_write().await.expect("tx");
+        let delivery = outbox_delivery();
         let sent = verifier()
             .send(
                 &mut tx,
-                &outbox_delivery(),
+                &delivery,
                 "Billing Center",
                 address,
                 purpose,
                 client,
                 now,
             )
-            .await;
-        if sent.is_ok() {
-            tx.commit().await.expect("commit");
-        }
-        sent
+            .await?;
+        tx.commit().await.expect("commit");
+        delivery.deliver(db, &[sent]).await.expect("delivered");
+        Ok(())
     }
 
     async fn consume(
@@ -313,7 +385,7 @@ mod tests {
                 now + 5 * MINUTE_MS
             )
             .await,
-            Err(SendError::Refused(SendRefusal::TooMany))
+            Err(SendError::Refused(SendRefusal::TooMany { .. }))
         ));
         // A refused request stores nothing and sends nothing.
         let sent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM outbox_messages")
@@ -322,6 +394,67 @@ mod tests {
             .and_then(|row| row.try_get("n"))
             .expect("count");
         assert_eq!(sent, 5);
+    });
+
+    db_test!(parallel_wrong_codes_get_no_more_than_five_attempts, |db| async move {
+        let address = Address::email("race@example.com").expect("valid");
+        let now = now_millis();
+        send(&db, &address, Purpose::SignIn, "10.0.0.5", now)
+            .await
+            .expect("sent");
+        let code = last_code(&db, &address).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let mut tasks = Vec::new();
+        for _ in 0..300 {
+            let (db, address) = (db.clone(), address.clone());
+            tasks.push(tokio::spawn(async move {
+                consume(&db, &address, Purpose::SignIn, wrong, now).await
+            }));
+        }
+        let mut evaluated = 0;
+        for task in tasks {
+            let outcome = task.await.expect("task");
+            if matches!(outcome, Err(CodeCheck::Wrong { .. } | CodeCheck::WrongAndDead)) {
+                evaluated += 1;
+            } else {
+                assert_eq!(outcome, Err(CodeCheck::TooManyAttempts));
+            }
+        }
+        assert_eq!(evaluated, 5, "guesses compared against the code");
+        assert_eq!(
+            consume(&db, &address, Purpose::SignIn, &code, now).await,
+            Err(CodeCheck::TooManyAttempts)
+        );
+    });
+
+    db_test!(parallel_requests_send_no_more_than_the_budget, |db| async move {
+        let address = Address::email("burst@example.com").expect("valid");
+        let now = now_millis();
+        let mut tasks = Vec::new();
+        for i in 0..300 {
+            let (db, address) = (db.clone(), address.clone());
+            // Spread over time so the one-minute pause is not what stops them.
+            let at = now + i64::from(i % 30) * MINUTE_MS;
+            tasks.push(tokio::spawn(async move {
+                send(&db, &address, Purpose::Register, &format!("10.1.0.{}", i % 200), at).await
+            }));
+        }
+        let mut sent = 0;
+        for task in tasks {
+            sent += usize::from(task.await.expect("task").is_ok());
+        }
+        assert!(sent <= 5, "{sent} codes sent against an hourly budget of 5");
+        let stored: i64 = sqlx::query("SELECT COUNT(*) AS n FROM verification_codes WHERE address = $1")
+            .bind(address.as_str())
+            .fetch_one(db.pool())
+            .await
+            .and_then(|row| row.try_get("n"))
+            .expect("count");
+        assert_eq!(stored as usize, sent);
+        // Another purpose has its own budget: signing in is not locked out.
+        send(&db, &address, Purpose::SignIn, "10.2.0.1", now)
+            .await
+            .expect("sign-in code still sent");
     });
 
     db_test!(an_expired_code_is_refused, |db| async move {

@@ -1,6 +1,6 @@
 //! SQL of verification codes. Every function takes the caller's connection or transaction.
 use super::model::{Address, Purpose};
-use super::rules::{SendHistory, StoredCode, DAY_MS, HOUR_MS};
+use super::rules::StoredCode;
 use sqlx::{AnyConnection, Row};
 
 /// The latest code for an address and purpose, with its id and hash.
@@ -8,48 +8,6 @@ pub struct LatestCode {
     pub id: i64,
     pub code_hash: String,
     pub stored: StoredCode,
-}
-
-async fn count(
-    conn: &mut AnyConnection,
-    sql: &str,
-    key: &str,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query(sql)
-        .bind(key)
-        .bind(since)
-        .fetch_one(conn)
-        .await?
-        .try_get("n")
-}
-
-pub async fn send_history(
-    conn: &mut AnyConnection,
-    address: &Address,
-    purpose: Purpose,
-    client_addr: &str,
-    now: i64,
-) -> Result<SendHistory, sqlx::Error> {
-    let last_for_purpose_at: Option<i64> = sqlx::query(
-        "SELECT MAX(sent_at) AS last FROM verification_codes WHERE address = $1 AND purpose = $2",
-    )
-    .bind(address.as_str())
-    .bind(purpose.code())
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("last")?;
-    let by_address =
-        "SELECT COUNT(*) AS n FROM verification_codes WHERE address = $1 AND sent_at > $2";
-    let by_client =
-        "SELECT COUNT(*) AS n FROM verification_codes WHERE client_addr = $1 AND sent_at > $2";
-    Ok(SendHistory {
-        last_for_purpose_at,
-        address_last_hour: count(conn, by_address, address.as_str(), now - HOUR_MS).await?,
-        address_last_day: count(conn, by_address, address.as_str(), now - DAY_MS).await?,
-        client_last_hour: count(conn, by_client, client_addr, now - HOUR_MS).await?,
-        client_last_day: count(conn, by_client, client_addr, now - DAY_MS).await?,
-    })
 }
 
 pub async fn insert(
@@ -103,12 +61,24 @@ pub async fn latest(
     .transpose()
 }
 
-pub async fn count_attempt(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Counts one attempt at code `id` if it has fewer than `max` and is unused: the attempts it
+/// had before, or `None` when no attempt is left. One statement, so racing requests each get
+/// their own attempt or none.
+pub async fn reserve_attempt(
+    conn: &mut AnyConnection,
+    id: i64,
+    max: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query(
+        "UPDATE verification_codes SET attempts = attempts + 1 \
+         WHERE id = $1 AND attempts < $2 AND used_at IS NULL RETURNING attempts",
+    )
+    .bind(id)
+    .bind(max)
+    .fetch_optional(conn)
+    .await?
+    .map(|row| row.try_get::<i64, _>("attempts").map(|after| after - 1))
+    .transpose()
 }
 
 /// Marks the code used; false when another request used it first.

@@ -25,7 +25,7 @@ pub fn ChangeAddressPage(channel: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <Title text=move || title().to_string() />
+        <Title text=crate::ui::page_title(move || title().to_string()) />
         <AccountTabs />
         <section class="auth card">
             <h1>{title}</h1>

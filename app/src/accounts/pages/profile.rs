@@ -18,7 +18,7 @@ pub fn ProfilePage() -> impl IntoView {
     let query = use_query_map();
     let saved = move || query.read().get("saved");
     view! {
-        <Title text=move || t_string!(i18n, profile_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, profile_title).to_string()) />
         <AccountTabs />
         <h1>{t!(i18n, profile_title)}</h1>
         {move || saved().map(|what| view! {

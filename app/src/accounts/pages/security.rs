@@ -27,7 +27,7 @@ pub fn SecurityPage() -> impl IntoView {
     );
     let query = use_query_map();
     view! {
-        <Title text=move || t_string!(i18n, security_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, security_title).to_string()) />
         <AccountTabs />
         <h1>{t!(i18n, security_title)}</h1>
         <Show when=move || query.read().get("saved").is_some()>
@@ -171,6 +171,7 @@ fn event_label(locale: Locale, kind: &str) -> String {
         "current_address_verified" => td_string!(locale, event_current_address_verified),
         "email_changed" => td_string!(locale, event_email_changed),
         "phone_changed" => td_string!(locale, event_phone_changed),
+        "password_change_failed" => td_string!(locale, event_password_change_failed),
         "voucher_code_failed" => td_string!(locale, event_voucher_code_failed),
         other => return other.to_string(),
     };

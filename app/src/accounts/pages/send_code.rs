@@ -68,7 +68,7 @@ where
     let address = super::address_in_query();
     let second = StoredValue::new(second);
     view! {
-        <leptos_meta::Title text=move || title.get() />
+        <leptos_meta::Title text=crate::ui::page_title(move || title.get()) />
         <section class="auth card">
             <h1>{move || title.get()}</h1>
             <Show

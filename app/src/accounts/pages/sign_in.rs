@@ -12,7 +12,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let result = Signal::derive(move || action.value().get());
     view! {
-        <Title text=move || t_string!(i18n, sign_in_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, sign_in_title).to_string()) />
         <section class="auth card">
             <h1>{t!(i18n, sign_in_title)}</h1>
             <ActionForm action attr:class="stack">

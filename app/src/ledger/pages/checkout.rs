@@ -15,7 +15,7 @@ pub fn SandboxCheckoutPage() -> impl IntoView {
     let order_no = move || query.read().get("order").unwrap_or_default();
     let order = Resource::new(order_no, load_recharge_order);
     view! {
-        <Title text=move || t_string!(i18n, checkout_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, checkout_title).to_string()) />
         <section class="auth card">
             <h1>{t!(i18n, checkout_title)}</h1>
             <p class="muted">{t!(i18n, checkout_intro)}</p>

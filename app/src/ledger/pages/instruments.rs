@@ -18,7 +18,7 @@ pub fn VouchersPage() -> impl IntoView {
     let activated = successes(result);
     let vouchers = Resource::new(move || activated.get(), |_| list_vouchers());
     view! {
-        <Title text=move || t_string!(i18n, vouchers_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, vouchers_title).to_string()) />
         <h1>{t!(i18n, vouchers_title)}</h1>
         <section class="card" aria-labelledby="activate-voucher">
             <h2 id="activate-voucher">{t!(i18n, voucher_activate)}</h2>
@@ -100,7 +100,7 @@ pub fn PrepaidCardsPage() -> impl IntoView {
     let result = Signal::derive(move || action.value().get());
     let cards = Resource::new(move || action.version().get(), |_| list_prepaid_cards());
     view! {
-        <Title text=move || t_string!(i18n, cards_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, cards_title).to_string()) />
         <h1>{t!(i18n, cards_title)}</h1>
         <BalancesCard reload=Signal::derive(move || action.version().get()) />
         <section class="card" aria-labelledby="buy-card">

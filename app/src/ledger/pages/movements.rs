@@ -35,7 +35,7 @@ pub fn IncomeExpenditurePage() -> impl IntoView {
         )
     };
     view! {
-        <Title text=move || t_string!(i18n, movements_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, movements_title).to_string()) />
         <h1>{t!(i18n, movements_title)}</h1>
         <form method="get" action="/income-expenditure" class="card filter-form">
             <div class="field">

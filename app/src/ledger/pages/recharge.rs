@@ -1,5 +1,5 @@
 use crate::i18n::*;
-use crate::ledger::api::{bank_details, load_balances, recharge_orders, CreateRecharge};
+use crate::ledger::api::{load_balances, recharge_options, recharge_orders, CreateRecharge};
 use crate::ledger::model::{Balances, BankDetails, RechargeOrder};
 use crate::ui::{utc_time, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
@@ -12,29 +12,29 @@ pub fn RechargePage() -> impl IntoView {
     let action = ServerAction::<CreateRecharge>::new();
     let result = Signal::derive(move || action.value().get());
     let orders = Resource::new(|| (), |_| recharge_orders());
-    let bank = Resource::new(|| (), |_| bank_details());
+    let options = Resource::new(|| (), |_| recharge_options());
     view! {
-        <Title text=move || t_string!(i18n, recharge_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, recharge_title).to_string()) />
         <h1>{t!(i18n, recharge_title)}</h1>
         <BalancesCard />
         <section class="card" aria-labelledby="recharge-online">
             <h2 id="recharge-online">{t!(i18n, recharge_online)}</h2>
-            <ActionForm action attr:class="stack narrow">
-                <Field
-                    label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string())
-                    name="amount"
-                    kind="text"
-                    required=true
-                    hint=Signal::derive(move || t_string!(i18n, recharge_amount_hint).to_string())
-                    result
-                />
-                <FormError result fields=&["amount"] />
-                <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, recharge_submit)}</button>
-            </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let options = options.await.ok()?;
+                    if !options.online {
+                        return Some(view! { <p class="notice" id="recharge-unavailable">{t!(i18n, recharge_unavailable)}</p> }.into_any());
+                    }
+                    Some(view! {
+                        {options.sandbox.then(|| view! { <p class="notice" id="recharge-sandbox">{t!(i18n, recharge_sandbox)}</p> })}
+                        <OnlineRecharge action result />
+                    }.into_any())
+                })}
+            </Suspense>
         </section>
         <Suspense>
             {move || Suspend::new(async move {
-                bank.await.ok().filter(|b| !b.account_number.is_empty()).map(|bank| view! { <BankTransfer bank /> })
+                options.await.ok().map(|o| o.bank).filter(|b| !b.account_number.is_empty()).map(|bank| view! { <BankTransfer bank /> })
             })}
         </Suspense>
         <section class="card" aria-labelledby="recharge-orders">
@@ -43,6 +43,29 @@ pub fn RechargePage() -> impl IntoView {
                 <OrdersTable orders />
             </DataState>
         </section>
+    }
+}
+
+/// The online recharge form: an amount, then the provider's checkout.
+#[component]
+fn OnlineRecharge(
+    action: ServerAction<CreateRecharge>,
+    result: crate::ui::FormResult,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ActionForm action attr:class="stack narrow">
+            <Field
+                label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string())
+                name="amount"
+                kind="text"
+                required=true
+                hint=Signal::derive(move || t_string!(i18n, recharge_amount_hint).to_string())
+                result
+            />
+            <FormError result fields=&["amount"] />
+            <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, recharge_submit)}</button>
+        </ActionForm>
     }
 }
 

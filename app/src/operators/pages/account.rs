@@ -34,7 +34,7 @@ pub fn OperatorAccountPage() -> impl IntoView {
         |(id, _)| operator_account(id),
     );
     view! {
-        <Title text=move || t_string!(i18n, operator_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, operator_title).to_string()) />
         <h1>{t!(i18n, operator_title)}</h1>
         <OperatorNav />
         <DataState resource=view_data let:view>

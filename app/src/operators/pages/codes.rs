@@ -30,7 +30,7 @@ pub fn VoucherCodesPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text=move || t_string!(i18n, operator_codes).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, operator_codes).to_string()) />
         <h1>{t!(i18n, operator_codes)}</h1>
         <OperatorNav />
         {move || query.read().get("batch").map(|batch| view! {

@@ -15,7 +15,7 @@ pub fn OperatorPage() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let found = Resource::new(q, find_accounts);
     view! {
-        <Title text=move || t_string!(i18n, operator_title).to_string() />
+        <Title text=crate::ui::page_title(move || t_string!(i18n, operator_title).to_string()) />
         <h1>{t!(i18n, operator_title)}</h1>
         <OperatorNav />
         <form method="get" action="/operator" class="card filter-form" role="search">

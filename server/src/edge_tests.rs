@@ -1,0 +1,447 @@
+//! The HTTP edge tried as an attacker would, through the real router (no browser): every server
+//! function and machine endpoint with malformed input, foreign hosts and origins, the sandbox
+//! switched off, and many page loads at once. Each runs on SQLite and on PostgreSQL.
+use super::*;
+use app::server::scratch;
+use axum::body::Body;
+use std::collections::BTreeSet;
+use tower::ServiceExt;
+
+const HOST: &str = "127.0.0.1:3000";
+const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// Every server function, by endpoint. A new one must be added here (the test compares this
+/// list with what the server registered), so none escapes the malformed-input test.
+const SERVER_FUNCTIONS: &[&str] = &[
+    "accounts/address",
+    "accounts/code",
+    "accounts/current",
+    "accounts/password",
+    "accounts/profile",
+    "accounts/profile/update",
+    "accounts/register",
+    "accounts/reset-password",
+    "accounts/security-log",
+    "accounts/sessions",
+    "accounts/sessions/end",
+    "accounts/sign-in",
+    "accounts/sign-out",
+    "funds/balances",
+    "funds/cards",
+    "funds/cards/buy",
+    "funds/movements",
+    "funds/movements/recent",
+    "funds/recharge",
+    "funds/recharge/options",
+    "funds/recharge/order",
+    "funds/recharge/orders",
+    "funds/request-id",
+    "funds/sandbox/settle",
+    "funds/vouchers",
+    "funds/vouchers/activate",
+    "operator/account",
+    "operator/accounts",
+    "operator/card",
+    "operator/code-batches",
+    "operator/codes",
+    "operator/transfer",
+    "operator/voucher",
+    "outbox/list",
+    "preferences/language",
+    "sites/list",
+];
+
+/// The plain routes besides pages and server functions.
+const MACHINE_ENDPOINTS: &[&str] = &[
+    "/healthz",
+    "/export/income-expenditure.csv",
+    "/operator/voucher-codes.csv",
+    "/payments/callback/{provider}",
+];
+
+fn config(extra: &[(&str, &str)]) -> Config {
+    let vars: std::collections::HashMap<String, String> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|name| vars.get(name).cloned()).expect("config")
+}
+
+fn developer_config() -> Config {
+    config(&[
+        ("BC_PAYMENT_SANDBOX", "1"),
+        ("BC_DEV_OUTBOX", "1"),
+        ("BC_OPERATOR_EMAIL", app::server::demo::DEMO_EMAIL),
+    ])
+}
+
+async fn state_with(db: Db, config: Config) -> AppState {
+    let options = LeptosOptions::builder()
+        .output_name("billing-center")
+        .build();
+    AppState::new(options, db, config).await.expect("state")
+}
+
+/// Runs `test` on a fresh SQLite database and on a fresh PostgreSQL one.
+async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (db, dir) = scratch::sqlite().await.expect("sqlite");
+    test(db.clone()).await;
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+    let (db, name) = scratch::postgres().await.expect("postgres (TEST_POSTGRES_URL)");
+    test(db.clone()).await;
+    db.close().await;
+    scratch::drop_postgres(&name).await.expect("drop");
+}
+
+/// A session of the demo account (an operator in `developer_config`).
+async fn demo_session(state: &AppState) -> String {
+    app::server::demo::seed(&state.db).await.expect("demo");
+    let address = app::verification::Address::email(app::server::demo::DEMO_EMAIL).expect("valid");
+    let signed_in = app::accounts::service::sign_in_with_password(
+        state,
+        &address,
+        app::server::demo::DEMO_PASSWORD.to_string(),
+        &Default::default(),
+    )
+    .await
+    .expect("signed in");
+    format!("bc_session={}", signed_in.token)
+}
+
+fn request(method: &str, uri: &str, body: Body) -> http::request::Builder {
+    let _ = body;
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCEPT, "application/json")
+}
+
+async fn send(router: &Router, request: http::Request<Body>) -> (StatusCode, String) {
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        router.clone().oneshot(request),
+    )
+    .await
+    .expect("an answer within 30 s")
+    .expect("infallible");
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 4 << 20)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn form(uri: &str, cookie: Option<&str>, body: String) -> http::Request<Body> {
+    let mut builder = request("POST", uri, Body::empty())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    builder.body(Body::from(body)).expect("request")
+}
+
+/// Bodies no server function should take: missing, extra, wrongly typed, empty, enormous,
+/// odd unicode, and amounts negative, zero, huge and over-precise, in every field name that
+/// the app's forms use.
+fn malformed_bodies() -> Vec<String> {
+    let fields = [
+        "address", "purpose", "next", "code", "company_name", "site_code", "password",
+        "current_password", "new_password", "industry", "region", "description",
+        "contact_name", "session_id", "channel", "step", "amount", "order_no", "outcome",
+        "from", "to", "kind", "before", "request_id", "query", "id", "account", "bank_reference",
+        "received_on", "validity_days", "scope", "voucher_kind", "quantity", "codes_expire_on",
+        "note", "batch", "language", "redirect", "q", "return_to", "account_id", "currency",
+    ];
+    let long = "x".repeat(100_000);
+    let values = [
+        String::new(),
+        long.clone(),
+        "￿𝕏\u{202e}漢字".to_string(),
+        "-1".to_string(),
+        "0".to_string(),
+        "92233720368547758.07".to_string(),
+        "99999999999999999999999999999".to_string(),
+        "1.0000000001".to_string(),
+        "1e308".to_string(),
+        "NaN".to_string(),
+        "[]".to_string(),
+        "%00".to_string(),
+    ];
+    let mut bodies = vec![String::new(), "garbage=&&&===".to_string(), "%ZZ=%".to_string()];
+    for value in &values {
+        let encoded = if value == "%00" {
+            value.clone()
+        } else {
+            app::ui::query_value(value)
+        };
+        bodies.push(
+            fields
+                .iter()
+                .map(|f| format!("{f}={encoded}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+        // Each field alone, too: the others missing.
+        for field in fields.iter().step_by(7) {
+            bodies.push(format!("{field}={encoded}&unexpected=1"));
+        }
+    }
+    bodies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_endpoint_is_in_the_robustness_list() {
+    let (db, dir) = scratch::sqlite().await.expect("sqlite");
+    let _router = routes(state_with(db.clone(), developer_config()).await);
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let listed: BTreeSet<String> = SERVER_FUNCTIONS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(registered, listed, "server functions registered vs. listed here");
+    // The plain routes, as the router is written.
+    let source = include_str!("main.rs");
+    let routed: BTreeSet<&str> = source
+        .match_indices(".route(\n            \"")
+        .chain(source.match_indices(".route(\""))
+        .filter_map(|(at, found)| source[at + found.len()..].split('"').next())
+        .collect();
+    let machine: BTreeSet<&str> = MACHINE_ENDPOINTS.iter().copied().collect();
+    assert_eq!(routed, machine, "plain routes in main.rs vs. listed here");
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn malformed_input_gets_4xx_never_5xx() {
+    on_both(|db| async move {
+        let state = state_with(db.clone(), developer_config()).await;
+        let cookie = demo_session(&state).await;
+        let router = routes(state.clone());
+        let bodies = malformed_bodies();
+        for endpoint in SERVER_FUNCTIONS {
+            // Signing out would end the session the rest of the test uses.
+            if *endpoint == "accounts/sign-out" {
+                continue;
+            }
+            let uri = format!("/api/{endpoint}");
+            for signed_in in [false, true] {
+                for body in &bodies {
+                    let cookie = signed_in.then_some(cookie.as_str());
+                    let (status, answer) = send(&router, form(&uri, cookie, body.clone())).await;
+                    assert!(
+                        !status.is_server_error(),
+                        "{endpoint} answered {status} to {:.120}: {answer:.300}",
+                        body
+                    );
+                    if status.is_client_error() {
+                        assert!(!answer.is_empty(), "{endpoint}: a 4xx says why");
+                    }
+                }
+            }
+        }
+        // Machine endpoints.
+        for (method, uri, body) in [
+            ("GET", "/export/income-expenditure.csv?from=%00", ""),
+            ("GET", "/export/income-expenditure.csv?from=2026-13-45&kind=nope", ""),
+            ("GET", "/operator/voucher-codes.csv?batch=-1", ""),
+            ("GET", "/operator/voucher-codes.csv?batch=99999999999999999999", ""),
+            ("POST", "/payments/callback/sandbox", "{}"),
+            ("POST", "/payments/callback/sandbox", "not json"),
+            ("POST", "/payments/callback/%00", "{}"),
+            ("POST", "/payments/callback/real", r#"{"order_no":"R\u0000"}"#),
+        ] {
+            let mut builder = request(method, uri, Body::empty()).header(header::COOKIE, &cookie);
+            if method == "POST" {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+            }
+            let (status, answer) = send(&router, builder.body(Body::from(body)).expect("request")).await;
+            assert!(status.is_client_error(), "{uri}: {status} {answer:.200}");
+        }
+        let mut conn = db.pool().acquire().await.expect("conn");
+        let found = app::ledger::service::reconcile(&mut conn).await.expect("reconcile");
+        assert!(found.is_empty(), "{found:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn statuses_mean_something() {
+    on_both(|db| async move {
+        let state = state_with(db.clone(), developer_config()).await;
+        let cookie = demo_session(&state).await;
+        let router = routes(state);
+        let cases: &[(&str, Option<&str>, &str, u16)] = &[
+            ("/api/funds/balances", None, "", 401),
+            ("/api/funds/balances", Some(&cookie), "", 200),
+            ("/api/funds/recharge", Some(&cookie), "amount=abc", 422),
+            ("/api/funds/recharge/order", Some(&cookie), "order_no=R-NONE", 404),
+            ("/api/accounts/sign-in", None, "address=demo%40example.com&password=wrong+one", 422),
+            ("/api/accounts/sign-in", None, "nothing=here", 400),
+        ];
+        for (uri, cookie, body, expected) in cases {
+            let (status, answer) = send(&router, form(uri, *cookie, body.to_string())).await;
+            assert_eq!(status.as_u16(), *expected, "{uri} {body}: {answer:.200}");
+        }
+        // Throttled answers say when to come back.
+        let throttled = (0..12).map(|_| "address=demo%40example.com&password=wrong+one".to_string());
+        let mut last = None;
+        for body in throttled {
+            let response = router
+                .clone()
+                .oneshot(form("/api/accounts/sign-in", None, body))
+                .await
+                .expect("answer");
+            last = Some((response.status(), response.headers().get(header::RETRY_AFTER).cloned()));
+        }
+        let (status, retry) = last.expect("answers");
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(retry.is_some(), "Retry-After on 429");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn foreign_hosts_and_origins_are_refused() {
+    let (db, dir) = scratch::sqlite().await.expect("sqlite");
+    let router = routes(state_with(db.clone(), developer_config()).await);
+    let rebind = http::Request::builder()
+        .uri("/outbox")
+        .header(header::HOST, "attacker.example:3000")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(send(&router, rebind).await.0, StatusCode::MISDIRECTED_REQUEST);
+    let post = http::Request::builder()
+        .method("POST")
+        .uri("/api/accounts/code")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, "http://attacker.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("address=a%40b.example&purpose=sign_in&next=%2F"))
+        .expect("request");
+    assert_eq!(send(&router, post).await.0, StatusCode::FORBIDDEN);
+    let health = http::Request::builder()
+        .uri("/healthz")
+        .header(header::HOST, "10.0.0.5:3000")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(send(&router, health).await.0, StatusCode::OK);
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
+    on_both(|db| async move {
+        // Real delivery is not configured either: still no outbox, and no sandbox.
+        let state = state_with(db.clone(), config(&[])).await;
+        let cookie = demo_session(&state).await;
+        let router = routes(state.clone());
+        let (status, _) = send(&router, form("/api/funds/recharge", Some(&cookie), "amount=100".into())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "online recharge is unavailable");
+        let (status, _) = send(
+            &router,
+            form("/api/funds/sandbox/settle", Some(&cookie), "order_no=R1&outcome=paid".into()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = send(&router, form("/api/outbox/list", None, String::new())).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // A callback signed with whatever the sandbox used to sign with is not believed.
+        let body = br#"{"order_no":"R1","provider_txn_id":"T1","amount":"100.00","currency":"CNY","status":"paid"}"#;
+        let now = app::server::db::now_millis() / 1000;
+        for secret in ["", "payment_sandbox_secret"] {
+            let signature = app::ledger::payment::sign(secret, now, body);
+            let callback = request("POST", "/payments/callback/sandbox", Body::empty())
+                .header(app::ledger::payment::TIMESTAMP_HEADER, now.to_string())
+                .header(app::ledger::payment::SIGNATURE_HEADER, signature)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(&body[..]))
+                .expect("request");
+            assert_eq!(send(&router, callback).await.0, StatusCode::NOT_FOUND);
+        }
+        let discount_vouchers = |db: Db| async move {
+            sqlx::query("SELECT COUNT(*) AS n FROM vouchers WHERE kind = 'discount'")
+                .fetch_one(db.pool())
+                .await
+                .and_then(|row| sqlx::Row::try_get::<i64, _>(&row, "n"))
+                .expect("count")
+        };
+        let vouchers_before = discount_vouchers(db.clone()).await;
+        let mut conn = db.pool().acquire().await.expect("conn");
+        let account = app::server::demo::seed_account(&db).await.expect("demo");
+        let before = app::ledger::service::cash_and_arrears(&mut conn, account, app::money::Currency::CNY)
+            .await
+            .expect("balances");
+        drop(conn);
+        // Buying a card for an amount that would overflow is refused and changes nothing.
+        for huge in ["92233720368547758", "92,233,720,368,547,758", "184467440737095516"] {
+            let (status, answer) = send(
+                &router,
+                form(
+                    "/api/funds/cards/buy",
+                    Some(&cookie),
+                    format!("amount={huge}&request_id=overflow-{huge}"),
+                ),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{huge}: {answer}");
+        }
+        let mut conn = db.pool().acquire().await.expect("conn");
+        let after = app::ledger::service::cash_and_arrears(&mut conn, account, app::money::Currency::CNY)
+            .await
+            .expect("balances");
+        assert_eq!(before, after);
+        drop(conn);
+        assert_eq!(
+            discount_vouchers(db.clone()).await,
+            vouchers_before,
+            "no discount voucher from an overflowing purchase"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn public_pages_load_in_parallel_without_failing() {
+    let (db, dir) = scratch::sqlite().await.expect("sqlite");
+    let router = routes(state_with(db.clone(), developer_config()).await);
+    let pages = ["/sign-in", "/register", "/sign-in/code", "/reset-password"];
+    let mut clients = Vec::new();
+    for client in 0..16 {
+        let router = router.clone();
+        clients.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for round in 0..50 {
+                for page in pages {
+                    let language = if (client + round) % 2 == 0 { "en-US" } else { "zh-CN" };
+                    let request = http::Request::builder()
+                        .uri(page)
+                        .header(header::HOST, HOST)
+                        .header(header::ACCEPT_LANGUAGE, language)
+                        .body(Body::empty())
+                        .expect("request");
+                    let (status, body) = send(&router, request).await;
+                    if status != StatusCode::OK || !body.contains("<title>") {
+                        failures.push(format!("{page}: {status}"));
+                    }
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = Vec::new();
+    for client in clients {
+        failures.extend(client.await.expect("client did not panic"));
+    }
+    assert!(failures.is_empty(), "{} failed loads: {:?}", failures.len(), &failures[..failures.len().min(10)]);
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
