@@ -63,11 +63,10 @@ impl AppError {
     /// The message for `field`, when this error is about that field.
     pub fn message_for(&self, field: &str) -> Option<String> {
         match self {
-            Self::Field { field: f, message } | Self::Throttled { field: f, message, .. }
-                if f == field =>
-            {
-                Some(message.clone())
-            }
+            Self::Field { field: f, message }
+            | Self::Throttled {
+                field: f, message, ..
+            } if f == field => Some(message.clone()),
             _ => None,
         }
     }

@@ -13,9 +13,9 @@ pub mod operators;
 pub mod outbox;
 pub mod overview;
 pub mod preferences;
-pub mod text;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod text;
 pub mod ui;
 pub mod verification;
 pub mod workspaces;

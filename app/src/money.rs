@@ -202,7 +202,9 @@ mod tests {
             parse_amount("99999999999999999999", Currency::CNY),
             Err(MoneyError::TooLarge)
         );
-        for bad in ["1,0,0", "1,00", ",100", "100,", "1,000,00", "-5", "+5", "1.", ".5", "1 000", "5\0"] {
+        for bad in [
+            "1,0,0", "1,00", ",100", "100,", "1,000,00", "-5", "+5", "1.", ".5", "1 000", "5\0",
+        ] {
             assert!(parse_amount(bad, Currency::CNY).is_err(), "{bad}");
         }
         assert_eq!(parse_amount("1,000,000", Currency::CNY), Ok(dec("1000000")));
@@ -215,8 +217,17 @@ mod tests {
             parse_amount("1,000,000,000,000", Currency::CNY),
             Ok(dec("1000000000000"))
         );
-        for huge in ["1000000000000.01", "92,233,720,368,547,758.07", &"9".repeat(100_000)] {
-            assert_eq!(parse_amount(huge, Currency::CNY), Err(MoneyError::TooLarge), "{}", huge.len());
+        for huge in [
+            "1000000000000.01",
+            "92,233,720,368,547,758.07",
+            &"9".repeat(100_000),
+        ] {
+            assert_eq!(
+                parse_amount(huge, Currency::CNY),
+                Err(MoneyError::TooLarge),
+                "{}",
+                huge.len()
+            );
         }
         assert_eq!(parse_plain_amount("100.00", Currency::CNY), Ok(dec("100")));
         for bad in ["1,000", "1e3", " 1", "-1", "0x10", ""] {

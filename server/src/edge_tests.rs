@@ -8,6 +8,12 @@ use std::collections::BTreeSet;
 use tower::ServiceExt;
 
 const HOST: &str = "127.0.0.1:3000";
+
+/// The edge tests run one at a time: each has its own tokio runtime in this one process, and
+/// Leptos keeps process-wide state (its task spawner, reactive arenas) that a second runtime
+/// rendering at the same moment can leave a page of the first waiting on. A server has one
+/// runtime, so this is a property of the test process, not of the server.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const ORIGIN: &str = "http://127.0.0.1:3000";
 
 /// Every server function, by endpoint. A new one must be added here (the test compares this
@@ -92,7 +98,9 @@ where
     test(db.clone()).await;
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
-    let (db, name) = scratch::postgres().await.expect("postgres (TEST_POSTGRES_URL)");
+    let (db, name) = scratch::postgres()
+        .await
+        .expect("postgres (TEST_POSTGRES_URL)");
     test(db.clone()).await;
     db.close().await;
     scratch::drop_postgres(&name).await.expect("drop");
@@ -140,8 +148,13 @@ async fn send(router: &Router, request: http::Request<Body>) -> (StatusCode, Str
 }
 
 fn form(uri: &str, cookie: Option<&str>, body: String) -> http::Request<Body> {
-    let mut builder = request("POST", uri, Body::empty())
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    typed(uri, cookie, body, "application/x-www-form-urlencoded")
+}
+
+/// A POST with the given `Content-Type` (which a client may choose to lie about).
+fn typed(uri: &str, cookie: Option<&str>, body: String, content_type: &str) -> http::Request<Body> {
+    let mut builder =
+        request("POST", uri, Body::empty()).header(header::CONTENT_TYPE, content_type);
     if let Some(cookie) = cookie {
         builder = builder.header(header::COOKIE, cookie);
     }
@@ -153,12 +166,48 @@ fn form(uri: &str, cookie: Option<&str>, body: String) -> http::Request<Body> {
 /// the app's forms use.
 fn malformed_bodies() -> Vec<String> {
     let fields = [
-        "address", "purpose", "next", "code", "company_name", "site_code", "password",
-        "current_password", "new_password", "industry", "region", "description",
-        "contact_name", "session_id", "channel", "step", "amount", "order_no", "outcome",
-        "from", "to", "kind", "before", "request_id", "query", "id", "account", "bank_reference",
-        "received_on", "validity_days", "scope", "voucher_kind", "quantity", "codes_expire_on",
-        "note", "batch", "language", "redirect", "q", "return_to", "account_id", "currency",
+        "address",
+        "purpose",
+        "next",
+        "code",
+        "company_name",
+        "site_code",
+        "password",
+        "current_password",
+        "new_password",
+        "industry",
+        "region",
+        "description",
+        "contact_name",
+        "session_id",
+        "channel",
+        "step",
+        "amount",
+        "order_no",
+        "outcome",
+        "from",
+        "to",
+        "kind",
+        "before",
+        "request_id",
+        "query",
+        "id",
+        "account",
+        "bank_reference",
+        "received_on",
+        "validity_days",
+        "scope",
+        "voucher_kind",
+        "quantity",
+        "codes_expire_on",
+        "note",
+        "batch",
+        "language",
+        "redirect",
+        "q",
+        "return_to",
+        "account_id",
+        "currency",
     ];
     let long = "x".repeat(100_000);
     let values = [
@@ -175,7 +224,11 @@ fn malformed_bodies() -> Vec<String> {
         "[]".to_string(),
         "%00".to_string(),
     ];
-    let mut bodies = vec![String::new(), "garbage=&&&===".to_string(), "%ZZ=%".to_string()];
+    let mut bodies = vec![
+        String::new(),
+        "garbage=&&&===".to_string(),
+        "%ZZ=%".to_string(),
+    ];
     for value in &values {
         let encoded = if value == "%00" {
             value.clone()
@@ -199,13 +252,17 @@ fn malformed_bodies() -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_endpoint_is_in_the_robustness_list() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
     let _router = routes(state_with(db.clone(), developer_config()).await);
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
         .collect();
     let listed: BTreeSet<String> = SERVER_FUNCTIONS.iter().map(|s| s.to_string()).collect();
-    assert_eq!(registered, listed, "server functions registered vs. listed here");
+    assert_eq!(
+        registered, listed,
+        "server functions registered vs. listed here"
+    );
     // The plain routes, as the router is written.
     let source = include_str!("main.rs");
     let routed: BTreeSet<&str> = source
@@ -221,6 +278,7 @@ async fn every_endpoint_is_in_the_robustness_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn malformed_input_gets_4xx_never_5xx() {
+    let _one = ONE_AT_A_TIME.lock().await;
     on_both(|db| async move {
         let state = state_with(db.clone(), developer_config()).await;
         let cookie = demo_session(&state).await;
@@ -233,12 +291,20 @@ async fn malformed_input_gets_4xx_never_5xx() {
             }
             let uri = format!("/api/{endpoint}");
             for signed_in in [false, true] {
-                for body in &bodies {
+                for (body, content_type) in bodies.iter().flat_map(|body| {
+                    [
+                        "application/x-www-form-urlencoded",
+                        "application/json",
+                        "text/plain",
+                    ]
+                    .map(|content_type| (body, content_type))
+                }) {
                     let cookie = signed_in.then_some(cookie.as_str());
-                    let (status, answer) = send(&router, form(&uri, cookie, body.clone())).await;
+                    let request = typed(&uri, cookie, body.clone(), content_type);
+                    let (status, answer) = send(&router, request).await;
                     assert!(
                         !status.is_server_error(),
-                        "{endpoint} answered {status} to {:.120}: {answer:.300}",
+                        "{endpoint} answered {status} to {content_type} {:.120}: {answer:.300}",
                         body
                     );
                     if status.is_client_error() {
@@ -247,26 +313,84 @@ async fn malformed_input_gets_4xx_never_5xx() {
                 }
             }
         }
+        // One bad field in an otherwise good form reaches the handler's own checks.
+        let good_registration =
+            "address=new%40acme.example&code=123456&company_name=Acme&site_code=CN1&password=";
+        for (field, bad) in [
+            ("site_code", "%00"),
+            ("site_code", "x".repeat(100_000).as_str()),
+            ("company_name", "%1B%5B2J"),
+            ("company_name", ""),
+            ("code", "-1"),
+        ] {
+            let body = format!("{good_registration}&{field}={bad}");
+            for content_type in ["application/x-www-form-urlencoded", "application/json"] {
+                let (status, answer) = send(
+                    &router,
+                    typed("/api/accounts/register", None, body.clone(), content_type),
+                )
+                .await;
+                assert!(
+                    status.is_client_error(),
+                    "{field}={bad:.20} as {content_type}: {status} {answer:.200}"
+                );
+            }
+        }
+        for amount in [
+            "-9223372036854775808",
+            "9223372036854775807",
+            "1e2",
+            "0x10",
+            "1,0,0",
+        ] {
+            for uri in ["/api/funds/recharge", "/api/funds/cards/buy"] {
+                let body = format!(
+                    "amount={}&request_id=r-{amount}",
+                    app::ui::query_value(amount)
+                );
+                let (status, answer) = send(&router, form(uri, Some(&cookie), body)).await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{uri} {amount}: {answer:.200}"
+                );
+            }
+        }
         // Machine endpoints.
         for (method, uri, body) in [
             ("GET", "/export/income-expenditure.csv?from=%00", ""),
-            ("GET", "/export/income-expenditure.csv?from=2026-13-45&kind=nope", ""),
+            (
+                "GET",
+                "/export/income-expenditure.csv?from=2026-13-45&kind=nope",
+                "",
+            ),
             ("GET", "/operator/voucher-codes.csv?batch=-1", ""),
-            ("GET", "/operator/voucher-codes.csv?batch=99999999999999999999", ""),
+            (
+                "GET",
+                "/operator/voucher-codes.csv?batch=99999999999999999999",
+                "",
+            ),
             ("POST", "/payments/callback/sandbox", "{}"),
             ("POST", "/payments/callback/sandbox", "not json"),
             ("POST", "/payments/callback/%00", "{}"),
-            ("POST", "/payments/callback/real", r#"{"order_no":"R\u0000"}"#),
+            (
+                "POST",
+                "/payments/callback/real",
+                r#"{"order_no":"R\u0000"}"#,
+            ),
         ] {
             let mut builder = request(method, uri, Body::empty()).header(header::COOKIE, &cookie);
             if method == "POST" {
                 builder = builder.header(header::CONTENT_TYPE, "application/json");
             }
-            let (status, answer) = send(&router, builder.body(Body::from(body)).expect("request")).await;
+            let (status, answer) =
+                send(&router, builder.body(Body::from(body)).expect("request")).await;
             assert!(status.is_client_error(), "{uri}: {status} {answer:.200}");
         }
         let mut conn = db.pool().acquire().await.expect("conn");
-        let found = app::ledger::service::reconcile(&mut conn).await.expect("reconcile");
+        let found = app::ledger::service::reconcile(&mut conn)
+            .await
+            .expect("reconcile");
         assert!(found.is_empty(), "{found:?}");
     })
     .await;
@@ -274,6 +398,7 @@ async fn malformed_input_gets_4xx_never_5xx() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn statuses_mean_something() {
+    let _one = ONE_AT_A_TIME.lock().await;
     on_both(|db| async move {
         let state = state_with(db.clone(), developer_config()).await;
         let cookie = demo_session(&state).await;
@@ -282,8 +407,18 @@ async fn statuses_mean_something() {
             ("/api/funds/balances", None, "", 401),
             ("/api/funds/balances", Some(&cookie), "", 200),
             ("/api/funds/recharge", Some(&cookie), "amount=abc", 422),
-            ("/api/funds/recharge/order", Some(&cookie), "order_no=R-NONE", 404),
-            ("/api/accounts/sign-in", None, "address=demo%40example.com&password=wrong+one", 422),
+            (
+                "/api/funds/recharge/order",
+                Some(&cookie),
+                "order_no=R-NONE",
+                404,
+            ),
+            (
+                "/api/accounts/sign-in",
+                None,
+                "address=demo%40example.com&password=wrong+one",
+                422,
+            ),
             ("/api/accounts/sign-in", None, "nothing=here", 400),
         ];
         for (uri, cookie, body, expected) in cases {
@@ -291,7 +426,8 @@ async fn statuses_mean_something() {
             assert_eq!(status.as_u16(), *expected, "{uri} {body}: {answer:.200}");
         }
         // Throttled answers say when to come back.
-        let throttled = (0..12).map(|_| "address=demo%40example.com&password=wrong+one".to_string());
+        let throttled =
+            (0..12).map(|_| "address=demo%40example.com&password=wrong+one".to_string());
         let mut last = None;
         for body in throttled {
             let response = router
@@ -299,7 +435,10 @@ async fn statuses_mean_something() {
                 .oneshot(form("/api/accounts/sign-in", None, body))
                 .await
                 .expect("answer");
-            last = Some((response.status(), response.headers().get(header::RETRY_AFTER).cloned()));
+            last = Some((
+                response.status(),
+                response.headers().get(header::RETRY_AFTER).cloned(),
+            ));
         }
         let (status, retry) = last.expect("answers");
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
@@ -310,6 +449,7 @@ async fn statuses_mean_something() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn foreign_hosts_and_origins_are_refused() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
     let router = routes(state_with(db.clone(), developer_config()).await);
     let rebind = http::Request::builder()
@@ -317,7 +457,10 @@ async fn foreign_hosts_and_origins_are_refused() {
         .header(header::HOST, "attacker.example:3000")
         .body(Body::empty())
         .expect("request");
-    assert_eq!(send(&router, rebind).await.0, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(
+        send(&router, rebind).await.0,
+        StatusCode::MISDIRECTED_REQUEST
+    );
     let post = http::Request::builder()
         .method("POST")
         .uri("/api/accounts/code")
@@ -339,6 +482,7 @@ async fn foreign_hosts_and_origins_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
+    let _one = ONE_AT_A_TIME.lock().await;
     on_both(|db| async move {
         // Real delivery is not configured either: still no outbox, and no sandbox.
         let state = state_with(db.clone(), config(&[])).await;
@@ -411,6 +555,7 @@ async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn public_pages_load_in_parallel_without_failing() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
     let router = routes(state_with(db.clone(), developer_config()).await);
     let pages = ["/sign-in", "/register", "/sign-in/code", "/reset-password"];
@@ -421,7 +566,11 @@ async fn public_pages_load_in_parallel_without_failing() {
             let mut failures = Vec::new();
             for round in 0..50 {
                 for page in pages {
-                    let language = if (client + round) % 2 == 0 { "en-US" } else { "zh-CN" };
+                    let language = if (client + round) % 2 == 0 {
+                        "en-US"
+                    } else {
+                        "zh-CN"
+                    };
                     let request = http::Request::builder()
                         .uri(page)
                         .header(header::HOST, HOST)
@@ -441,7 +590,12 @@ async fn public_pages_load_in_parallel_without_failing() {
     for client in clients {
         failures.extend(client.await.expect("client did not panic"));
     }
-    assert!(failures.is_empty(), "{} failed loads: {:?}", failures.len(), &failures[..failures.len().min(10)]);
+    assert!(
+        failures.is_empty(),
+        "{} failed loads: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }

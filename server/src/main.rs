@@ -14,7 +14,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
@@ -147,14 +147,8 @@ async fn scheduled_work(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
     loop {
         every.tick().await;
-        let outcome = async {
-            let mut tx = state.db.begin_write().await?;
-            let now = app::server::db::now_millis();
-            let expired = app::ledger::deduction::expire(&mut tx, state.db.backend(), now).await?;
-            tx.commit().await?;
-            Ok::<_, app::ledger::service::LedgerError>(expired)
-        }
-        .await;
+        let now = app::server::db::now_millis();
+        let outcome = app::ledger::deduction::expire_due(&state.db, now).await;
         match outcome {
             Ok(0) => {}
             Ok(expired) => tracing::info!(expired, "vouchers and prepaid cards expired"),
@@ -239,14 +233,21 @@ fn routes(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(refuse_control_characters))
-        .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_writes,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), known_host))
         .layer(CompressionLayer::new());
     with_security_headers(router, &options, state.config.public_origin.https)
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                // The path only: query strings carry addresses (`?address=...`), which have no
+                // place in request logs.
+                .make_span_with(|request: &http::Request<axum::body::Body>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
@@ -364,7 +365,14 @@ async fn same_origin_writes(
 /// what failed on our side is a 500 in the logs. Form posts without JavaScript are redirects
 /// back to the form and stay so.
 async fn server_fn_status(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if api {
+        // Account data: never kept by a browser or proxy cache.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key("serverfnerror")
     {
@@ -377,7 +385,9 @@ async fn server_fn_status(request: Request, next: Next) -> Response {
     if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
         if let Some(seconds) = error.retry_after() {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
@@ -394,7 +404,10 @@ async fn refuse_control_characters(request: Request, next: Next) -> Response {
     if query_bad {
         return refused_text();
     }
-    if !matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH) {
+    if !matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH
+    ) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -402,16 +415,10 @@ async fn refuse_control_characters(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
     };
-    let json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/json"));
-    let bad = if json {
-        app::text::json_has_control_characters(&bytes)
-    } else {
-        app::text::form_has_control_characters(&bytes)
-    };
+    // Both readings, whatever the Content-Type says: server functions decode their body by
+    // their own encoding, not by the header a client chose.
+    let bad = app::text::form_has_control_characters(&bytes)
+        || app::text::json_has_control_characters(&bytes);
     if bad {
         return refused_text();
     }
@@ -538,6 +545,7 @@ async fn export_movements(
                 header::CONTENT_DISPOSITION,
                 "attachment; filename=\"income-expenditure.csv\"",
             ),
+            (header::CACHE_CONTROL, "no-store"),
         ],
         axum::body::Body::from_stream(body),
     )

@@ -1,10 +1,10 @@
 //! Password hashing (argon2id) and the new-password policy.
 use super::model::{check_password_length, PasswordProblem};
+use crate::error::AppError;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use crate::error::AppError;
 use std::sync::OnceLock;
 
 const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
@@ -113,8 +113,14 @@ mod tests {
             .expect("hashed");
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         let verify = |p: &str, s: Option<String>| verify(p.to_string(), s);
-        assert_eq!(verify("correct horse battery", Some(stored.clone())).await, Ok(true));
+        assert_eq!(
+            verify("correct horse battery", Some(stored.clone())).await,
+            Ok(true)
+        );
         assert_eq!(verify("wrong horse battery", Some(stored)).await, Ok(false));
-        assert_eq!(verify("no account has this password", None).await, Ok(false));
+        assert_eq!(
+            verify("no account has this password", None).await,
+            Ok(false)
+        );
     }
 }

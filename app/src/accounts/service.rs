@@ -54,8 +54,7 @@ pub const SESSION_ABSOLUTE_MS: i64 = 12 * HOUR_MS;
 const SESSION_TOUCH_MS: i64 = MINUTE_MS;
 
 const WRONG_CREDENTIALS: &str = "The address or password is not correct";
-const TOO_MANY_FAILURES: &str =
-    "Too many failed sign-ins; try again later, or sign in with a code";
+const TOO_MANY_FAILURES: &str = "Too many failed sign-ins; try again later, or sign in with a code";
 
 /// A new session: the token goes into the cookie, only its hash into the database.
 #[derive(Debug)]
@@ -141,10 +140,13 @@ pub async fn request_code(
     purpose: Purpose,
     client: &Client,
 ) -> Result<(), AppError> {
-    check_country(state, address)?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     let account = store::find_by_address(&mut tx, address).await?;
+    if account.is_none() {
+        // Only a registration sends to an address no account has yet.
+        check_country(state, address)?;
+    }
     let brand = &state.config.brand_name;
     let queued = match (purpose, &account) {
         (Purpose::Register, Some(_)) => {
@@ -194,7 +196,23 @@ pub async fn request_code(
     )
     .await?;
     tx.commit().await?;
-    deliver(state, queued.as_slice()).await
+    // Delivered beside the answer, not before it: whether (and how slowly, or how badly) a
+    // message goes out must not tell the asker whether the address has an account. The queue
+    // keeps what this could not send for the timer.
+    // (The development outbox is a local write, as quick either way; there it is awaited, so
+    // the code is on the outbox page by the time the answer arrives.)
+    let deliver = {
+        let state = state.clone();
+        async move {
+            let _ = state.delivery.deliver(&state.db, queued.as_slice()).await;
+        }
+    };
+    if state.delivery.outbox_enabled() {
+        deliver.await;
+    } else {
+        tokio::spawn(deliver);
+    }
+    Ok(())
 }
 
 /// Where a code must not go (the address belongs to someone else), a notice goes instead,
@@ -381,11 +399,20 @@ fn sign_in_limits(address: &Address, client: &Client) -> [Limit; 2] {
             HOUR_MS,
         ),
         Limit::new(
-            format!("sign-in-client:{}", client.addr),
+            format!("sign-in-client:{}", limits::client_key(&client.addr)),
             FAILED_SIGN_INS_PER_CLIENT_HOUR,
             HOUR_MS,
         ),
     ]
+}
+
+async fn give_back_all(state: &AppState, taken: &[Limit]) -> Result<(), AppError> {
+    let mut tx = state.db.begin_write().await?;
+    for limit in taken {
+        limits::give_back(&mut tx, &limit.name).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Takes one hit of each of `limits` in its own transaction, or refuses with `message`.
@@ -413,12 +440,31 @@ async fn record_failure(
     address: &Address,
     client: &Client,
 ) -> Result<(), AppError> {
+    record_event(
+        state,
+        account_id,
+        event::SIGN_IN_FAILED,
+        address.as_str(),
+        client,
+    )
+    .await
+}
+
+/// Writes one security log event in a transaction of its own (for what happened when the flow
+/// itself changes nothing).
+async fn record_event(
+    state: &AppState,
+    account_id: Option<i64>,
+    kind: &str,
+    detail: &str,
+    client: &Client,
+) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     store::log_event(
         &mut tx,
         account_id,
-        event::SIGN_IN_FAILED,
-        address.as_str(),
+        kind,
+        detail,
         &client.addr,
         now_millis(),
     )
@@ -444,7 +490,15 @@ pub async fn sign_in_with_password(
         store::find_by_address(&mut conn, address).await?
     };
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    if !password::verify(password, stored).await? {
+    let verified = match password::verify(password, stored).await {
+        Ok(verified) => verified,
+        Err(busy) => {
+            // Not checked at all: the attempt does not count against the owner.
+            give_back_all(state, &limits).await?;
+            return Err(busy);
+        }
+    };
+    if !verified {
         record_failure(state, account.map(|a| a.id), address, client).await?;
         return Err(AppError::field("password", WRONG_CREDENTIALS));
     }
@@ -498,8 +552,8 @@ async fn password_notice(
         return Ok(None);
     };
     let to = match (profile.email, profile.phone) {
-        (Some(email), _) => Address::email(&email).ok(),
-        (None, Some(phone)) => Address::phone(&phone).ok(),
+        (Some(email), _) => Some(Address::stored(Channel::Email, email)),
+        (None, Some(phone)) => Some(Address::stored(Channel::Sms, phone)),
         (None, None) => None,
     };
     let Some(to) = to else { return Ok(None) };
@@ -693,17 +747,14 @@ pub async fn change_password(
         )
         .await?;
         if !password::verify(current, stored).await? {
-            let mut tx = state.db.begin_write().await?;
-            store::log_event(
-                &mut tx,
+            record_event(
+                state,
                 Some(account_id),
                 event::PASSWORD_CHANGE_FAILED,
                 "",
-                &client.addr,
-                now,
+                client,
             )
             .await?;
-            tx.commit().await?;
             return Err(AppError::field(
                 "current_password",
                 "The current password is not correct",
@@ -808,12 +859,12 @@ pub async fn security_log(
 fn proof_address(profile: &Profile, channel: Channel) -> Result<(Address, Purpose), AppError> {
     let email = profile
         .email
-        .as_deref()
-        .and_then(|e| Address::email(e).ok());
+        .clone()
+        .map(|e| Address::stored(Channel::Email, e));
     let phone = profile
         .phone
-        .as_deref()
-        .and_then(|p| Address::phone(p).ok());
+        .clone()
+        .map(|p| Address::stored(Channel::Sms, p));
     let (first, second) = match channel {
         Channel::Email => (email, phone),
         Channel::Sms => (phone, email),

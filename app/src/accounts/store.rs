@@ -244,40 +244,6 @@ pub async fn log_event(
     Ok(())
 }
 
-/// Events of `kind` since `since` whose detail is `detail` (e.g. failed sign-ins for one address).
-pub async fn count_events_by_detail(
-    conn: &mut AnyConnection,
-    kind: &str,
-    detail: &str,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM security_events WHERE kind = $1 AND detail = $2 AND created_at > $3")
-        .bind(kind)
-        .bind(detail)
-        .bind(since)
-        .fetch_one(conn)
-        .await?
-        .try_get("n")
-}
-
-/// Events of `kind` since `since` from one client address.
-pub async fn count_events_by_client(
-    conn: &mut AnyConnection,
-    kind: &str,
-    client_addr: &str,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "SELECT COUNT(*) AS n FROM security_events WHERE kind = $1 AND client_addr = $2 AND created_at > $3",
-    )
-    .bind(kind)
-    .bind(client_addr)
-    .bind(since)
-    .fetch_one(conn)
-    .await?
-    .try_get("n")
-}
-
 /// The account's password hash (`Some(None)`: an account without a password; `None`: no
 /// such account).
 pub async fn password_hash(

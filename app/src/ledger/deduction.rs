@@ -136,7 +136,18 @@ async fn give(
             amount: -amount,
         },
     ];
-    post(conn, &Entry { legs, ..entry }).await
+    first_time(post(conn, &Entry { legs, ..entry }).await)
+}
+
+/// A movement that makes a new voucher or card must post for the first time. `Repeated` here
+/// means a twin request with the same key committed while this one ran (both passed the
+/// look-up before either committed): this one made a second instrument row, so it is refused
+/// and rolls back, and its caller answers like any repeat.
+fn first_time(posted: Result<Posted, LedgerError>) -> Result<Posted, LedgerError> {
+    match posted? {
+        Posted::Repeated(_) => Err(LedgerError::KeyReused),
+        new => Ok(new),
+    }
 }
 
 /// Buys a prepaid card of `amount_major` (a multiple of 100, at least 100) with cash, valid
@@ -176,30 +187,32 @@ pub async fn buy_prepaid_card(
     let (id, card) = new_card(conn, account, currency, amount, "purchase", now, expires_at).await?;
     let reference = format!("card:{id}");
     let actor = format!("account:{account}");
-    post(
-        conn,
-        &Entry {
-            billing_account_id: Some(account),
-            kind: JournalKind::CardPurchase,
-            reference: &reference,
-            actor: &actor,
-            idempotency_key: key,
-            currency,
-            legs: vec![
-                Leg {
-                    account: cash,
-                    amount: -amount,
-                },
-                Leg {
-                    account: card,
-                    amount,
-                },
-            ],
-            request: Some(request),
-            at: Some(now),
-        },
-    )
-    .await?;
+    first_time(
+        post(
+            conn,
+            &Entry {
+                billing_account_id: Some(account),
+                kind: JournalKind::CardPurchase,
+                reference: &reference,
+                actor: &actor,
+                idempotency_key: key,
+                currency,
+                legs: vec![
+                    Leg {
+                        account: cash,
+                        amount: -amount,
+                    },
+                    Leg {
+                        account: card,
+                        amount,
+                    },
+                ],
+                request: Some(request),
+                at: Some(now),
+            },
+        )
+        .await,
+    )?;
     if let Some(discount) = policy.discount_for(amount_major) {
         let discount_key = format!("{key}:discount");
         issue_voucher(
@@ -504,70 +517,116 @@ pub async fn deduct(
     Ok(Deduction { posted, parts })
 }
 
-/// Voids what is left on vouchers and cards that expired by `now` (a ledger entry each) and
-/// marks them expired. Safe to run on several replicas at once: each expiry has its own key.
+/// The vouchers and cards past their expiry that are still active, in a fixed order (account,
+/// then id), so replicas expiring at the same time lock accounts in the same order.
+async fn due_for_expiry(
+    conn: &mut AnyConnection,
+    now: i64,
+) -> Result<Vec<(&'static str, LedgerKind, i64, i64, Currency)>, sqlx::Error> {
+    let mut due = Vec::new();
+    for (table, kind) in [
+        ("vouchers", LedgerKind::Voucher),
+        ("prepaid_cards", LedgerKind::PrepaidCard),
+    ] {
+        let rows = sqlx::query(&format!(
+            "SELECT id, billing_account_id, currency FROM {table} WHERE status = 'active' \
+             AND expires_at <= $1 ORDER BY billing_account_id, id LIMIT 1000"
+        ))
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in rows {
+            due.push((
+                table,
+                kind,
+                row.try_get("id")?,
+                row.try_get("billing_account_id")?,
+                store::row_currency(&row)?,
+            ));
+        }
+    }
+    due.sort_by_key(|(_, _, id, account, _)| (*account, *id));
+    Ok(due)
+}
+
+/// Voids what is left on one expired voucher or card and marks it expired; nothing when
+/// another replica did it first.
+async fn expire_one(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    (table, kind, id, account, currency): (&'static str, LedgerKind, i64, i64, Currency),
+    now: i64,
+) -> Result<bool, LedgerError> {
+    let holding = store::ledger_account(conn, Some(account), kind, id, currency, now).await?;
+    let expired = store::ledger_account(conn, None, LedgerKind::Expired, 0, currency, now).await?;
+    store::lock_holdings(conn, backend, account).await?;
+    let marked = sqlx::query(&format!(
+        "UPDATE {table} SET status = 'expired' WHERE id = $1 AND status = 'active'"
+    ))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if marked.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let left = store::balance(conn, holding).await?;
+    if left > 0 {
+        let key = format!("expiry:{}:{id}", kind.code());
+        let reference = format!("{}:{id}", kind.code());
+        post(
+            conn,
+            &Entry {
+                billing_account_id: Some(account),
+                kind: JournalKind::Expiry,
+                reference: &reference,
+                actor: "system",
+                idempotency_key: &key,
+                currency,
+                legs: vec![
+                    Leg {
+                        account: holding,
+                        amount: -left,
+                    },
+                    Leg {
+                        account: expired,
+                        amount: left,
+                    },
+                ],
+                request: None,
+                at: None,
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Expires every voucher and card due at `now` in the caller's transaction.
 pub async fn expire(
     conn: &mut AnyConnection,
     backend: Backend,
     now: i64,
 ) -> Result<usize, LedgerError> {
     let mut count = 0;
-    for (table, kind) in [
-        ("vouchers", LedgerKind::Voucher),
-        ("prepaid_cards", LedgerKind::PrepaidCard),
-    ] {
-        let due = sqlx::query(&format!(
-            "SELECT id, billing_account_id, currency FROM {table} WHERE status = 'active' AND expires_at <= $1"
-        ))
-        .bind(now)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in due {
-            let id: i64 = row.try_get("id")?;
-            let account: i64 = row.try_get("billing_account_id")?;
-            let currency = store::row_currency(&row)?;
-            let holding =
-                store::ledger_account(conn, Some(account), kind, id, currency, now).await?;
-            let expired =
-                store::ledger_account(conn, None, LedgerKind::Expired, 0, currency, now).await?;
-            store::lock_holdings(conn, backend, account).await?;
-            let left = store::balance(conn, holding).await?;
-            if left > 0 {
-                let key = format!("expiry:{}:{id}", kind.code());
-                let reference = format!("{}:{id}", kind.code());
-                post(
-                    conn,
-                    &Entry {
-                        billing_account_id: Some(account),
-                        kind: JournalKind::Expiry,
-                        reference: &reference,
-                        actor: "system",
-                        idempotency_key: &key,
-                        currency,
-                        legs: vec![
-                            Leg {
-                                account: holding,
-                                amount: -left,
-                            },
-                            Leg {
-                                account: expired,
-                                amount: left,
-                            },
-                        ],
-                        request: None,
-                        at: None,
-                    },
-                )
-                .await?;
-            }
-            sqlx::query(&format!(
-                "UPDATE {table} SET status = 'expired' WHERE id = $1"
-            ))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            count += 1;
-        }
+    for instrument in due_for_expiry(conn, now).await? {
+        count += usize::from(expire_one(conn, backend, instrument, now).await?);
+    }
+    Ok(count)
+}
+
+/// The scheduled expiry: each instrument in a small transaction of its own, in the fixed
+/// order, so no replica holds many accounts at once or waits on another in a cycle.
+pub async fn expire_due(db: &crate::server::db::Db, now: i64) -> Result<usize, LedgerError> {
+    let due = {
+        let mut conn = db.pool().acquire().await?;
+        due_for_expiry(&mut conn, now).await?
+    };
+    let mut count = 0;
+    for instrument in due {
+        let mut tx = db.begin_write().await?;
+        let done = expire_one(&mut tx, db.backend(), instrument, now).await?;
+        tx.commit().await?;
+        count += usize::from(done);
     }
     Ok(count)
 }

@@ -148,9 +148,9 @@ pub async fn buy_card(
             "amount",
             "The cash balance is not enough; recharge first",
         )),
-        Err(super::service::LedgerError::KeyReused) => Err(AppError::Conflict(
-            "This purchase was already made".into(),
-        )),
+        Err(super::service::LedgerError::KeyReused) => {
+            Err(AppError::Conflict("This purchase was already made".into()))
+        }
         Err(error) => {
             tracing::error!(%error, "card purchase failed");
             Err(AppError::Internal)

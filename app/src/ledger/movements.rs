@@ -87,7 +87,8 @@ pub fn csv_line(fields: &[&str]) -> String {
             // a spreadsheet. Amounts are written with their sign and must stay numbers, so only
             // text that is not a plain number is escaped.
             let number = field
-                .trim_start_matches('-')
+                .strip_prefix(['-', '+'])
+                .unwrap_or(field)
                 .trim_start_matches(['¥', '$'])
                 .replace(',', "")
                 .parse::<rust_decimal::Decimal>()
@@ -145,6 +146,10 @@ mod tests {
         assert_eq!(
             csv_line(&["+cmd|' /C calc'!A0", "-1+1", "@x", "\tx", "-5"]),
             "'+cmd|' /C calc'!A0,'-1+1,'@x,'\tx,-5\r\n"
+        );
+        assert_eq!(
+            csv_line(&["+¥123.45", "-$1,000.00", "+=1"]),
+            "+¥123.45,\"-$1,000.00\",'+=1\r\n"
         );
     }
 

@@ -104,7 +104,7 @@ pub fn verify(
     // verify_slice compares in constant time.
     mac.verify_slice(&signature)
         .map_err(|_| CallbackError::BadSignature)?;
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    if now.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(CallbackError::Stale);
     }
     Ok(())
@@ -115,9 +115,16 @@ pub fn verify(
 /// here, and nothing it sends is believed.
 pub fn callback_secret(state: &AppState, provider: &str) -> Option<String> {
     if provider == SANDBOX {
-        state.sandbox_secret.clone()
+        state
+            .sandbox_secret
+            .as_ref()
+            .map(|secret| secret.expose().to_string())
     } else {
-        state.config.payment_callback_secret.clone()
+        state
+            .config
+            .payment_callback_secret
+            .as_ref()
+            .map(|secret| secret.expose().to_string())
     }
 }
 
@@ -173,10 +180,15 @@ pub async fn handle_callback(
         }
         ("paid", "paid") => Err(CallbackError::TransactionReused),
         ("paid", _) => {
-            let taken = sqlx::query("SELECT id FROM recharge_orders WHERE provider_txn_id = $1")
-                .bind(&callback.provider_txn_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            // Another order, that is: a duplicate of this very callback that committed a moment
+            // ago is answered below as "already paid".
+            let taken = sqlx::query(
+                "SELECT id FROM recharge_orders WHERE provider_txn_id = $1 AND id <> $2",
+            )
+            .bind(&callback.provider_txn_id)
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if taken.is_some() {
                 return Err(CallbackError::TransactionReused);
             }

@@ -136,7 +136,7 @@ pub async fn sandbox_settle(
     paid: bool,
 ) -> Result<Settled, AppError> {
     // Without the sandbox switched on there is no sandbox: nothing here can sign a callback.
-    let secret = state.sandbox_secret.clone().ok_or(AppError::NotFound)?;
+    let secret = payment::callback_secret(state, SANDBOX).ok_or(AppError::NotFound)?;
     let order = order(state, account_id, order_no).await?;
     let currency = Currency::from_str(&order.currency).map_err(|_| AppError::Internal)?;
     let amount: i64 = sqlx::query("SELECT amount FROM recharge_orders WHERE order_no = $1")
@@ -262,6 +262,36 @@ mod tests {
             .await
             .expect("reconcile")
             .is_empty());
+    });
+
+    db_test!(duplicates_at_the_same_moment_credit_once, |db| async move {
+        let state = state_for(&db).await;
+        let (account, order) = account_and_order(&state, "300").await;
+        let now = now_millis() / 1000;
+        let paid = body(&order, "300.00", "CNY", "TXN-RACE");
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (state, paid) = (state.clone(), paid.clone());
+            tasks.push(tokio::spawn(async move {
+                deliver(&state, &paid, now, None).await.expect("answered")
+            }));
+        }
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("task"));
+        }
+        assert_eq!(answers.iter().filter(|a| **a == Settled::Paid).count(), 1);
+        assert_eq!(
+            answers
+                .iter()
+                .filter(|a| **a == Settled::AlreadyPaid)
+                .count(),
+            19
+        );
+        assert_eq!(
+            balances(&state, account).await.expect("balances").cash,
+            "¥300.00"
+        );
     });
 
     db_test!(bad_callbacks_change_nothing, |db| async move {

@@ -183,7 +183,10 @@ pub async fn kind_of(
         .bind(ledger_account_id)
         .fetch_one(conn)
         .await?;
-    Ok((row.try_get("kind")?, row.try_get::<i64, _>("keeps_balance")? == 1))
+    Ok((
+        row.try_get("kind")?,
+        row.try_get::<i64, _>("keeps_balance")? == 1,
+    ))
 }
 
 /// Journal transactions whose postings do not sum to zero in some currency.

@@ -305,6 +305,17 @@ pub async fn record_transfer(
     };
     let received = &crate::ui::utc_time(received)[..10];
     let mut tx = state.db.begin_write().await?;
+    // Transfers recorded before references were normalised carry the spelling typed then.
+    let typed = format!("bank-transfer:{}", transfer.bank_reference.trim());
+    if crate::ledger::store::journal_by_key(&mut tx, &typed)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field(
+            "bank_reference",
+            "A transfer with this reference was already recorded",
+        ));
+    }
     let posted = credit_cash(
         &mut tx,
         state.db.backend(),

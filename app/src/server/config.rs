@@ -13,7 +13,7 @@ pub struct Config {
     pub support_contact: String,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
-    pub payment_callback_secret: Option<String>,
+    pub payment_callback_secret: Option<Secret>,
     pub operator_email: Option<String>,
     pub bank_transfer: BankTransferDetails,
     pub funds: crate::ledger::model::FundsPolicy,
@@ -39,6 +39,27 @@ pub struct Config {
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
     /// (the one the proxy added) instead of the TCP peer, which is then the proxy.
     pub trust_forwarded_for: bool,
+}
+
+/// A secret from the configuration: shown as `[redacted]` by `Debug`, so a logged
+/// configuration or state never carries it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// The scheme and authority (`host[:port]`) browsers use to reach the server.
@@ -85,8 +106,12 @@ impl PublicOrigin {
         }
     }
 
-    /// Whether a `Host` header (or the authority of an `Origin`) names this server.
+    /// Whether a `Host` header (or the authority of an `Origin`) names this server: the same
+    /// name, ignoring case, a trailing dot and the scheme's default port.
     pub fn is_host(&self, host: &str) -> bool {
+        let default_port = if self.https { ":443" } else { ":80" };
+        let host = host.strip_suffix(default_port).unwrap_or(host);
+        let host = host.strip_suffix('.').unwrap_or(host);
         host.eq_ignore_ascii_case(&self.authority)
             || self
                 .alias
@@ -114,14 +139,14 @@ pub struct SmtpConfig {
     pub port: u16,
     pub tls: SmtpTls,
     pub username: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub from: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmsConfig {
     pub endpoint: String,
-    pub secret: String,
+    pub secret: Secret,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -217,7 +242,7 @@ impl Config {
                     port,
                     tls,
                     username: get("SMTP_USERNAME"),
-                    password: get("SMTP_PASSWORD"),
+                    password: get("SMTP_PASSWORD").map(Secret::new),
                     from,
                 })
             }
@@ -229,7 +254,10 @@ impl Config {
                 if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
                     return Err(error("SMS_ENDPOINT", "must be an http:// or https:// URL"));
                 }
-                Some(SmsConfig { endpoint, secret })
+                Some(SmsConfig {
+                    endpoint,
+                    secret: Secret::new(secret),
+                })
             }
             (Some(_), None) => {
                 return Err(error("SMS_SECRET", "is required when SMS_ENDPOINT is set"))
@@ -292,17 +320,16 @@ impl Config {
             .split(',')
             .map(|code| code.trim().trim_start_matches('+').to_string())
             .collect();
-        if phone_country_codes
-            .iter()
-            .any(|code| code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if phone_country_codes.iter().any(|code| {
+            code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit())
+        }) {
             return Err(error(
                 "BC_PHONE_COUNTRY_CODES",
                 "must be country calling codes separated by commas, like 86,852",
             ));
         }
-        let operator_amount_max =
-            positive(&get, "BC_OPERATOR_AMOUNT_MAX", 10_000_000)?.min(crate::money::MAX_AMOUNT_MAJOR);
+        let operator_amount_max = positive(&get, "BC_OPERATOR_AMOUNT_MAX", 10_000_000)?
+            .min(crate::money::MAX_AMOUNT_MAJOR);
 
         Ok(Config {
             listen_addr,
@@ -312,7 +339,7 @@ impl Config {
                 .unwrap_or_else(|| "support@example.com".to_string()),
             smtp,
             sms,
-            payment_callback_secret,
+            payment_callback_secret: payment_callback_secret.map(Secret::new),
             operator_email,
             bank_transfer: BankTransferDetails {
                 account_name: get("BC_BANK_ACCOUNT_NAME").unwrap_or_default(),
@@ -507,15 +534,45 @@ mod tests {
             ),
             (&[("BC_PAYMENT_SANDBOX", "on")], "BC_PAYMENT_SANDBOX"),
             (&[("BC_DEV_OUTBOX", "yes")], "BC_DEV_OUTBOX"),
-            (&[("BC_PUBLIC_ORIGIN", "billing.example.com")], "BC_PUBLIC_ORIGIN"),
+            (
+                &[("BC_PUBLIC_ORIGIN", "billing.example.com")],
+                "BC_PUBLIC_ORIGIN",
+            ),
             (&[("BC_LISTEN_ADDR", "0.0.0.0:3000")], "BC_PUBLIC_ORIGIN"),
-            (&[("BC_PHONE_COUNTRY_CODES", "86,+1x")], "BC_PHONE_COUNTRY_CODES"),
-            (&[("BC_OPERATOR_AMOUNT_MAX", "-1")], "BC_OPERATOR_AMOUNT_MAX"),
+            (
+                &[("BC_PHONE_COUNTRY_CODES", "86,+1x")],
+                "BC_PHONE_COUNTRY_CODES",
+            ),
+            (
+                &[("BC_OPERATOR_AMOUNT_MAX", "-1")],
+                "BC_OPERATOR_AMOUNT_MAX",
+            ),
         ];
         for (vars, variable) in cases {
             let err = config(vars).expect_err("must be refused");
             assert_eq!(err.variable, *variable);
             assert!(err.to_string().contains(variable));
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = config(&[
+            ("SMTP_HOST", "mail"),
+            ("SMTP_FROM", "billing@example.com"),
+            ("SMTP_PASSWORD", "smtp-password-123"),
+            ("SMS_ENDPOINT", "https://sms.example"),
+            ("SMS_SECRET", "sms-secret-456"),
+            ("PAYMENT_CALLBACK_SECRET", "payment-secret-789-long"),
+        ])
+        .expect("valid");
+        let shown = format!("{config:?}");
+        for secret in [
+            "smtp-password-123",
+            "sms-secret-456",
+            "payment-secret-789-long",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
         }
     }
 

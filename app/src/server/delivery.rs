@@ -22,8 +22,10 @@ use std::time::Duration;
 
 /// The header that carries the hex HMAC-SHA256 of the request body, keyed with `SMS_SECRET`.
 pub const SMS_SIGNATURE_HEADER: &str = "X-Signature-SHA256";
-/// How long a replica may take to send a message it claimed before another may try.
-const CLAIM_MS: i64 = 60_000;
+/// How long a replica may take to send a message it claimed before another may try: well over
+/// a whole SMTP conversation (15 s a command) or an SMS request (10 s), so a slow send is not
+/// sent again by a second replica.
+const CLAIM_MS: i64 = 5 * 60_000;
 /// Attempts after which a message is given up (logged, kept for the record).
 const MAX_ATTEMPTS: i64 = 8;
 
@@ -199,11 +201,13 @@ impl Delivery {
         };
         match self.transmit(&mut conn, &message).await {
             Ok(()) => {
-                sqlx::query("UPDATE outgoing_messages SET sent_at = $1, last_error = NULL WHERE id = $2")
-                    .bind(now_millis())
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE outgoing_messages SET sent_at = $1, last_error = NULL WHERE id = $2",
+                )
+                .bind(now_millis())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
                 Ok(())
             }
             Err(error) => {
@@ -265,9 +269,10 @@ fn smtp_transport(
         .port(config.port)
         .timeout(Some(Duration::from_secs(15)));
     let builder = match (&config.username, &config.password) {
-        (Some(user), Some(password)) => {
-            builder.credentials(Credentials::new(user.clone(), password.clone()))
-        }
+        (Some(user), Some(password)) => builder.credentials(Credentials::new(
+            user.clone(),
+            password.expose().to_string(),
+        )),
         _ => builder,
     };
     Ok(builder.build())
@@ -317,7 +322,7 @@ async fn send_sms(
     let response = http
         .post(&config.endpoint)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(SMS_SIGNATURE_HEADER, sign(&config.secret, &body))
+        .header(SMS_SIGNATURE_HEADER, sign(config.secret.expose(), &body))
         .body(body)
         .send()
         .await

@@ -7,6 +7,18 @@
 //! new one.
 use sqlx::{AnyConnection, Row};
 
+/// The part of a client address that limits count by: the address itself for IPv4, its /64
+/// network for IPv6 (one customer gets a whole /64 and could rotate through it).
+pub fn client_key(addr: &str) -> String {
+    match addr.parse::<std::net::Ipv6Addr>() {
+        Ok(ip) => {
+            let s = ip.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Err(_) => addr.to_string(),
+    }
+}
+
 /// One limit: at most `max` hits per `window_ms` on the counter `name`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limit {
@@ -101,17 +113,29 @@ pub async fn give_back(conn: &mut AnyConnection, name: &str) -> Result<(), sqlx:
 
 /// Forgets counters whose window closed before `before` (housekeeping).
 pub async fn forget_before(db: &super::db::Db, before: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(before)
-        .execute(db.pool())
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+            .bind(before)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::server::testing::db_test;
+
+    #[test]
+    fn ipv6_clients_count_by_their_network() {
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            client_key("2001:db8:1:2:aaaa::1"),
+            client_key("2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(client_key("2001:db8:1:2::1"), client_key("2001:db8:1:3::1"));
+    }
 
     db_test!(a_window_allows_its_maximum, |db| async move {
         let limit = Limit::new("test", 3, 60_000);

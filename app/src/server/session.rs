@@ -30,14 +30,20 @@ pub fn session_token() -> Option<String> {
 }
 
 /// The session token in a request's `Cookie` headers (for handlers outside server functions).
+/// Over HTTPS only the `__Host-` cookie counts: a plain one could have been planted by a sibling
+/// subdomain or over plain HTTP.
 pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    let https = is_https();
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(|cookies| {
-            cookie_value(cookies, SECURE_SESSION_COOKIE)
-                .or_else(|| cookie_value(cookies, SESSION_COOKIE))
+            cookie_value(cookies, SECURE_SESSION_COOKIE).or_else(|| {
+                (!https)
+                    .then(|| cookie_value(cookies, SESSION_COOKIE))
+                    .flatten()
+            })
         })
         .filter(|token| !token.is_empty())
 }

@@ -17,7 +17,7 @@ pub struct AppState {
     pub delivery: Arc<Delivery>,
     pub verifier: Verifier,
     /// The sandbox payment provider's own signing secret; `None` unless the sandbox is on.
-    pub sandbox_secret: Option<String>,
+    pub sandbox_secret: Option<super::config::Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +37,9 @@ impl AppState {
     ) -> Result<Self, StateError> {
         let pepper = super::secrets::get_or_create(&db, "verification_code_pepper").await?;
         let sandbox_secret = match config.payment_sandbox {
-            true => Some(super::secrets::get_or_create(&db, "payment_sandbox_secret").await?),
+            true => Some(super::config::Secret::new(
+                super::secrets::get_or_create(&db, "payment_sandbox_secret").await?,
+            )),
             false => None,
         };
         Ok(Self {

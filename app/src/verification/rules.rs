@@ -68,25 +68,46 @@ impl CodePolicy {
         client: &str,
     ) -> Vec<(crate::server::limits::Limit, SendLimit)> {
         use crate::server::limits::Limit;
+        let client = crate::server::limits::client_key(client);
         vec![
             (
-                Limit::new(format!("code:wait:{purpose}:{address}"), 1, self.resend_after_ms),
+                Limit::new(
+                    format!("code:wait:{purpose}:{address}"),
+                    1,
+                    self.resend_after_ms,
+                ),
                 SendLimit::Pause,
             ),
             (
-                Limit::new(format!("code:hour:{purpose}:{address}"), self.per_address_hour, HOUR_MS),
+                Limit::new(
+                    format!("code:hour:{purpose}:{address}"),
+                    self.per_address_hour,
+                    HOUR_MS,
+                ),
                 SendLimit::Budget,
             ),
             (
-                Limit::new(format!("code:day:{purpose}:{address}"), self.per_address_day, DAY_MS),
+                Limit::new(
+                    format!("code:day:{purpose}:{address}"),
+                    self.per_address_day,
+                    DAY_MS,
+                ),
                 SendLimit::Budget,
             ),
             (
-                Limit::new(format!("code:client-hour:{client}"), self.per_client_hour, HOUR_MS),
+                Limit::new(
+                    format!("code:client-hour:{client}"),
+                    self.per_client_hour,
+                    HOUR_MS,
+                ),
                 SendLimit::Budget,
             ),
             (
-                Limit::new(format!("code:client-day:{client}"), self.per_client_day, DAY_MS),
+                Limit::new(
+                    format!("code:client-day:{client}"),
+                    self.per_client_day,
+                    DAY_MS,
+                ),
                 SendLimit::Budget,
             ),
         ]

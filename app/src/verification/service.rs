@@ -9,12 +9,24 @@ use rand::Rng;
 use sha2::Sha256;
 use sqlx::AnyConnection;
 
+/// Code entries one address may have compared per day, over all its codes and purposes.
+pub const GUESSES_PER_ADDRESS_DAY: i64 = 30;
+
 /// Issues and checks codes under one policy, hashing them with a server secret (a leaked
 /// table of hashes of 6-digit codes is worthless without it).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Verifier {
     pub policy: CodePolicy,
     pepper: String,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("policy", &self.policy)
+            .field("pepper", &"[redacted]")
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +161,16 @@ impl Verifier {
             CodeCheck::Wrong { .. } | CodeCheck::WrongAndDead => {}
             other => return Ok(Err(other)),
         }
+        // Guesses at one address across all its codes and purposes, so asking for new codes
+        // again and again does not buy unlimited guesses.
+        let guesses = limits::Limit::new(
+            format!("code-guesses:{address}"),
+            GUESSES_PER_ADDRESS_DAY,
+            super::rules::DAY_MS,
+        );
+        if limits::take(conn, &guesses, now).await?.is_err() {
+            return Ok(Err(CodeCheck::TooManyAttempts));
+        }
         let Some(before) =
             store::reserve_attempt(conn, latest.id, self.policy.max_attempts).await?
         else {
@@ -166,7 +188,10 @@ impl Verifier {
             ..latest.stored
         };
         match self.policy.check(&stored, matches, now) {
-            CodeCheck::Accepted => Ok(Ok(latest.id)),
+            CodeCheck::Accepted => {
+                limits::give_back(conn, &guesses.name).await?;
+                Ok(Ok(latest.id))
+            }
             other => Ok(Err(other)),
         }
     }
@@ -396,66 +421,83 @@ mod tests {
         assert_eq!(sent, 5);
     });
 
-    db_test!(parallel_wrong_codes_get_no_more_than_five_attempts, |db| async move {
-        let address = Address::email("race@example.com").expect("valid");
-        let now = now_millis();
-        send(&db, &address, Purpose::SignIn, "10.0.0.5", now)
-            .await
-            .expect("sent");
-        let code = last_code(&db, &address).await;
-        let wrong = if code == "000000" { "111111" } else { "000000" };
-        let mut tasks = Vec::new();
-        for _ in 0..300 {
-            let (db, address) = (db.clone(), address.clone());
-            tasks.push(tokio::spawn(async move {
-                consume(&db, &address, Purpose::SignIn, wrong, now).await
-            }));
-        }
-        let mut evaluated = 0;
-        for task in tasks {
-            let outcome = task.await.expect("task");
-            if matches!(outcome, Err(CodeCheck::Wrong { .. } | CodeCheck::WrongAndDead)) {
-                evaluated += 1;
-            } else {
-                assert_eq!(outcome, Err(CodeCheck::TooManyAttempts));
+    db_test!(
+        parallel_wrong_codes_get_no_more_than_five_attempts,
+        |db| async move {
+            let address = Address::email("race@example.com").expect("valid");
+            let now = now_millis();
+            send(&db, &address, Purpose::SignIn, "10.0.0.5", now)
+                .await
+                .expect("sent");
+            let code = last_code(&db, &address).await;
+            let wrong = if code == "000000" { "111111" } else { "000000" };
+            let mut tasks = Vec::new();
+            for _ in 0..300 {
+                let (db, address) = (db.clone(), address.clone());
+                tasks.push(tokio::spawn(async move {
+                    consume(&db, &address, Purpose::SignIn, wrong, now).await
+                }));
             }
+            let mut evaluated = 0;
+            for task in tasks {
+                let outcome = task.await.expect("task");
+                if matches!(
+                    outcome,
+                    Err(CodeCheck::Wrong { .. } | CodeCheck::WrongAndDead)
+                ) {
+                    evaluated += 1;
+                } else {
+                    assert_eq!(outcome, Err(CodeCheck::TooManyAttempts));
+                }
+            }
+            assert_eq!(evaluated, 5, "guesses compared against the code");
+            assert_eq!(
+                consume(&db, &address, Purpose::SignIn, &code, now).await,
+                Err(CodeCheck::TooManyAttempts)
+            );
         }
-        assert_eq!(evaluated, 5, "guesses compared against the code");
-        assert_eq!(
-            consume(&db, &address, Purpose::SignIn, &code, now).await,
-            Err(CodeCheck::TooManyAttempts)
-        );
-    });
+    );
 
-    db_test!(parallel_requests_send_no_more_than_the_budget, |db| async move {
-        let address = Address::email("burst@example.com").expect("valid");
-        let now = now_millis();
-        let mut tasks = Vec::new();
-        for i in 0..300 {
-            let (db, address) = (db.clone(), address.clone());
-            // Spread over time so the one-minute pause is not what stops them.
-            let at = now + i64::from(i % 30) * MINUTE_MS;
-            tasks.push(tokio::spawn(async move {
-                send(&db, &address, Purpose::Register, &format!("10.1.0.{}", i % 200), at).await
-            }));
+    db_test!(
+        parallel_requests_send_no_more_than_the_budget,
+        |db| async move {
+            let address = Address::email("burst@example.com").expect("valid");
+            let now = now_millis();
+            let mut tasks = Vec::new();
+            for i in 0..300 {
+                let (db, address) = (db.clone(), address.clone());
+                // Spread over time so the one-minute pause is not what stops them.
+                let at = now + i64::from(i % 30) * MINUTE_MS;
+                tasks.push(tokio::spawn(async move {
+                    send(
+                        &db,
+                        &address,
+                        Purpose::Register,
+                        &format!("10.1.0.{}", i % 200),
+                        at,
+                    )
+                    .await
+                }));
+            }
+            let mut sent = 0;
+            for task in tasks {
+                sent += usize::from(task.await.expect("task").is_ok());
+            }
+            assert!(sent <= 5, "{sent} codes sent against an hourly budget of 5");
+            let stored: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM verification_codes WHERE address = $1")
+                    .bind(address.as_str())
+                    .fetch_one(db.pool())
+                    .await
+                    .and_then(|row| row.try_get("n"))
+                    .expect("count");
+            assert_eq!(stored as usize, sent);
+            // Another purpose has its own budget: signing in is not locked out.
+            send(&db, &address, Purpose::SignIn, "10.2.0.1", now)
+                .await
+                .expect("sign-in code still sent");
         }
-        let mut sent = 0;
-        for task in tasks {
-            sent += usize::from(task.await.expect("task").is_ok());
-        }
-        assert!(sent <= 5, "{sent} codes sent against an hourly budget of 5");
-        let stored: i64 = sqlx::query("SELECT COUNT(*) AS n FROM verification_codes WHERE address = $1")
-            .bind(address.as_str())
-            .fetch_one(db.pool())
-            .await
-            .and_then(|row| row.try_get("n"))
-            .expect("count");
-        assert_eq!(stored as usize, sent);
-        // Another purpose has its own budget: signing in is not locked out.
-        send(&db, &address, Purpose::SignIn, "10.2.0.1", now)
-            .await
-            .expect("sign-in code still sent");
-    });
+    );
 
     db_test!(an_expired_code_is_refused, |db| async move {
         let address = Address::email("late@example.com").expect("valid");
