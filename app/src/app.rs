@@ -78,6 +78,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    crate::preferences::provide_server_language();
     let site = use_context::<SiteInfo>().unwrap_or_default();
     view! {
         <I18nContextProvider enable_cookie=false ssr_lang_header_getter=locale_options()>

@@ -65,6 +65,22 @@ const MACHINE_ENDPOINTS: &[&str] = &[
     "/payments/callback/{provider}",
 ];
 
+/// Panics anywhere in this process (request tasks and tasks they leave behind alike), counted
+/// by a hook installed once; the panic is still reported as usual.
+fn panics_so_far() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static PANICS: AtomicUsize = AtomicUsize::new(0);
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            previous(info);
+        }));
+    });
+    PANICS.load(Ordering::SeqCst)
+}
+
 fn config(extra: &[(&str, &str)]) -> Config {
     let vars: std::collections::HashMap<String, String> = extra
         .iter()
@@ -558,6 +574,7 @@ async fn public_pages_load_in_parallel_without_failing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
     let router = routes(state_with(db.clone(), developer_config()).await);
+    let panics_before = panics_so_far();
     let pages = ["/sign-in", "/register", "/sign-in/code", "/reset-password"];
     let mut clients = Vec::new();
     for client in 0..16 {
@@ -596,6 +613,9 @@ async fn public_pages_load_in_parallel_without_failing() {
         failures.len(),
         &failures[..failures.len().min(10)]
     );
+    // Tasks a page leaves behind get a moment to run (or to panic) before the count.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(panics_so_far(), panics_before, "panics while pages loaded");
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }

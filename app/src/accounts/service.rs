@@ -1257,6 +1257,135 @@ mod tests {
     });
 
     db_test!(
+        parallel_wrong_passwords_are_evaluated_at_most_the_limit,
+        |db| async move {
+            let state = state_for(&db).await;
+            let address = Address::email("burst@acme.example").expect("valid");
+            registered(&state, &address, Some("correct horse battery")).await;
+            let mut tasks = Vec::new();
+            for i in 0..300 {
+                let (state, address) = (state.clone(), address.clone());
+                tasks.push(tokio::spawn(async move {
+                    sign_in_with_password(
+                        &state,
+                        &address,
+                        format!("guess number {i}"),
+                        &client(&format!("10.7.{}.{}", i / 200, i % 200)),
+                    )
+                    .await
+                }));
+            }
+            let mut evaluated = 0;
+            for task in tasks {
+                let error = task.await.expect("task").expect_err("every guess is wrong");
+                if error.message_for("password").as_deref() == Some(WRONG_CREDENTIALS) {
+                    evaluated += 1;
+                }
+            }
+            assert!(
+                evaluated <= FAILED_SIGN_INS_PER_ADDRESS_HOUR as usize,
+                "{evaluated} passwords checked against a limit of {FAILED_SIGN_INS_PER_ADDRESS_HOUR}"
+            );
+            // The owner can still sign in by code.
+            request_code(&state, &address, Purpose::SignIn, &client("10.8.0.1"))
+                .await
+                .expect("code sent");
+            let code = last_code(&state.db, &address).await;
+            sign_in_with_code(&state, &address, &code, &client("10.8.0.1"))
+                .await
+                .expect("a code still signs in");
+        }
+    );
+
+    db_test!(wrong_reset_codes_never_reach_argon2, |db| async move {
+        let state = state_for(&db).await;
+        let address = Address::email("reset-burst@acme.example").expect("valid");
+        registered(&state, &address, Some("correct horse battery")).await;
+        request_code(
+            &state,
+            &address,
+            Purpose::ResetPassword,
+            &client("10.9.0.1"),
+        )
+        .await
+        .expect("code sent");
+        let mut tasks = Vec::new();
+        for i in 0..300 {
+            let (state, address) = (state.clone(), address.clone());
+            tasks.push(tokio::spawn(async move {
+                reset_password(
+                    &state,
+                    &address,
+                    &format!("{:06}", (i * 7919) % 1_000_000),
+                    "a brand new passphrase".to_string(),
+                    &client("10.9.0.2"),
+                )
+                .await
+            }));
+        }
+        for task in tasks {
+            let outcome = task.await.expect("task");
+            // Refused on the code: had each hashed first, most would be Busy (4 slots).
+            if let Err(error) = outcome {
+                assert!(error.message_for("code").is_some(), "{error:?}");
+            }
+        }
+    });
+
+    db_test!(
+        a_hanging_sms_provider_holds_no_transaction,
+        |db| async move {
+            // A provider that accepts the connection and never answers.
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let endpoint = format!("http://{}/sms", listener.local_addr().expect("addr"));
+            tokio::spawn(async move {
+                let mut held = Vec::new();
+                while let Ok((stream, _)) = listener.accept().await {
+                    held.push(stream);
+                }
+            });
+            let config = crate::server::config::Config::from_lookup(|name| match name {
+                "SMS_ENDPOINT" => Some(endpoint.clone()),
+                "SMS_SECRET" => Some("hanging provider".to_string()),
+                _ => None,
+            })
+            .expect("config");
+            let state = crate::server::testing::state_with(&db, config).await;
+            let phone = Address::phone("+8613700137000").expect("valid");
+            let answer = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                request_code(&state, &phone, Purpose::Register, &client("10.11.0.1")),
+            )
+            .await
+            .expect("answered without waiting for the provider");
+            answer.expect("code requested");
+            // The code and its queued message are committed; other writes go on meanwhile.
+            let mut tx = tokio::time::timeout(std::time::Duration::from_secs(5), db.begin_write())
+                .await
+                .expect("the database is not held")
+                .expect("tx");
+            let queued: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM outgoing_messages WHERE address = $1 AND sent_at IS NULL",
+            )
+            .bind(phone.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .and_then(|row| row.try_get("n"))
+            .expect("count");
+            assert_eq!(queued, 1);
+            tx.commit().await.expect("commit");
+            // Only configured countries get texts.
+            let far = Address::phone("+2250700000000").expect("valid");
+            let refused = request_code(&state, &far, Purpose::Register, &client("10.11.0.1"))
+                .await
+                .expect_err("not a configured country");
+            assert!(refused.message_for("address").is_some());
+        }
+    );
+
+    db_test!(
         registering_a_taken_address_sends_a_notice,
         |db| async move {
             let state = state_for(&db).await;

@@ -431,6 +431,32 @@ mod tests {
         books_are_right(&db).await;
     });
 
+    db_test!(a_balance_never_passes_its_bound, |db| async move {
+        let id = account(&db).await;
+        let big = crate::money::MAX_BALANCE_MINOR - 1;
+        credit(&db, id, big, "big-1").await.expect("credited");
+        // A second credit would pass the bound (and, twice i64::MAX / 2, overflow): refused.
+        assert!(matches!(
+            credit(&db, id, big, "big-2").await,
+            Err(LedgerError::TooLarge)
+        ));
+        assert!(matches!(
+            credit(&db, id, i64::MAX, "max").await,
+            Err(LedgerError::TooLarge)
+        ));
+        assert_eq!(balances(&db, id).await, (big, 0));
+        let stored: String = sqlx::query(
+            "SELECT CAST(balance AS TEXT) AS b FROM ledger_accounts WHERE billing_account_id = $1 AND kind = 'cash'",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .and_then(|row| sqlx::Row::try_get(&row, "b"))
+        .expect("balance");
+        assert_eq!(stored, big.to_string(), "stored as an integer");
+        books_are_right(&db).await;
+    });
+
     db_test!(a_key_posts_once, |db| async move {
         let id = account(&db).await;
         let first = credit(&db, id, 5_000, "order-42").await.expect("credited");

@@ -538,6 +538,28 @@ mod tests {
             assert!(
                 matches!(again, Err(AppError::Field { ref field, .. }) if field == "bank_reference")
             );
+            // Nor under another spelling of the same reference.
+            let respelled = Transfer {
+                bank_reference: " icbc - 0001 ",
+                ..transfer.clone()
+            };
+            let again = record_transfer(&state, &op, customer, &respelled).await;
+            assert!(
+                matches!(again, Err(AppError::Field { ref field, .. }) if field == "bank_reference")
+            );
+            // Above the operator maximum, or an amount that would overflow: refused.
+            for amount in ["10,000,001", "92,233,720,368,547,758.07"] {
+                let huge = Transfer {
+                    amount,
+                    bank_reference: "ICBC-HUGE",
+                    received_on: "",
+                };
+                let refused = record_transfer(&state, &op, customer, &huge).await;
+                assert!(
+                    refused.is_err_and(|e| e.message_for("amount").is_some()),
+                    "{amount}"
+                );
+            }
             let bad = [
                 ("0", "R1", "", "amount"),
                 ("1.001", "R1", "", "amount"),

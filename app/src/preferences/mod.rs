@@ -16,6 +16,32 @@ pub fn locale_options() -> UseLocalesOptions {
     UseLocalesOptions::default().ssr_lang_header_getter(preferred_languages)
 }
 
+/// On the server, makes the page's language context before `I18nContextProvider` would (it
+/// then uses this one). The context comes with an effect that keeps a language cookie in step;
+/// on the server that effect is a task that may first run after the page was sent, when the
+/// page's signals are gone (a panic in the log, seen under load). Here it is made under an
+/// owner that is paused at once, so on the server it never runs; the browser makes its own.
+#[cfg(feature = "ssr")]
+pub fn provide_server_language() {
+    use leptos::reactive::owner::Owner;
+    use leptos_i18n::context::{init_i18n_context_with_options, I18nContextOptions};
+    let Some(page) = Owner::current() else {
+        return;
+    };
+    let owner = page.child();
+    let i18n = owner.with(|| {
+        init_i18n_context_with_options::<Locale>(I18nContextOptions {
+            enable_cookie: false,
+            ssr_lang_header_getter: locale_options(),
+            ..Default::default()
+        })
+    });
+    owner.pause();
+    provide_context(i18n);
+    // The child owner holds the language signal: the page keeps it as long as the page lives.
+    let _ = StoredValue::new(owner);
+}
+
 #[cfg(feature = "ssr")]
 fn preferred_languages() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;

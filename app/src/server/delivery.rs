@@ -168,38 +168,49 @@ impl Delivery {
     }
 
     /// Claims message `id`, sends it and marks it sent; on failure releases it for a later try
-    /// (or gives it up after `MAX_ATTEMPTS`). A message another replica holds is left alone.
+    /// (or gives it up after `MAX_ATTEMPTS`). A message another replica holds is left alone. No
+    /// database connection is held while the message travels.
     async fn deliver_one(&self, db: &Db, id: i64) -> Result<(), DeliveryError> {
         let now = now_millis();
-        let mut conn = db.pool().acquire().await?;
-        let claimed = sqlx::query(
-            "UPDATE outgoing_messages SET claimed_until = $1, attempts = attempts + 1 \
-             WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL \
-             AND (claimed_until IS NULL OR claimed_until < $3)",
-        )
-        .bind(now + CLAIM_MS)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        if claimed.rows_affected() != 1 {
-            return Ok(());
-        }
-        let row = sqlx::query(
-            "SELECT channel, address, subject, body, attempts FROM outgoing_messages WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let channel: String = row.try_get("channel")?;
-        let attempts: i64 = row.try_get("attempts")?;
-        let message = Message {
-            channel: channel.parse().unwrap_or(Channel::Email),
-            to: row.try_get("address")?,
-            subject: row.try_get("subject")?,
-            body: row.try_get("body")?,
+        let (message, attempts) = {
+            let mut conn = db.pool().acquire().await?;
+            let claimed = sqlx::query(
+                "UPDATE outgoing_messages SET claimed_until = $1, attempts = attempts + 1 \
+                 WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL \
+                 AND (claimed_until IS NULL OR claimed_until < $3)",
+            )
+            .bind(now + CLAIM_MS)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            if claimed.rows_affected() != 1 {
+                return Ok(());
+            }
+            let row = sqlx::query(
+                "SELECT channel, address, subject, body, attempts FROM outgoing_messages WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let channel: String = row.try_get("channel")?;
+            let message = Message {
+                channel: channel.parse().unwrap_or(Channel::Email),
+                to: row.try_get("address")?,
+                subject: row.try_get("subject")?,
+                body: row.try_get("body")?,
+            };
+            (message, row.try_get::<i64, _>("attempts")?)
         };
-        match self.transmit(&mut conn, &message).await {
+        let sent = match self.send_real(&message).await {
+            Some(sent) => sent,
+            None => {
+                let mut conn = db.pool().acquire().await?;
+                self.transmit(&mut conn, &message).await
+            }
+        };
+        let mut conn = db.pool().acquire().await?;
+        match sent {
             Ok(()) => {
                 sqlx::query(
                     "UPDATE outgoing_messages SET sent_at = $1, last_error = NULL WHERE id = $2",
@@ -232,6 +243,18 @@ impl Delivery {
         }
     }
 
+    /// Sends `message` over SMTP or to the SMS provider when its channel has real delivery;
+    /// `None` when it has not (the development outbox or nothing).
+    async fn send_real(&self, message: &Message) -> Option<Result<(), DeliveryError>> {
+        match (message.channel, &self.smtp, &self.sms) {
+            (Channel::Email, Some((config, transport)), _) => {
+                Some(send_email(config, transport, message).await)
+            }
+            (Channel::Sms, _, Some(config)) => Some(send_sms(&self.http, config, message).await),
+            _ => None,
+        }
+    }
+
     /// Sends `message` now: over SMTP or to the SMS provider where configured, else to the
     /// development outbox (through `conn`, outside any transaction) when that is on.
     pub async fn transmit(
@@ -239,17 +262,13 @@ impl Delivery {
         conn: &mut AnyConnection,
         message: &Message,
     ) -> Result<(), DeliveryError> {
+        if let Some(sent) = self.send_real(message).await {
+            return sent;
+        }
         match message.channel {
-            Channel::Email => match &self.smtp {
-                Some((config, transport)) => send_email(config, transport, message).await,
-                None if self.dev_outbox => write_outbox(conn, message).await,
-                None => Err(DeliveryError::EmailNotConfigured),
-            },
-            Channel::Sms => match &self.sms {
-                Some(config) => send_sms(&self.http, config, message).await,
-                None if self.dev_outbox => write_outbox(conn, message).await,
-                None => Err(DeliveryError::SmsNotConfigured),
-            },
+            _ if self.dev_outbox => write_outbox(conn, message).await,
+            Channel::Email => Err(DeliveryError::EmailNotConfigured),
+            Channel::Sms => Err(DeliveryError::SmsNotConfigured),
         }
     }
 }
