@@ -177,14 +177,23 @@ pub async fn update_profile(
 pub async fn change_password(
     current_password: Option<String>,
     new_password: String,
+    code: Option<String>,
 ) -> Result<(), AppError> {
     let caller = crate::server::session::require_session().await?;
     let state = crate::server::state::app_state()?;
     let client = crate::server::session::client();
     let current = current_password.unwrap_or_default();
-    let renewed =
-        super::service::change_password(&state, caller.account_id, current, new_password, &client)
-            .await?;
+    let renewed = super::service::change_password(
+        &state,
+        caller.account_id,
+        super::service::PasswordProof {
+            current,
+            code: code.unwrap_or_default(),
+        },
+        new_password,
+        &client,
+    )
+    .await?;
     crate::server::session::set_session_cookie(&renewed.token)?;
     leptos_axum::redirect("/account/security?saved=password");
     Ok(())

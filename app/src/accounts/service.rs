@@ -715,14 +715,23 @@ async fn rotate_sessions(
 /// Wrong current passwords allowed per account in 15 minutes on the Security page.
 pub const WRONG_CURRENT_PASSWORDS: i64 = 5;
 
-/// Changes the password (the current one is required when there is one) or sets a first one.
+/// What proves the holder before a password changes: the current password, or, for an account
+/// without one, a fresh code ("reset password" purpose) sent to its address.
+pub struct PasswordProof {
+    pub current: String,
+    pub code: String,
+}
+
+/// Changes the password (the current one is required when there is one) or sets a first one
+/// (with a code).
 pub async fn change_password(
     state: &AppState,
     account_id: i64,
-    current: String,
+    proof: PasswordProof,
     new_password: String,
     client: &Client,
 ) -> Result<SignedIn, AppError> {
+    let PasswordProof { current, code } = proof;
     let stored = {
         let mut conn = state.db.pool().acquire().await?;
         store::password_hash(&mut conn, account_id)
@@ -737,7 +746,8 @@ pub async fn change_password(
         WRONG_CURRENT_PASSWORDS,
         15 * MINUTE_MS,
     );
-    if stored.is_some() {
+    let has_password = stored.is_some();
+    if has_password {
         take_attempt(
             state,
             std::slice::from_ref(&limit),
@@ -761,8 +771,23 @@ pub async fn change_password(
             ));
         }
     }
+    let first_code = match has_password {
+        true => None,
+        false => {
+            let profile = profile(state, account_id).await?;
+            let address = match (profile.email, profile.phone) {
+                (Some(email), _) => Address::stored(Channel::Email, email),
+                (None, Some(phone)) => Address::stored(Channel::Sms, phone),
+                (None, None) => return Err(AppError::Unauthorized),
+            };
+            Some(check_code(state, &address, Purpose::ResetPassword, &code, now).await?)
+        }
+    };
     let hash = password::hash(new_password).await?;
     let mut tx = state.db.begin_write().await?;
+    if let Some(code) = first_code {
+        use_code(state, &mut tx, code, now).await?;
+    }
     limits::give_back(&mut tx, &limit.name).await?;
     store::set_password_hash(&mut tx, account_id, &hash).await?;
     store::log_event(
@@ -1535,10 +1560,14 @@ mod tests {
             .await
             .expect("second browser");
             let c = client("10.8.0.1");
+            let proof = |current: &str| PasswordProof {
+                current: current.to_string(),
+                code: String::new(),
+            };
             let err = change_password(
                 &state,
                 me.account_id,
-                "wrong".into(),
+                proof("wrong"),
                 "a brand new secret".into(),
                 &c,
             )
@@ -1548,7 +1577,7 @@ mod tests {
             let renewed = change_password(
                 &state,
                 me.account_id,
-                "correct horse battery".into(),
+                proof("correct horse battery"),
                 "a brand new secret".into(),
                 &c,
             )
@@ -1570,6 +1599,45 @@ mod tests {
                 .expect("new password");
         }
     );
+
+    db_test!(a_first_password_needs_a_fresh_code, |db| async move {
+        let state = state_for(&db).await;
+        let address = Address::email("nopw@acme.example").expect("valid");
+        let me = registered(&state, &address, None).await;
+        let c = client("10.12.0.1");
+        let without = PasswordProof {
+            current: String::new(),
+            code: "123456".to_string(),
+        };
+        let err = change_password(
+            &state,
+            me.account_id,
+            without,
+            "a first passphrase".into(),
+            &c,
+        )
+        .await
+        .expect_err("a code is needed");
+        assert!(err.message_for("code").is_some(), "{err:?}");
+        sqlx::query("UPDATE rate_limits SET window_start = window_start - 120000")
+            .execute(state.db.pool())
+            .await
+            .expect("backdated");
+        request_code(&state, &address, Purpose::ResetPassword, &c)
+            .await
+            .expect("code sent");
+        let code = last_code(&state.db, &address).await;
+        let with = PasswordProof {
+            current: String::new(),
+            code,
+        };
+        change_password(&state, me.account_id, with, "a first passphrase".into(), &c)
+            .await
+            .expect("set with the code");
+        sign_in_with_password(&state, &address, "a first passphrase".into(), &c)
+            .await
+            .expect("the new password signs in");
+    });
 
     db_test!(
         one_account_cannot_end_another_accounts_session,

@@ -1,6 +1,6 @@
 use super::tabs::AccountTabs;
 use crate::accounts::api::{
-    current_account, list_sessions, security_log, ChangePassword, EndSession,
+    current_account, list_sessions, security_log, ChangePassword, EndSession, RequestCode,
 };
 use crate::accounts::model::{SecurityEvent, SessionInfo};
 use crate::i18n::*;
@@ -14,6 +14,7 @@ use leptos_router::hooks::use_query_map;
 pub fn SecurityPage() -> impl IntoView {
     let i18n = use_i18n();
     let change = ServerAction::<ChangePassword>::new();
+    let send_code = ServerAction::<RequestCode>::new();
     let end = ServerAction::<EndSession>::new();
     let changed = successes(Signal::derive(move || change.value().get()));
     let account = Resource::new(move || changed.get(), |_| current_account());
@@ -33,10 +34,20 @@ pub fn SecurityPage() -> impl IntoView {
         <Show when=move || query.read().get("saved").is_some()>
             <p class="note" role="status">{t!(i18n, password_changed)}</p>
         </Show>
+        <Show when=move || query.read().get("code").is_some()>
+            <p class="note" role="status">
+                {move || t!(i18n, code_sent, address = move || query.read().get("address").unwrap_or_default())}
+            </p>
+        </Show>
         <section class="card" aria-labelledby="password-title">
             <h2 id="password-title">{t!(i18n, password_section)}</h2>
             <DataState resource=account let:account>
-                <PasswordForm has_password=account.is_some_and(|a| a.has_password) action=change />
+                <PasswordForm
+                    has_password=account.as_ref().is_some_and(|a| a.has_password)
+                    address=account.and_then(|a| a.email.or(a.phone)).unwrap_or_default()
+                    action=change
+                    send_code
+                />
             </DataState>
         </section>
         <section class="card" aria-labelledby="sessions-title">
@@ -54,13 +65,43 @@ pub fn SecurityPage() -> impl IntoView {
     }
 }
 
+/// Changing the password needs the current one; setting a first one needs a fresh code sent
+/// to the account's address (a session alone, perhaps left open on a shared computer, does not
+/// give its holder a password to sign in with later).
 #[component]
-fn PasswordForm(has_password: bool, action: ServerAction<ChangePassword>) -> impl IntoView {
+fn PasswordForm(
+    has_password: bool,
+    address: String,
+    action: ServerAction<ChangePassword>,
+    send_code: ServerAction<RequestCode>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let result = Signal::derive(move || action.value().get());
+    let sent = Signal::derive(move || send_code.value().get());
     view! {
+        {(!has_password).then(|| view! {
+            <p class="muted">{t!(i18n, set_password_intro)}</p>
+            <ActionForm action=send_code attr:class="inline-form">
+                <input type="hidden" name="address" value=address.clone() />
+                <input type="hidden" name="purpose" value="reset_password" />
+                <input type="hidden" name="next" value="/account/security?code=sent" />
+                <button type="submit" class="button secondary" disabled=move || send_code.pending().get()>
+                    {t!(i18n, set_password_send_code)}
+                </button>
+            </ActionForm>
+            <FormError result=sent fields=&[] />
+        })}
         <ActionForm action attr:class="stack">
-            {(!has_password).then(|| view! { <p class="muted">{t!(i18n, set_password_intro)}</p> })}
+            {(!has_password).then(|| view! {
+                <Field
+                    label=Signal::derive(move || t_string!(i18n, code_label).to_string())
+                    name="code"
+                    kind="text"
+                    autocomplete="one-time-code"
+                    required=true
+                    result
+                />
+            })}
             {has_password.then(|| view! {
                 <Field
                     label=Signal::derive(move || t_string!(i18n, current_password_label).to_string())
@@ -80,7 +121,7 @@ fn PasswordForm(has_password: bool, action: ServerAction<ChangePassword>) -> imp
                 hint=Signal::derive(move || t_string!(i18n, password_hint).to_string())
                 result
             />
-            <FormError result fields=&["current_password", "new_password"] />
+            <FormError result fields=&["current_password", "new_password", "code"] />
             <button type="submit" class="button" disabled=move || action.pending().get()>
                 {move || if has_password { t_string!(i18n, change_password_submit) } else { t_string!(i18n, set_password_submit) }}
             </button>
