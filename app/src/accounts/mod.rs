@@ -1,4 +1,4 @@
-//! Billing accounts and their credentials (spec sections 2 and 3; issue #3).
+//! Billing accounts and their credentials (spec sections 2 and 3).
 pub mod api;
 pub mod model;
 pub mod pages;

@@ -19,7 +19,7 @@ pub enum PasswordProblem {
     TooCommon,
 }
 
-/// Length rules of a new password (spec section 2; issue #3 item 3), counted in characters.
+/// Length rules of a new password (spec section 2), counted in characters.
 pub fn check_password_length(password: &str) -> Result<(), PasswordProblem> {
     let length = password.chars().count();
     if length < PASSWORD_MIN {

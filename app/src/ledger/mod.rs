@@ -1,4 +1,4 @@
-//! The double-entry ledger (spec section 5; issue #4): every movement of money is one journal
+//! The double-entry ledger (spec section 5): every movement of money is one journal
 //! transaction whose postings sum to zero, and every balance a customer sees is a ledger
 //! account's running balance that reconciles with its postings.
 pub mod api;

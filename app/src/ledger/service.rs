@@ -1,6 +1,5 @@
-//! Posting journal transactions, and the first movements built on it: crediting cash (which
-//! first pays off arrears) and charging (from cash, the rest into arrears). Vouchers, prepaid
-//! cards and the full deduction order come next (issue #4).
+//! Posting journal transactions, and the movements built directly on it: crediting cash (which
+//! first pays off arrears) and charging through the deduction engine (`deduction.rs`).
 use super::model::{JournalKind, LedgerKind};
 use super::store;
 use crate::money::Currency;

@@ -1,5 +1,5 @@
-//! The development outbox: messages that would have been sent by email or SMS, listed when no
-//! real delivery is configured (issue #3, item 2).
+//! The development outbox: messages for channels without real delivery, kept and listed when
+//! the outbox is switched on (`BC_DEV_OUTBOX=1`).
 pub mod api;
 mod page;
 #[cfg(feature = "ssr")]

@@ -1,5 +1,5 @@
 //! Verification codes sent by email or SMS, one service for every flow that needs proof of an
-//! address (issue #3: register, sign in, reset password, change email or phone).
+//! address (register, sign in, reset password, change email or phone).
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod rules;

@@ -1,4 +1,4 @@
-//! The rules a verification code lives by (issue #3, item 1), as pure functions of the stored
+//! The rules a verification code lives by (spec section 2), as pure functions of the stored
 //! facts and the time, so every rule is tested without a database or a clock.
 //!
 //! Times are Unix milliseconds, like everything stored.
