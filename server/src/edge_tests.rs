@@ -575,7 +575,13 @@ async fn public_pages_load_in_parallel_without_failing() {
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
     let router = routes(state_with(db.clone(), developer_config()).await);
     let panics_before = panics_so_far();
-    let pages = ["/", "/sign-in", "/register", "/sign-in/code", "/reset-password"];
+    let pages = [
+        "/",
+        "/sign-in",
+        "/register",
+        "/sign-in/code",
+        "/reset-password",
+    ];
     let mut clients = Vec::new();
     for client in 0..16 {
         let router = router.clone();

@@ -8,8 +8,6 @@ use super::service::LedgerError;
 use crate::error::AppError;
 use crate::money::Currency;
 use crate::server::db::{now_millis, Db};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use sqlx::{AnyConnection, Row};
 
 /// Crockford's base 32: no I, L, O or U; typed O reads as 0, and I or L as 1.
@@ -24,9 +22,7 @@ pub const MAX_BATCH: i64 = 1_000;
 const SECRET_NAME: &str = "voucher_code_secret";
 
 fn mac(secret: &str, text: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(text.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+    crate::server::signing::mac(secret.as_bytes(), &[text.as_bytes()])
 }
 
 /// The code at `position` of batch `batch`, written in groups of four: "ABCD-EFGH-JKMN-PQRS".

@@ -7,10 +7,9 @@
 use super::service::{credit_cash, LedgerError};
 use crate::money::{parse_plain_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
+use crate::server::signing;
 use crate::server::state::AppState;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use sqlx::Row;
 use std::str::FromStr;
 
@@ -78,12 +77,7 @@ pub enum Settled {
 
 /// The hex HMAC-SHA256 of "<timestamp>.<body>".
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    signing::sign_timestamped(secret.as_bytes(), timestamp, body)
 }
 
 /// Checks a callback's signature and timestamp against `now` (Unix seconds).
@@ -94,20 +88,18 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<(), CallbackError> {
-    let timestamp: i64 = timestamp.trim().parse().map_err(|_| CallbackError::Stale)?;
-    let signature = hex::decode(signature.trim()).map_err(|_| CallbackError::BadSignature)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    // verify_slice compares in constant time.
-    mac.verify_slice(&signature)
-        .map_err(|_| CallbackError::BadSignature)?;
-    if now.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
-        return Err(CallbackError::Stale);
-    }
-    Ok(())
+    signing::verify_timestamped(
+        secret.as_bytes(),
+        timestamp,
+        signature,
+        body,
+        now,
+        TOLERANCE_SECS.unsigned_abs(),
+    )
+    .map_err(|refused| match refused {
+        signing::Refused::BadSignature => CallbackError::BadSignature,
+        signing::Refused::Stale => CallbackError::Stale,
+    })
 }
 
 /// The secret `provider`'s callbacks are signed with: the sandbox's own (only while the sandbox
@@ -290,9 +282,10 @@ mod tests {
             ),
             Err(CallbackError::Stale)
         ));
+        // The signature is checked before the timestamp is read.
         assert!(matches!(
             verify("secret", "yesterday", &signature, body, now),
-            Err(CallbackError::Stale)
+            Err(CallbackError::BadSignature)
         ));
     }
 }

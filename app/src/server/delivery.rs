@@ -11,12 +11,10 @@
 use super::config::{Config, SmsConfig, SmtpConfig, SmtpTls};
 use super::db::{now_millis, Db};
 use crate::verification::Channel;
-use hmac::{Hmac, Mac};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::Body;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use sha2::Sha256;
 use sqlx::{AnyConnection, Row};
 use std::time::Duration;
 
@@ -324,11 +322,7 @@ fn email_body(text: &str) -> Body {
 
 /// The hex HMAC-SHA256 of `body` under `secret`, as sent in [`SMS_SIGNATURE_HEADER`].
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    // HMAC takes keys of any length, so this cannot fail.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    super::signing::sign_hex(secret.as_bytes(), &[body])
 }
 
 async fn send_sms(

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod scratch;
 pub mod secrets;
 pub mod session;
+pub mod signing;
 pub mod state;
 #[cfg(test)]
 pub mod testing;

@@ -4,9 +4,7 @@ use super::rules::{CodeCheck, CodePolicy, SendLimit, SendRefusal, StoredCode};
 use super::store;
 use crate::server::delivery::{Delivery, DeliveryError, Message, Queued};
 use crate::server::limits;
-use hmac::{Hmac, Mac};
 use rand::Rng;
-use sha2::Sha256;
 use sqlx::AnyConnection;
 
 /// Code entries one address may have compared per day, over all its codes and purposes.
@@ -45,10 +43,8 @@ impl Verifier {
     }
 
     fn hash(&self, address: &Address, purpose: Purpose, sent_at: i64, code: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.pepper.as_bytes())
-            .expect("HMAC accepts any key length");
-        mac.update(format!("{address}\n{}\n{sent_at}\n{code}", purpose.code()).as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        let text = hashed_text(address, purpose, sent_at, code);
+        crate::server::signing::sign_hex(self.pepper.as_bytes(), &[text.as_bytes()])
     }
 
     /// Takes a hit of every send limit for `address` and `purpose` (in `conn`, the caller's
@@ -177,10 +173,11 @@ impl Verifier {
             return Ok(Err(CodeCheck::TooManyAttempts));
         };
         let matches = parse_code(entered).is_some_and(|code| {
-            constant_time_eq(
-                self.hash(address, purpose, latest.stored.sent_at, &code)
-                    .as_bytes(),
-                latest.code_hash.as_bytes(),
+            let text = hashed_text(address, purpose, latest.stored.sent_at, &code);
+            crate::server::signing::verify_hex(
+                self.pepper.as_bytes(),
+                &[text.as_bytes()],
+                &latest.code_hash,
             )
         });
         let stored = StoredCode {
@@ -227,8 +224,10 @@ impl Verifier {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// What a code's stored hash is made of: the code is worth nothing for another address,
+/// purpose or sending.
+fn hashed_text(address: &Address, purpose: Purpose, sent_at: i64, code: &str) -> String {
+    format!("{address}\n{}\n{sent_at}\n{code}", purpose.code())
 }
 
 /// The message that carries a code, in English and Chinese (the reader's language is not known
