@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod edge;
 pub mod error;
 pub mod ledger;
 pub mod money;

@@ -1,9 +1,14 @@
 //! The HTTP edge tried as an attacker would, through the real router (no browser): every server
 //! function and machine endpoint with malformed input, foreign hosts and origins, the sandbox
 //! switched off, and many page loads at once. Each runs on SQLite and on PostgreSQL.
-use super::*;
+use app::server::config::Config;
+use app::server::db::Db;
 use app::server::scratch;
+use app::server::state::AppState;
 use axum::body::Body;
+use axum::http::{header, StatusCode};
+use axum::Router;
+use leptos::prelude::LeptosOptions;
 use std::collections::BTreeSet;
 use tower::ServiceExt;
 
@@ -270,7 +275,7 @@ fn malformed_bodies() -> Vec<String> {
 async fn every_endpoint_is_in_the_robustness_list() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
-    let _router = routes(state_with(db.clone(), developer_config()).await);
+    let _router = app::edge::router(state_with(db.clone(), developer_config()).await);
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
         .collect();
@@ -279,15 +284,16 @@ async fn every_endpoint_is_in_the_robustness_list() {
         registered, listed,
         "server functions registered vs. listed here"
     );
-    // The plain routes, as the router is written.
-    let source = include_str!("main.rs");
-    let routed: BTreeSet<&str> = source
-        .match_indices(".route(\n            \"")
-        .chain(source.match_indices(".route(\""))
-        .filter_map(|(at, found)| source[at + found.len()..].split('"').next())
+    // The plain routes, as the router builds them.
+    let routed: BTreeSet<&str> = app::edge::plain_routes()
+        .into_iter()
+        .map(|(path, _)| path)
         .collect();
     let machine: BTreeSet<&str> = MACHINE_ENDPOINTS.iter().copied().collect();
-    assert_eq!(routed, machine, "plain routes in main.rs vs. listed here");
+    assert_eq!(
+        routed, machine,
+        "plain routes of the router vs. listed here"
+    );
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -298,7 +304,7 @@ async fn malformed_input_gets_4xx_never_5xx() {
     on_both(|db| async move {
         let state = state_with(db.clone(), developer_config()).await;
         let cookie = demo_session(&state).await;
-        let router = routes(state.clone());
+        let router = app::edge::router(state.clone());
         let bodies = malformed_bodies();
         for endpoint in SERVER_FUNCTIONS {
             // Signing out would end the session the rest of the test uses.
@@ -418,7 +424,7 @@ async fn statuses_mean_something() {
     on_both(|db| async move {
         let state = state_with(db.clone(), developer_config()).await;
         let cookie = demo_session(&state).await;
-        let router = routes(state);
+        let router = app::edge::router(state);
         let cases: &[(&str, Option<&str>, &str, u16)] = &[
             ("/api/funds/balances", None, "", 401),
             ("/api/funds/balances", Some(&cookie), "", 200),
@@ -467,7 +473,7 @@ async fn statuses_mean_something() {
 async fn foreign_hosts_and_origins_are_refused() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
-    let router = routes(state_with(db.clone(), developer_config()).await);
+    let router = app::edge::router(state_with(db.clone(), developer_config()).await);
     let rebind = http::Request::builder()
         .uri("/outbox")
         .header(header::HOST, "attacker.example:3000")
@@ -503,7 +509,7 @@ async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
         // Real delivery is not configured either: still no outbox, and no sandbox.
         let state = state_with(db.clone(), config(&[])).await;
         let cookie = demo_session(&state).await;
-        let router = routes(state.clone());
+        let router = app::edge::router(state.clone());
         let (status, _) = send(&router, form("/api/funds/recharge", Some(&cookie), "amount=100".into())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "online recharge is unavailable");
         let (status, _) = send(
@@ -573,7 +579,7 @@ async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
 async fn public_pages_load_in_parallel_without_failing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (db, dir) = scratch::sqlite().await.expect("sqlite");
-    let router = routes(state_with(db.clone(), developer_config()).await);
+    let router = app::edge::router(state_with(db.clone(), developer_config()).await);
     let panics_before = panics_so_far();
     let pages = [
         "/",

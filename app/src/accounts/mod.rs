@@ -1,5 +1,7 @@
 //! Billing accounts and their credentials (spec sections 2 and 3).
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod caller;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

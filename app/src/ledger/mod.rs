@@ -9,6 +9,8 @@ pub mod codes;
 #[cfg(feature = "ssr")]
 pub mod deduction;
 #[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
 pub mod instruments;
 pub mod model;
 #[cfg(feature = "ssr")]

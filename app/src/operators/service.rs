@@ -24,11 +24,11 @@ pub struct Operator {
 /// The operator console's answer to a customer who is not an operator.
 pub const OPERATORS_ONLY: &str = "The operator console is for operators only";
 
-/// `account_id` as an operator, or `Rejected` when it may not use the console.
+/// `account_id` as an operator, or `Forbidden` when it may not use the console.
 pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, AppError> {
     let summary = crate::accounts::service::summary(state, account_id).await?;
     if !summary.is_operator {
-        return Err(AppError::Rejected(OPERATORS_ONLY.to_string()));
+        return Err(AppError::Forbidden(OPERATORS_ONLY.to_string()));
     }
     let address = summary.email.or(summary.phone).unwrap_or_default();
     Ok(Operator {
@@ -497,7 +497,7 @@ mod tests {
         let staff = crate::server::testing::another_account(&state.db).await;
         assert!(matches!(
             operator(state, staff).await,
-            Err(AppError::Rejected(_))
+            Err(AppError::Forbidden(_))
         ));
         grant(&state.db, "Other@Example.com", "cli")
             .await
@@ -653,7 +653,7 @@ mod tests {
             assert!(revoke(&db, "other@example.com").await.expect("revoked"));
             assert!(matches!(
                 operator(&state, op.account_id).await,
-                Err(AppError::Rejected(_))
+                Err(AppError::Forbidden(_))
             ));
         }
     );

@@ -1,0 +1,38 @@
+//! The plain route of the operator console: downloading a batch of activation codes.
+use crate::accounts::caller::Caller;
+use crate::error::AppError;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
+
+pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![("/operator/voucher-codes.csv", get(export_voucher_codes))]
+}
+
+/// `GET /operator/voucher-codes.csv?batch=N`: a batch's activation codes, for operators only.
+async fn export_voucher_codes(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let operator = crate::operators::service::operator(&state, caller.account_id).await?;
+    let batch = query
+        .get("batch")
+        .and_then(|b| b.parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    let csv = crate::operators::service::codes_csv(&state, &operator, batch).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"voucher-codes-{batch}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        csv,
+    )
+        .into_response())
+}
