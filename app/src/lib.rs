@@ -16,6 +16,8 @@ pub mod outbox;
 pub mod overview;
 pub mod preferences;
 #[cfg(feature = "ssr")]
+pub mod schedule;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod text;
 pub mod ui;

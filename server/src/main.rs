@@ -57,8 +57,8 @@ async fn main() {
     let state = AppState::new(leptos_options, db.clone(), config)
         .await
         .unwrap_or_else(|error| fail(&format!("start-up: {error}")));
-    tokio::spawn(scheduled_work(state.clone()));
-    tokio::spawn(deliver_messages(state.clone()));
+    // Expiry, reminders, housekeeping and the message queue, on their timers (app::schedule).
+    app::server::jobs::start(&state, app::schedule::jobs());
     let router = app::edge::router(state);
 
     let listener = tokio::net::TcpListener::bind(listen_addr)
@@ -123,50 +123,6 @@ async fn operator_command(db: &Db) -> ! {
             std::process::exit(0)
         }
         Err(error) => fail(&format!("operator: {error}")),
-    }
-}
-
-/// Work that runs on a timer in every replica: expiring vouchers and prepaid cards, the
-/// reminder before a card expires, and forgetting rows past keeping. Each expiry is a ledger entry with its own idempotency key
-/// and each reminder is claimed before it is sent, so replicas racing each other act once.
-async fn scheduled_work(state: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-    loop {
-        every.tick().await;
-        let now = app::server::db::now_millis();
-        let outcome = app::ledger::deduction::expire_due(&state.db, now).await;
-        match outcome {
-            Ok(0) => {}
-            Ok(expired) => tracing::info!(expired, "vouchers and prepaid cards expired"),
-            Err(error) => tracing::error!(%error, "scheduled expiry failed"),
-        }
-        let now = app::server::db::now_millis();
-        match app::ledger::reminders::remind_expiring_cards(&state, now).await {
-            Ok(0) => {}
-            Ok(sent) => tracing::info!(sent, "prepaid card expiry reminders sent"),
-            Err(error) => tracing::error!(%error, "card expiry reminders failed"),
-        }
-        match app::server::housekeeping::forget_old_rows(&state.db, now).await {
-            Ok(forgotten) if forgotten.total() > 0 => {
-                tracing::info!(?forgotten, "old rows removed")
-            }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "housekeeping failed"),
-        }
-    }
-}
-
-/// Sends what the message queue holds that requests could not send at once, every 15 seconds
-/// in every replica (each message is claimed before it is sent).
-async fn deliver_messages(state: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
-    loop {
-        every.tick().await;
-        match state.delivery.deliver_due(&state.db).await {
-            Ok(0) => {}
-            Ok(sent) => tracing::info!(sent, "queued messages delivered"),
-            Err(error) => tracing::error!(%error, "message delivery failed"),
-        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod db;
 pub mod delivery;
 pub mod demo;
 pub mod housekeeping;
+pub mod jobs;
 pub mod limits;
 pub mod scratch;
 pub mod secrets;

@@ -1,0 +1,89 @@
+//! Every scheduled job of the product, by name: the one list `server::jobs` runs. A new job is
+//! a line here and a function in its area.
+use crate::server::jobs::{Job, Outcome};
+use crate::server::state::AppState;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+type Run = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+const FIVE_MINUTES: Duration = Duration::from_secs(300);
+
+pub fn jobs() -> Vec<Job> {
+    vec![
+        Job {
+            name: "expire-instruments",
+            every: FIVE_MINUTES,
+            claimed: true,
+            work: expire_instruments,
+        },
+        Job {
+            name: "card-expiry-reminders",
+            every: FIVE_MINUTES,
+            claimed: true,
+            work: card_reminders,
+        },
+        Job {
+            name: "housekeeping",
+            every: FIVE_MINUTES,
+            claimed: true,
+            work: housekeeping,
+        },
+        // Every replica helps: each message is claimed on its own.
+        Job {
+            name: "deliver-messages",
+            every: Duration::from_secs(15),
+            claimed: false,
+            work: deliver_messages,
+        },
+    ]
+}
+
+/// Vouchers and prepaid cards past their expiry: what is left is voided.
+fn expire_instruments(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        crate::ledger::deduction::expire_due(&state.db, now)
+            .await
+            .map(|n| n as u64)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// The reminder before a prepaid card expires.
+fn card_reminders(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        crate::ledger::reminders::remind_expiring_cards(&state, now)
+            .await
+            .map(|n| n as u64)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Rows nobody can use any more, and job runs older than a week.
+fn housekeeping(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        let forgotten = crate::server::housekeeping::forget_old_rows(&state.db, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let runs = crate::server::jobs::forget_before(
+            &state.db,
+            now - crate::server::housekeeping::OUTBOX_KEPT_MS,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(forgotten.total() + runs)
+    })
+}
+
+/// Messages the requests that queued them could not send at once.
+fn deliver_messages(state: AppState, _now: i64) -> Run {
+    Box::pin(async move {
+        state
+            .delivery
+            .deliver_due(&state.db)
+            .await
+            .map(|n| n as u64)
+            .map_err(|e| e.to_string())
+    })
+}
