@@ -75,7 +75,7 @@ async fn export_movements(
             Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
         };
     // A byte-order mark first, so spreadsheet programs read the UTF-8 (Chinese, ¥) right.
-    let head = format!("\u{feff}{}", csv_line(&CSV_HEADER));
+    let head = format!("{}{}", crate::server::csv::BOM, csv_line(&CSV_HEADER));
     let rows = futures::stream::unfold(Some(None), move |cursor: Option<Option<i64>>| {
         let state = state.clone();
         let filter = filter.clone();

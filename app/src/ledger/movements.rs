@@ -78,34 +78,9 @@ pub async fn page(
     })
 }
 
-/// One CSV line, fields quoted where they need it.
+/// One CSV line, through the one CSV writer.
 pub fn csv_line(fields: &[&str]) -> String {
-    let quoted: Vec<String> = fields
-        .iter()
-        .map(|field| {
-            // A cell starting with = + - @ or a tab or carriage return would run as a formula in
-            // a spreadsheet. Amounts are written with their sign and must stay numbers, so only
-            // text that is not a plain number is escaped.
-            let number = field
-                .strip_prefix(['-', '+'])
-                .unwrap_or(field)
-                .trim_start_matches(['¥', '$'])
-                .replace(',', "")
-                .parse::<rust_decimal::Decimal>()
-                .is_ok();
-            let field = if !number && field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{field}")
-            } else {
-                field.to_string()
-            };
-            if field.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", field.replace('"', "\"\""))
-            } else {
-                field
-            }
-        })
-        .collect();
-    format!("{}\r\n", quoted.join(","))
+    crate::server::csv::line(fields)
 }
 
 pub const CSV_HEADER: [&str; 6] = [
@@ -135,23 +110,6 @@ mod tests {
     use super::*;
     use crate::money::Currency;
     use crate::server::testing::db_test;
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        assert_eq!(
-            csv_line(&["a", "b,c", "say \"hi\""]),
-            "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
-        );
-        assert_eq!(csv_line(&["=SUM(A1)", "-¥1.00"]), "'=SUM(A1),-¥1.00\r\n");
-        assert_eq!(
-            csv_line(&["+cmd|' /C calc'!A0", "-1+1", "@x", "\tx", "-5"]),
-            "'+cmd|' /C calc'!A0,'-1+1,'@x,'\tx,-5\r\n"
-        );
-        assert_eq!(
-            csv_line(&["+¥123.45", "-$1,000.00", "+=1"]),
-            "+¥123.45,\"-$1,000.00\",'+=1\r\n"
-        );
-    }
 
     db_test!(pages_walk_back_by_keyset_and_filter, |db| async move {
         let account = crate::server::demo::seed_account(&db)

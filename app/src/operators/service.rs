@@ -239,20 +239,24 @@ pub async fn codes_csv(
 ) -> Result<String, AppError> {
     let codes = crate::ledger::codes::batch_codes(&state.db, batch).await?;
     tracing::info!(batch, actor = %operator.actor, "voucher codes downloaded");
-    let mut csv = String::from("\u{feff}code,activated_by_account,activated_at\r\n");
+    use crate::server::csv;
+    let mut out = format!(
+        "{}{}",
+        csv::BOM,
+        csv::line(&["code", "activated_by_account", "activated_at"])
+    );
     for code in codes {
-        csv.push_str(&format!(
-            "{},{},{}\r\n",
+        out.push_str(&csv::line(&[
             code.code,
             code.redeemed_by
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             code.redeemed_at
                 .map(crate::ui::utc_time)
-                .unwrap_or_default()
-        ));
+                .unwrap_or_default(),
+        ]));
     }
-    Ok(csv)
+    Ok(out)
 }
 
 /// A bank transfer the operator saw arrive.

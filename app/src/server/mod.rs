@@ -1,6 +1,7 @@
 //! Server-only infrastructure: configuration, database, application state, demo data.
 //! No business rules live here.
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod delivery;
 pub mod demo;
