@@ -131,7 +131,7 @@ async fn charge_many(db: &Db, count: usize) -> Result<(usize, Duration, i64), Be
         cny,
         funds,
         "bench",
-        "system",
+        crate::ledger::model::Actor::SYSTEM,
         "bench:cash",
         None,
     )
@@ -144,7 +144,7 @@ async fn charge_many(db: &Db, count: usize) -> Result<(usize, Duration, i64), Be
         funds,
         now + 86_400_000,
         &["logs"],
-        "system",
+        crate::ledger::model::Actor::SYSTEM,
         "bench:voucher",
         now,
     )
@@ -155,7 +155,7 @@ async fn charge_many(db: &Db, count: usize) -> Result<(usize, Duration, i64), Be
         cny,
         funds,
         86_400_000,
-        "system",
+        crate::ledger::model::Actor::SYSTEM,
         "bench:card",
         now,
     )

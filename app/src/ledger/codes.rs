@@ -270,7 +270,7 @@ async fn redeem(
         row.try_get("denomination")?,
         now + validity_days * 86_400_000,
         &scope,
-        &format!("account:{account}"),
+        &super::model::Actor::Account(account).to_string(),
         &format!("voucher-code:{id}"),
         now,
     )

@@ -186,7 +186,7 @@ pub async fn buy_prepaid_card(
     let expires_at = now + validity_ms;
     let (id, card) = new_card(conn, account, currency, amount, "purchase", now, expires_at).await?;
     let reference = format!("card:{id}");
-    let actor = format!("account:{account}");
+    let actor = super::model::Actor::Account(account).to_string();
     first_time(
         post(
             conn,
@@ -505,7 +505,7 @@ pub async fn deduct(
             billing_account_id: Some(account),
             kind: JournalKind::DailyCharge,
             reference,
-            actor: "system",
+            actor: crate::ledger::model::Actor::SYSTEM,
             idempotency_key: key,
             currency,
             legs,
@@ -579,7 +579,7 @@ async fn expire_one(
                 billing_account_id: Some(account),
                 kind: JournalKind::Expiry,
                 reference: &reference,
-                actor: "system",
+                actor: crate::ledger::model::Actor::SYSTEM,
                 idempotency_key: &key,
                 currency,
                 legs: vec![
@@ -654,7 +654,7 @@ mod tests {
                 Currency::CNY,
                 cash,
                 "opening",
-                "system",
+                crate::ledger::model::Actor::SYSTEM,
                 "opening",
                 None,
             )
@@ -955,7 +955,7 @@ mod tests {
                         Currency::CNY,
                         rng.gen_range(1..3_000_000),
                         &key,
-                        "system",
+                        crate::ledger::model::Actor::SYSTEM,
                         &key,
                         None,
                     )

@@ -49,6 +49,35 @@ impl LedgerKind {
     }
 }
 
+/// Who made money move, as the journal records it (`actor`): one spelling for every movement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor<'a> {
+    /// The customer, signed in to their billing account.
+    Account(i64),
+    /// An operator in the console, named by account and email.
+    Operator { account: i64, email: &'a str },
+    /// A payment provider's signed callback.
+    Provider(&'a str),
+    /// The server itself (expiry, scheduled charges, demo data).
+    System,
+}
+
+impl Actor<'_> {
+    /// The journal's spelling of [`Actor::System`], for places that need a `&'static str`.
+    pub const SYSTEM: &'static str = "system";
+}
+
+impl std::fmt::Display for Actor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Account(id) => write!(f, "account:{id}"),
+            Actor::Operator { account, email } => write!(f, "operator:{account}:{email}"),
+            Actor::Provider(name) => write!(f, "provider:{name}"),
+            Actor::System => f.write_str(Actor::SYSTEM),
+        }
+    }
+}
+
 /// Why money moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum JournalKind {
@@ -263,7 +292,22 @@ pub struct RechargeOptions {
 
 #[cfg(test)]
 mod tests {
-    use super::FundsPolicy;
+    use super::{Actor, FundsPolicy};
+
+    #[test]
+    fn actors_are_spelled_one_way() {
+        assert_eq!(Actor::Account(7).to_string(), "account:7");
+        assert_eq!(
+            Actor::Operator {
+                account: 3,
+                email: "op@example.com"
+            }
+            .to_string(),
+            "operator:3:op@example.com"
+        );
+        assert_eq!(Actor::Provider("sandbox").to_string(), "provider:sandbox");
+        assert_eq!(Actor::System.to_string(), "system");
+    }
 
     #[test]
     fn tiers_parse_and_pick_the_largest_that_applies() {

@@ -125,7 +125,7 @@ mod tests {
                 Currency::CNY,
                 100 + i,
                 &key,
-                "system",
+                crate::ledger::model::Actor::SYSTEM,
                 &key,
                 None,
             )

@@ -199,7 +199,7 @@ pub async fn handle_callback(
                 return settled_meanwhile(state, order_id, &callback.provider_txn_id).await;
             }
             let key = format!("recharge:{}", callback.order_no);
-            let actor = format!("provider:{provider}");
+            let actor = super::model::Actor::Provider(provider).to_string();
             credit_cash(
                 &mut tx,
                 state.db.backend(),

@@ -22,7 +22,7 @@ pub struct Entry<'a> {
     pub kind: JournalKind,
     /// What caused it (an order number, a bill line, ...).
     pub reference: &'a str,
-    /// Who acted: `account:<id>`, `operator:<email>` or `system`.
+    /// Who acted, as [`Actor`](super::model::Actor) spells it.
     pub actor: &'a str,
     /// The same key never posts twice.
     pub idempotency_key: &'a str,
@@ -364,7 +364,7 @@ mod tests {
             Currency::CNY,
             amount,
             key,
-            "system",
+            crate::ledger::model::Actor::SYSTEM,
             key,
             None,
         )
@@ -491,7 +491,7 @@ mod tests {
                 billing_account_id: Some(id),
                 kind: JournalKind::Adjustment,
                 reference: "test",
-                actor: "system",
+                actor: crate::ledger::model::Actor::SYSTEM,
                 idempotency_key: "adjust-1",
                 currency: Currency::CNY,
                 legs,

@@ -33,7 +33,11 @@ pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, App
     let address = summary.email.or(summary.phone).unwrap_or_default();
     Ok(Operator {
         account_id,
-        actor: format!("operator:{account_id}:{address}"),
+        actor: crate::ledger::model::Actor::Operator {
+            account: account_id,
+            email: &address,
+        }
+        .to_string(),
     })
 }
 

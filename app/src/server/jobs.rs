@@ -95,7 +95,7 @@ pub fn start(state: &AppState, jobs: Vec<Job>) {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                run_once(&state, &job, now_millis()).await;
+                run_once(&state, &job, state.clock.now()).await;
             }
         });
     }

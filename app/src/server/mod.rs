@@ -1,5 +1,6 @@
 //! Server-only infrastructure: configuration, database, application state, demo data.
 //! No business rules live here.
+pub mod clock;
 pub mod config;
 pub mod csv;
 pub mod db;

@@ -16,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub delivery: Arc<Delivery>,
     pub verifier: Verifier,
+    /// The time (the system's; tests may fix and move it).
+    pub clock: super::clock::Clock,
     /// The sandbox payment provider's own signing secret; `None` unless the sandbox is on.
     pub sandbox_secret: Option<super::config::Secret>,
 }
@@ -43,6 +45,7 @@ impl AppState {
             false => None,
         };
         Ok(Self {
+            clock: super::clock::Clock::system(),
             sandbox_secret,
             leptos_options,
             delivery: Arc::new(Delivery::from_config(&config)?),
