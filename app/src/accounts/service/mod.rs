@@ -274,27 +274,53 @@ async fn record_failure(
     .await
 }
 
+/// A security log event: what happened to which account, seen from which client.
+pub(super) struct Event<'a> {
+    pub account: Option<i64>,
+    pub kind: &'static str,
+    pub detail: &'a str,
+    pub client: &'a Client,
+}
+
+/// Makes `change` (given the transaction and the time) and records `event` in the same write
+/// transaction: the security log says exactly what happened, never more, never less.
+pub(super) async fn recorded<T>(
+    state: &AppState,
+    event: Event<'_>,
+    change: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    let done = change(&mut tx, now).await?;
+    store::log_event(
+        &mut tx,
+        event.account,
+        event.kind,
+        event.detail,
+        &event.client.addr,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
 /// Writes one security log event in a transaction of its own (for what happened when the flow
 /// itself changes nothing).
 async fn record_event(
     state: &AppState,
-    account_id: Option<i64>,
-    kind: &str,
+    account: Option<i64>,
+    kind: &'static str,
     detail: &str,
     client: &Client,
 ) -> Result<(), AppError> {
-    let mut tx = state.db.begin_write().await?;
-    store::log_event(
-        &mut tx,
-        account_id,
+    let event = Event {
+        account,
         kind,
         detail,
-        &client.addr,
-        now_millis(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+        client,
+    };
+    recorded(state, event, async |_, _| Ok(())).await
 }
 
 #[cfg(test)]

@@ -29,20 +29,16 @@ pub async fn update_profile(
         contact_name: short("contact_name", &input.contact_name)?,
         ..Profile::default()
     };
-    let now = now_millis();
-    let mut tx = state.db.begin_write().await?;
-    store::update_profile(&mut tx, account_id, &profile).await?;
-    store::log_event(
-        &mut tx,
-        Some(account_id),
-        event::PROFILE_UPDATED,
-        "",
-        &client.addr,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let event = Event {
+        account: Some(account_id),
+        kind: event::PROFILE_UPDATED,
+        detail: "",
+        client,
+    };
+    recorded(state, event, async |tx, _| {
+        Ok(store::update_profile(tx, account_id, &profile).await?)
+    })
+    .await
 }
 
 pub async fn summary(state: &AppState, account_id: i64) -> Result<AccountSummary, AppError> {

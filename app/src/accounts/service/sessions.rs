@@ -24,20 +24,16 @@ pub async fn sign_out(state: &AppState, token: &str, client: &Client) -> Result<
     let Some((session_id, account_id)) = session(state, token).await? else {
         return Ok(());
     };
-    let now = now_millis();
-    let mut tx = state.db.begin_write().await?;
-    store::end_session(&mut tx, session_id, now).await?;
-    store::log_event(
-        &mut tx,
-        Some(account_id),
-        event::SIGNED_OUT,
-        "",
-        &client.addr,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let event = Event {
+        account: Some(account_id),
+        kind: event::SIGNED_OUT,
+        detail: "",
+        client,
+    };
+    recorded(state, event, async |tx, now| {
+        Ok(store::end_session(tx, session_id, now).await?)
+    })
+    .await
 }
 
 /// Ends this session and starts a new one for the same account (after a credential change, so
@@ -86,22 +82,21 @@ pub async fn end_session(
     target: i64,
     client: &Client,
 ) -> Result<(), AppError> {
-    let now = now_millis();
-    let mut tx = state.db.begin_write().await?;
-    if !store::end_own_session(&mut tx, account_id, target, now).await? {
-        return Err(AppError::NotFound);
-    }
-    store::log_event(
-        &mut tx,
-        Some(account_id),
-        event::SESSION_ENDED,
-        "",
-        &client.addr,
-        now,
+    let event = Event {
+        account: Some(account_id),
+        kind: event::SESSION_ENDED,
+        detail: "",
+        client,
+    };
+    recorded(
+        state,
+        event,
+        async |tx, now| match store::end_own_session(tx, account_id, target, now).await? {
+            true => Ok(()),
+            false => Err(AppError::NotFound),
+        },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// "Sign out everywhere else".
@@ -111,20 +106,16 @@ pub async fn end_other_sessions(
     session_id: i64,
     client: &Client,
 ) -> Result<(), AppError> {
-    let now = now_millis();
-    let mut tx = state.db.begin_write().await?;
-    store::end_other_sessions(&mut tx, account_id, Some(session_id), now).await?;
-    store::log_event(
-        &mut tx,
-        Some(account_id),
-        event::SESSION_ENDED,
-        "others",
-        &client.addr,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let event = Event {
+        account: Some(account_id),
+        kind: event::SESSION_ENDED,
+        detail: "others",
+        client,
+    };
+    recorded(state, event, async |tx, now| {
+        Ok(store::end_other_sessions(tx, account_id, Some(session_id), now).await?)
+    })
+    .await
 }
 
 pub async fn security_log(
