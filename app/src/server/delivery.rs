@@ -210,8 +210,10 @@ impl Delivery {
         let mut conn = db.pool().acquire().await?;
         match sent {
             Ok(()) => {
+                // The text (a verification code, perhaps) is kept only until it is sent:
+                // codes are otherwise stored only as a hash.
                 sqlx::query(
-                    "UPDATE outgoing_messages SET sent_at = $1, last_error = NULL WHERE id = $2",
+                    "UPDATE outgoing_messages SET sent_at = $1, last_error = NULL, body = '' WHERE id = $2",
                 )
                 .bind(now_millis())
                 .bind(id)
@@ -227,8 +229,8 @@ impl Delivery {
                     tracing::error!(%error, message = id, "message given up after {attempts} attempts");
                 }
                 sqlx::query(
-                    "UPDATE outgoing_messages SET claimed_until = $1, failed_at = $2, last_error = $3 \
-                     WHERE id = $4",
+                    "UPDATE outgoing_messages SET claimed_until = $1, failed_at = $2, last_error = $3, \
+                     body = CASE WHEN $2 IS NULL THEN body ELSE '' END WHERE id = $4",
                 )
                 .bind(now + pause)
                 .bind(gave_up)

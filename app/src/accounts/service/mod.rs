@@ -208,21 +208,33 @@ async fn start_session(
     client: &Client,
     now: i64,
 ) -> Result<SignedIn, AppError> {
+    let signed_in = new_session(conn, account_id, client, now).await?;
+    store::log_event(
+        conn,
+        Some(account_id),
+        event::SIGNED_IN,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    Ok(signed_in)
+}
+
+/// A new session of `account_id` for this browser: the token goes into the cookie, only its
+/// hash into the database.
+async fn new_session(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    client: &Client,
+    now: i64,
+) -> Result<SignedIn, AppError> {
     let token = crate::server::secrets::random_hex(32);
     store::insert_session(
         conn,
         &token_hash(&token),
         account_id,
         &client.user_agent,
-        &client.addr,
-        now,
-    )
-    .await?;
-    store::log_event(
-        conn,
-        Some(account_id),
-        event::SIGNED_IN,
-        "",
         &client.addr,
         now,
     )

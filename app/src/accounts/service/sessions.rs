@@ -45,17 +45,7 @@ pub(super) async fn rotate_sessions(
     now: i64,
 ) -> Result<SignedIn, AppError> {
     store::end_other_sessions(conn, account_id, None, now).await?;
-    let token = crate::server::secrets::random_hex(32);
-    store::insert_session(
-        conn,
-        &token_hash(&token),
-        account_id,
-        &client.user_agent,
-        &client.addr,
-        now,
-    )
-    .await?;
-    Ok(SignedIn { account_id, token })
+    new_session(conn, account_id, client, now).await
 }
 
 pub async fn sessions(
