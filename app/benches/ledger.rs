@@ -1,7 +1,7 @@
 //! The ledger benchmark on SQLite and PostgreSQL (README, "Performance"). Each backend gets a
 //! scratch database, dropped afterwards. Sizes: `BENCH_CHARGES` (default 2,000) and
 //! `BENCH_ENTRIES` (default 1,000,000).
-use app::ledger::bench::{run, Report, Sizes};
+use app::funds::bench::{run, Report, Sizes};
 use app::server::scratch;
 
 fn size(name: &str, default: i64) -> i64 {

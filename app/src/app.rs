@@ -3,10 +3,10 @@ use crate::accounts::pages::{
     ChangeAddressPage, ProfilePage, RegisterPage, ResetPasswordPage, SecurityPage, SignInCodePage,
     SignInPage,
 };
-use crate::i18n::I18nContextProvider;
-use crate::ledger::pages::{
+use crate::funds::pages::{
     IncomeExpenditurePage, PrepaidCardsPage, RechargePage, SandboxCheckoutPage, VouchersPage,
 };
+use crate::i18n::I18nContextProvider;
 use crate::operators::pages::{OperatorAccountPage, OperatorPage, VoucherCodesPage};
 use crate::outbox::OutboxPage;
 use crate::overview::OverviewPage;

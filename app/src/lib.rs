@@ -7,8 +7,16 @@
 pub mod accounts;
 pub mod app;
 #[cfg(feature = "ssr")]
+pub mod config;
+pub mod contact;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
 pub mod edge;
 pub mod error;
+pub mod funds;
+#[cfg(feature = "ssr")]
+pub mod housekeeping;
 pub mod ledger;
 pub mod money;
 pub mod operators;
@@ -19,7 +27,10 @@ pub mod preferences;
 pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
 pub mod text;
+pub mod time;
 pub mod ui;
 pub mod verification;
 pub mod workspaces;

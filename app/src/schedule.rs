@@ -1,7 +1,7 @@
 //! Every scheduled job of the product, by name: the one list `server::jobs` runs. A new job is
 //! a line here and a function in its area.
 use crate::server::jobs::{Job, Outcome};
-use crate::server::state::AppState;
+use crate::state::AppState;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -43,7 +43,7 @@ pub fn jobs() -> Vec<Job> {
 /// Vouchers and prepaid cards past their expiry: what is left is voided.
 fn expire_instruments(state: AppState, now: i64) -> Run {
     Box::pin(async move {
-        crate::ledger::deduction::expire_due(&state.db, now)
+        crate::funds::deduction::expire_due(&state.db, now)
             .await
             .map(|n| n as u64)
             .map_err(|e| e.to_string())
@@ -53,7 +53,7 @@ fn expire_instruments(state: AppState, now: i64) -> Run {
 /// The reminder before a prepaid card expires.
 fn card_reminders(state: AppState, now: i64) -> Run {
     Box::pin(async move {
-        crate::ledger::reminders::remind_expiring_cards(&state, now)
+        crate::funds::reminders::remind_expiring_cards(&state, now)
             .await
             .map(|n| n as u64)
             .map_err(|e| e.to_string())
@@ -63,12 +63,12 @@ fn card_reminders(state: AppState, now: i64) -> Run {
 /// Rows nobody can use any more, and job runs older than a week.
 fn housekeeping(state: AppState, now: i64) -> Run {
     Box::pin(async move {
-        let forgotten = crate::server::housekeeping::forget_old_rows(&state.db, now)
+        let forgotten = crate::housekeeping::forget_old_rows(&state.db, now)
             .await
             .map_err(|e| e.to_string())?;
         let runs = crate::server::jobs::forget_before(
             &state.db,
-            now - crate::server::housekeeping::OUTBOX_KEPT_MS,
+            now - crate::housekeeping::OUTBOX_KEPT_MS,
         )
         .await
         .map_err(|e| e.to_string())?;

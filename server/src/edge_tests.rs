@@ -1,10 +1,10 @@
 //! The HTTP edge tried as an attacker would, through the real router (no browser): every server
 //! function and machine endpoint with malformed input, foreign hosts and origins, the sandbox
 //! switched off, and many page loads at once. Each runs on SQLite and on PostgreSQL.
-use app::server::config::Config;
+use app::config::Config;
 use app::server::db::Db;
 use app::server::scratch;
-use app::server::state::AppState;
+use app::state::AppState;
 use axum::body::Body;
 use axum::http::{header, StatusCode};
 use axum::Router;
@@ -98,7 +98,7 @@ fn developer_config() -> Config {
     config(&[
         ("BC_PAYMENT_SANDBOX", "1"),
         ("BC_DEV_OUTBOX", "1"),
-        ("BC_OPERATOR_EMAIL", app::server::demo::DEMO_EMAIL),
+        ("BC_OPERATOR_EMAIL", app::demo::DEMO_EMAIL),
     ])
 }
 
@@ -129,12 +129,12 @@ where
 
 /// A session of the demo account (an operator in `developer_config`).
 async fn demo_session(state: &AppState) -> String {
-    app::server::demo::seed(&state.db).await.expect("demo");
-    let address = app::verification::Address::email(app::server::demo::DEMO_EMAIL).expect("valid");
+    app::demo::seed(&state.db).await.expect("demo");
+    let address = app::verification::Address::email(app::demo::DEMO_EMAIL).expect("valid");
     let signed_in = app::accounts::service::sign_in_with_password(
         state,
         &address,
-        app::server::demo::DEMO_PASSWORD.to_string(),
+        app::demo::DEMO_PASSWORD.to_string(),
         &Default::default(),
     )
     .await
@@ -410,7 +410,7 @@ async fn malformed_input_gets_4xx_never_5xx() {
             assert!(status.is_client_error(), "{uri}: {status} {answer:.200}");
         }
         let mut conn = db.pool().acquire().await.expect("conn");
-        let found = app::ledger::service::reconcile(&mut conn)
+        let found = app::ledger::posting::reconcile(&mut conn)
             .await
             .expect("reconcile");
         assert!(found.is_empty(), "{found:?}");
@@ -524,10 +524,10 @@ async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
         let body = br#"{"order_no":"R1","provider_txn_id":"T1","amount":"100.00","currency":"CNY","status":"paid"}"#;
         let now = app::server::db::now_millis() / 1000;
         for secret in ["", "payment_sandbox_secret"] {
-            let signature = app::ledger::payment::sign(secret, now, body);
+            let signature = app::funds::payment::sign(secret, now, body);
             let callback = request("POST", "/payments/callback/sandbox", Body::empty())
-                .header(app::ledger::payment::TIMESTAMP_HEADER, now.to_string())
-                .header(app::ledger::payment::SIGNATURE_HEADER, signature)
+                .header(app::funds::payment::TIMESTAMP_HEADER, now.to_string())
+                .header(app::funds::payment::SIGNATURE_HEADER, signature)
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(&body[..]))
                 .expect("request");
@@ -542,8 +542,8 @@ async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
         };
         let vouchers_before = discount_vouchers(db.clone()).await;
         let mut conn = db.pool().acquire().await.expect("conn");
-        let account = app::server::demo::seed_account(&db).await.expect("demo");
-        let before = app::ledger::service::cash_and_arrears(&mut conn, account, app::money::Currency::CNY)
+        let account = app::demo::seed_account(&db).await.expect("demo");
+        let before = app::funds::cash::cash_and_arrears(&mut conn, account, app::money::Currency::CNY)
             .await
             .expect("balances");
         drop(conn);
@@ -561,7 +561,7 @@ async fn without_the_setting_there_is_no_sandbox_and_no_outbox() {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{huge}: {answer}");
         }
         let mut conn = db.pool().acquire().await.expect("conn");
-        let after = app::ledger::service::cash_and_arrears(&mut conn, account, app::money::Currency::CNY)
+        let after = app::funds::cash::cash_and_arrears(&mut conn, account, app::money::Currency::CNY)
             .await
             .expect("balances");
         assert_eq!(before, after);

@@ -1,6 +1,9 @@
 //! The Billing Center server: configuration, the database, the router (`app::edge`) and the
 //! scheduled work, wired together; the command-line tools `reconcile` and `operator`.
-use app::server::{config::Config, db::Db, demo, state::AppState};
+use app::config::Config;
+use app::demo;
+use app::server::db::Db;
+use app::state::AppState;
 use leptos::prelude::*;
 use tracing_subscriber::EnvFilter;
 
@@ -83,7 +86,7 @@ async fn main() {
 /// `server reconcile`: proves the books and exits 0 when they are right, 1 when not.
 async fn reconcile(db: &Db) -> ! {
     let found = match db.pool().acquire().await {
-        Ok(mut conn) => app::ledger::service::reconcile(&mut conn).await,
+        Ok(mut conn) => app::ledger::posting::reconcile(&mut conn).await,
         Err(error) => Err(error),
     };
     match found {

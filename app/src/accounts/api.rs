@@ -16,12 +16,12 @@ mod ssr {
     pub async fn begin_session(
         signed_in: crate::accounts::service::SignedIn,
     ) -> Result<(), AppError> {
-        let state = crate::server::state::app_state()?;
-        if let Some(old) = crate::server::session::session_token() {
-            crate::accounts::service::sign_out(&state, &old, &crate::server::session::client())
+        let state = crate::state::app_state()?;
+        if let Some(old) = crate::accounts::session::session_token() {
+            crate::accounts::service::sign_out(&state, &old, &crate::accounts::session::client())
                 .await?;
         }
-        crate::server::session::set_session_cookie(&signed_in.token)
+        crate::accounts::session::set_session_cookie(&signed_in.token)
     }
 }
 
@@ -35,8 +35,8 @@ pub async fn request_code(address: String, purpose: String, next: String) -> Res
         Ok(p @ (Purpose::Register | Purpose::SignIn | Purpose::ResetPassword)) => p,
         _ => return Err(AppError::field("purpose", "Unknown purpose")),
     };
-    let state = crate::server::state::app_state()?;
-    let client = crate::server::session::client();
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
     super::service::request_code(&state, &address, purpose, &client).await?;
     let next = crate::preferences::local_path(&next);
     let separator = if next.contains('?') { '&' } else { '?' };
@@ -63,9 +63,9 @@ pub async fn register(
         site_code,
         password: Some(password).filter(|p| !p.is_empty()),
     };
-    let state = crate::server::state::app_state()?;
+    let state = crate::state::app_state()?;
     let signed_in =
-        super::service::register(&state, form, &crate::server::session::client()).await?;
+        super::service::register(&state, form, &crate::accounts::session::client()).await?;
     ssr::begin_session(signed_in).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -79,8 +79,8 @@ pub async fn sign_in(
     code: Option<String>,
 ) -> Result<(), AppError> {
     let address = ssr::address(&address)?;
-    let state = crate::server::state::app_state()?;
-    let client = crate::server::session::client();
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
     let signed_in = match code.filter(|c| !c.trim().is_empty()) {
         Some(code) => super::service::sign_in_with_code(&state, &address, &code, &client).await?,
         None => {
@@ -103,8 +103,8 @@ pub async fn reset_password(
     password: String,
 ) -> Result<(), AppError> {
     let address = ssr::address(&address)?;
-    let state = crate::server::state::app_state()?;
-    let client = crate::server::session::client();
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
     let signed_in =
         super::service::reset_password(&state, &address, &code, password, &client).await?;
     ssr::begin_session(signed_in).await?;
@@ -115,11 +115,11 @@ pub async fn reset_password(
 /// Ends this browser's session.
 #[server(endpoint = "accounts/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    let state = crate::server::state::app_state()?;
-    if let Some(token) = crate::server::session::session_token() {
-        super::service::sign_out(&state, &token, &crate::server::session::client()).await?;
+    let state = crate::state::app_state()?;
+    if let Some(token) = crate::accounts::session::session_token() {
+        super::service::sign_out(&state, &token, &crate::accounts::session::client()).await?;
     }
-    crate::server::session::clear_session_cookie()?;
+    crate::accounts::session::clear_session_cookie()?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -127,18 +127,18 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// The signed-in account, or `None` for a visitor.
 #[server(endpoint = "accounts/current")]
 pub async fn current_account() -> Result<Option<AccountSummary>, AppError> {
-    let Some(account_id) = crate::server::session::current_account_id().await? else {
+    let Some(account_id) = crate::accounts::session::current_account_id().await? else {
         return Ok(None);
     };
-    let state = crate::server::state::app_state()?;
+    let state = crate::state::app_state()?;
     super::service::summary(&state, account_id).await.map(Some)
 }
 
 /// Account > Profile.
 #[server(endpoint = "accounts/profile")]
 pub async fn load_profile() -> Result<Profile, AppError> {
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
     super::service::profile(&state, caller.account_id).await
 }
 
@@ -151,8 +151,8 @@ pub async fn update_profile(
     description: String,
     contact_name: String,
 ) -> Result<(), AppError> {
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
     let input = Profile {
         company_name,
         industry,
@@ -165,7 +165,7 @@ pub async fn update_profile(
         &state,
         caller.account_id,
         input,
-        &crate::server::session::client(),
+        &crate::accounts::session::client(),
     )
     .await?;
     leptos_axum::redirect("/account?saved=1");
@@ -179,9 +179,9 @@ pub async fn change_password(
     new_password: String,
     code: Option<String>,
 ) -> Result<(), AppError> {
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
-    let client = crate::server::session::client();
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
     let current = current_password.unwrap_or_default();
     let renewed = super::service::change_password(
         &state,
@@ -194,7 +194,7 @@ pub async fn change_password(
         &client,
     )
     .await?;
-    crate::server::session::set_session_cookie(&renewed.token)?;
+    crate::accounts::session::set_session_cookie(&renewed.token)?;
     leptos_axum::redirect("/account/security?saved=password");
     Ok(())
 }
@@ -202,17 +202,17 @@ pub async fn change_password(
 /// The caller's live sessions.
 #[server(endpoint = "accounts/sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
     super::service::sessions(&state, caller.account_id, caller.session_id).await
 }
 
 /// Signs out one of the caller's sessions, or every other one when `session_id` is "others".
 #[server(endpoint = "accounts/sessions/end")]
 pub async fn end_session(session_id: String) -> Result<(), AppError> {
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
-    let client = crate::server::session::client();
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
     if session_id == "others" {
         super::service::end_other_sessions(&state, caller.account_id, caller.session_id, &client)
             .await?;
@@ -227,8 +227,8 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
 /// The caller's security log, newest first.
 #[server(endpoint = "accounts/security-log")]
 pub async fn security_log() -> Result<Vec<SecurityEvent>, AppError> {
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
     super::service::security_log(&state, caller.account_id).await
 }
 
@@ -243,9 +243,9 @@ pub async fn change_address(
     code: Option<String>,
 ) -> Result<(), AppError> {
     use crate::verification::{Address, Channel};
-    let caller = crate::server::session::require_session().await?;
-    let state = crate::server::state::app_state()?;
-    let client = crate::server::session::client();
+    let caller = crate::accounts::session::require_session().await?;
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
     let channel: Channel = channel.parse().map_err(|_| AppError::NotFound)?;
     let page = match channel {
         Channel::Email => "/account/email",
@@ -289,7 +289,7 @@ pub async fn change_address(
                 &client,
             )
             .await?;
-            crate::server::session::set_session_cookie(&renewed.token)?;
+            crate::accounts::session::set_session_cookie(&renewed.token)?;
             "/account?saved=address".to_string()
         }
         _ => return Err(AppError::NotFound),

@@ -2,7 +2,7 @@
 //! same way as for server functions (`server::session::require_session`), so both sides of
 //! the edge check the caller in one way.
 use crate::error::AppError;
-use crate::server::state::AppState;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 
@@ -17,7 +17,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = crate::server::session::token_from_headers(&parts.headers)
+        let token = crate::accounts::session::token_from_headers(&parts.headers)
             .ok_or(AppError::Unauthorized)?;
         let (session_id, account_id) = super::service::session(state, &token)
             .await?

@@ -9,6 +9,8 @@ pub mod password;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub use model::AccountSummary;

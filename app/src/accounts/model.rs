@@ -1,4 +1,5 @@
 //! Billing accounts: what a user enters about their account, checked the same way on both sides.
+use crate::time::Stamp;
 use serde::{Deserialize, Serialize};
 
 pub const PASSWORD_MIN: usize = 8;
@@ -115,8 +116,8 @@ pub struct SessionInfo {
     pub id: i64,
     pub user_agent: String,
     pub client_addr: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
+    pub created_at: Stamp,
+    pub last_seen_at: Stamp,
     /// The session of the browser asking.
     pub current: bool,
 }
@@ -127,5 +128,5 @@ pub struct SecurityEvent {
     pub kind: String,
     pub detail: String,
     pub client_addr: String,
-    pub created_at: i64,
+    pub created_at: Stamp,
 }

@@ -1,5 +1,6 @@
 //! SQL of billing accounts, their sessions and their security log.
 use super::model::{AccountSummary, Profile, SecurityEvent, SessionInfo};
+use crate::time::Zone;
 use crate::verification::{Address, Channel};
 use sqlx::{AnyConnection, Row};
 
@@ -325,6 +326,7 @@ pub async fn set_address(
 
 pub async fn live_sessions(
     conn: &mut AnyConnection,
+    zone: &Zone,
     account_id: i64,
     current: i64,
     idle_since: i64,
@@ -347,8 +349,8 @@ pub async fn live_sessions(
                 id,
                 user_agent: row.try_get("user_agent")?,
                 client_addr: row.try_get("client_addr")?,
-                created_at: row.try_get("created_at")?,
-                last_seen_at: row.try_get("last_seen_at")?,
+                created_at: zone.stamp(row.try_get("created_at")?),
+                last_seen_at: zone.stamp(row.try_get("last_seen_at")?),
                 current: id == current,
             })
         })
@@ -406,6 +408,7 @@ pub async fn proof_at(
 
 pub async fn recent_events(
     conn: &mut AnyConnection,
+    zone: &Zone,
     account_id: i64,
     limit: i64,
 ) -> Result<Vec<SecurityEvent>, sqlx::Error> {
@@ -423,7 +426,7 @@ pub async fn recent_events(
                 kind: row.try_get("kind")?,
                 detail: row.try_get("detail")?,
                 client_addr: row.try_get("client_addr")?,
-                created_at: row.try_get("created_at")?,
+                created_at: zone.stamp(row.try_get("created_at")?),
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! What every request passes before any handler: the host and origin it names, the text it
 //! carries, the status a server function's error answers with, and the headers every response
 //! carries.
-use crate::server::state::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;

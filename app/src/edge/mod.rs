@@ -3,7 +3,7 @@
 //! binary only wires configuration, the database and this router together.
 mod guards;
 
-use crate::server::state::AppState;
+use crate::state::AppState;
 use crate::{shell, App, SiteInfo};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
@@ -26,7 +26,7 @@ pub use guards::source_host;
 /// with the one they try.
 pub fn plain_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     let mut routes = vec![("/healthz", get(healthz))];
-    routes.extend(crate::ledger::http::routes());
+    routes.extend(crate::funds::http::routes());
     routes.extend(crate::operators::http::routes());
     routes
 }

@@ -1,30 +1,15 @@
-//! The double-entry ledger (spec section 5): every movement of money is one journal
-//! transaction whose postings sum to zero, and every balance a customer sees is a ledger
-//! account's running balance that reconciles with its postings.
-pub mod api;
-#[cfg(feature = "ssr")]
-pub mod bench;
-#[cfg(feature = "ssr")]
-pub mod codes;
-#[cfg(feature = "ssr")]
-pub mod deduction;
-#[cfg(feature = "ssr")]
-pub mod http;
-#[cfg(feature = "ssr")]
-pub mod instruments;
+//! The double-entry ledger core (spec section 5): every movement of money is one journal
+//! transaction whose postings sum to zero, recorded once under its idempotency key, and every
+//! balance is a ledger account's running balance that reconciles with its postings.
+//!
+//! It knows nothing of vouchers, cards or pages: the funds area (`crate::funds`) builds every
+//! movement a customer sees on [`posting::post`]. Dependencies point one way, funds -> ledger.
 pub mod model;
 #[cfg(feature = "ssr")]
-pub mod movements;
-pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod payment;
-#[cfg(feature = "ssr")]
-pub mod recharge;
-#[cfg(feature = "ssr")]
-pub mod reminders;
-#[cfg(feature = "ssr")]
-pub mod service;
+pub mod posting;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use model::{JournalKind, LedgerKind};
+pub use model::{Actor, JournalKind, LedgerKind};
+#[cfg(feature = "ssr")]
+pub use posting::{Entry, LedgerError, Leg, Posted};

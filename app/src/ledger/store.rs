@@ -1,5 +1,6 @@
 //! SQL of the ledger. Every function takes the caller's transaction.
 use super::model::LedgerKind;
+use super::posting::{Entry, Leg};
 use crate::money::{Currency, MAX_BALANCE_MINOR};
 use crate::server::db::Backend;
 use sqlx::{AnyConnection, Row};
@@ -73,15 +74,10 @@ pub async fn balance(conn: &mut AnyConnection, ledger_account_id: i64) -> Result
         .try_get("balance")
 }
 
-/// Records a journal transaction under `key`; `None` when the key was used before.
-#[allow(clippy::too_many_arguments)]
+/// Records `entry` as a journal transaction; `None` when its key was used before.
 pub async fn insert_journal(
     conn: &mut AnyConnection,
-    billing_account_id: Option<i64>,
-    kind: &str,
-    reference: &str,
-    actor: &str,
-    key: &str,
+    entry: &Entry<'_>,
     content_hash: &str,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
@@ -90,11 +86,11 @@ pub async fn insert_journal(
          (billing_account_id, kind, reference, actor, idempotency_key, content_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
-    .bind(billing_account_id)
-    .bind(kind)
-    .bind(reference)
-    .bind(actor)
-    .bind(key)
+    .bind(entry.billing_account_id)
+    .bind(entry.kind.code())
+    .bind(entry.reference)
+    .bind(entry.actor)
+    .bind(entry.idempotency_key)
     .bind(content_hash)
     .bind(now)
     .fetch_optional(conn)
@@ -116,14 +112,21 @@ pub async fn journal_by_key(
         .transpose()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The reference (what caused it) of journal transaction `id`.
+pub async fn journal_reference(conn: &mut AnyConnection, id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query("SELECT reference FROM journal_transactions WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?
+        .try_get("reference")
+}
+
+/// Writes one leg of `entry` (journal transaction `transaction_id`) as a posting.
 pub async fn insert_posting(
     conn: &mut AnyConnection,
     transaction_id: i64,
-    ledger_account_id: i64,
-    currency: Currency,
-    amount: i64,
-    kind: &str,
+    entry: &Entry<'_>,
+    leg: Leg,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -132,14 +135,38 @@ pub async fn insert_posting(
          FROM ledger_accounts WHERE id = $2",
     )
     .bind(transaction_id)
-    .bind(ledger_account_id)
-    .bind(currency.code())
-    .bind(amount)
-    .bind(kind)
+    .bind(leg.account)
+    .bind(entry.currency.code())
+    .bind(leg.amount)
+    .bind(entry.kind.code())
     .bind(now)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// What each holding gave in journal transaction `id`: (kind code, instrument id, amount out
+/// of it), in posting order.
+pub async fn holdings_moved(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT la.kind, la.instrument_id, p.amount FROM postings p JOIN ledger_accounts la ON la.id = p.ledger_account_id \
+         WHERE p.transaction_id = $1 AND la.keeps_balance = 1 ORDER BY p.id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("kind")?,
+            row.try_get("instrument_id")?,
+            -row.try_get::<i64, _>("amount")?,
+        ))
+    })
+    .collect()
 }
 
 /// Moves a holding's running balance by `amount`; false (and nothing changes) when that would

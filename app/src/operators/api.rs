@@ -2,14 +2,14 @@
 //! is not an operator is refused, whatever id they send.
 use super::model::{AccountMatch, OperatorAccountView};
 use crate::error::AppError;
-use crate::ledger::model::CodeBatchView;
+use crate::funds::model::CodeBatchView;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-async fn require_operator(
-) -> Result<(crate::server::state::AppState, super::service::Operator), AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+async fn require_operator() -> Result<(crate::state::AppState, super::service::Operator), AppError>
+{
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     let operator = super::service::operator(&state, account).await?;
     Ok((state, operator))
 }
@@ -130,5 +130,5 @@ pub async fn make_codes(
 #[server(endpoint = "operator/code-batches")]
 pub async fn code_batches() -> Result<Vec<CodeBatchView>, AppError> {
     let (state, _) = require_operator().await?;
-    crate::ledger::codes::batches(&state.db).await
+    crate::funds::codes::batches(&state.db, &state.config.time_zone).await
 }

@@ -1,7 +1,7 @@
 //! The plain route of the operator console: downloading a batch of activation codes.
 use crate::accounts::caller::Caller;
 use crate::error::AppError;
-use crate::server::state::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -1,5 +1,5 @@
 //! What the operator console shows.
-use crate::ledger::model::{Balances, Movement, PrepaidCardView, VoucherView};
+use crate::funds::model::{Balances, Movement, PrepaidCardView, VoucherView};
 use serde::{Deserialize, Serialize};
 
 /// A customer's account in the search results.

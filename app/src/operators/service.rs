@@ -1,15 +1,18 @@
 //! The operator role and what operators do to customers' accounts.
 use super::model::{AccountMatch, OperatorAccountView};
 use crate::error::AppError;
-use crate::ledger::deduction::{issue_prepaid_card, issue_voucher, VoucherKind};
-use crate::ledger::model::BILLING_ITEMS;
-use crate::ledger::service::{credit_cash, LedgerError, Posted};
+use crate::funds::cash::{credit_cash, Credit};
+use crate::funds::deduction::{
+    issue_prepaid_card, issue_voucher, CardIssue, NewVoucher, VoucherKind,
+};
+use crate::funds::model::BILLING_ITEMS;
+use crate::ledger::{LedgerError, Posted};
 use crate::money::{parse_amount, to_minor_units, Currency};
 use crate::server::db::{now_millis, Db};
-use crate::server::state::AppState;
+use crate::state::AppState;
 use sqlx::Row;
 
-const DAY: i64 = 86_400_000;
+use crate::time::DAY_MS as DAY;
 /// The longest a voucher or card an operator gives may last.
 const MAX_VALIDITY_DAYS: i64 = 3 * 365;
 
@@ -33,7 +36,7 @@ pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, App
     let address = summary.email.or(summary.phone).unwrap_or_default();
     Ok(Operator {
         account_id,
-        actor: crate::ledger::model::Actor::Operator {
+        actor: crate::ledger::Actor::Operator {
             account: account_id,
             email: &address,
         }
@@ -133,19 +136,20 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
     .fetch_optional(state.db.pool())
     .await?
     .ok_or(AppError::NotFound)?;
-    let latest = crate::ledger::movements::page(
+    let latest = crate::funds::movements::page(
         &state.db,
+        &state.config.time_zone,
         id,
-        &crate::ledger::movements::MovementFilter::default(),
+        &crate::funds::movements::MovementFilter::default(),
         None,
         20,
     )
     .await?;
     Ok(OperatorAccountView {
         account: account_match(&row)?,
-        balances: crate::ledger::recharge::balances(state, id).await?,
-        vouchers: crate::ledger::instruments::vouchers(state, id).await?,
-        cards: crate::ledger::instruments::prepaid_cards(state, id).await?,
+        balances: crate::funds::recharge::balances(state, id).await?,
+        vouchers: crate::funds::instruments::vouchers(state, id).await?,
+        cards: crate::funds::instruments::prepaid_cards(state, id).await?,
         movements: latest.rows,
     })
 }
@@ -241,7 +245,7 @@ pub async fn codes_csv(
     operator: &Operator,
     batch: i64,
 ) -> Result<String, AppError> {
-    let codes = crate::ledger::codes::batch_codes(&state.db, batch).await?;
+    let codes = crate::funds::codes::batch_codes(&state.db, batch).await?;
     tracing::info!(batch, actor = %operator.actor, "voucher codes downloaded");
     use crate::server::csv;
     let mut out = format!(
@@ -256,7 +260,7 @@ pub async fn codes_csv(
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             code.redeemed_at
-                .map(crate::ui::utc_time)
+                .map(|at| crate::time::Zone::utc().format(at))
                 .unwrap_or_default(),
         ]));
     }
@@ -299,10 +303,11 @@ pub async fn record_transfer(
     let now = now_millis();
     // The day it arrived goes into the reference; the movement itself is dated now, so the
     // journal's order is the order things were recorded in.
+    let zone = &state.config.time_zone;
     let received = if transfer.received_on.trim().is_empty() {
-        now - now.rem_euclid(DAY)
+        now
     } else {
-        crate::ui::parse_date(transfer.received_on)
+        zone.start_of_day(transfer.received_on)
             .filter(|day| *day <= now && *day > now - 366 * DAY)
             .ok_or_else(|| {
                 AppError::field(
@@ -311,7 +316,7 @@ pub async fn record_transfer(
                 )
             })?
     };
-    let received = &crate::ui::utc_time(received)[..10];
+    let received = &zone.date(received);
     let mut tx = state.db.begin_write().await?;
     // Transfers recorded before references were normalised carry the spelling typed then.
     let typed = format!("bank-transfer:{}", transfer.bank_reference.trim());
@@ -327,13 +332,15 @@ pub async fn record_transfer(
     let posted = credit_cash(
         &mut tx,
         state.db.backend(),
-        account,
-        currency,
-        amount,
-        &format!("bank transfer {reference} received {received}"),
-        &operator.actor,
-        &format!("bank-transfer:{reference}"),
-        None,
+        &Credit {
+            account,
+            currency,
+            amount,
+            reference: &format!("bank transfer {reference} received {received}"),
+            actor: &operator.actor,
+            key: &format!("bank-transfer:{reference}"),
+            at: None,
+        },
     )
     .await
     .map_err(|e| match e {
@@ -383,21 +390,21 @@ pub async fn give_voucher(
     let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
-    let id = issue_voucher(
-        &mut tx,
+    let voucher = NewVoucher {
         account,
         currency,
         kind,
         amount,
         // Whole days from the start of today, so a retried form gives the same voucher.
-        now - now.rem_euclid(DAY) + (days + 1) * DAY,
-        &scope,
-        &operator.actor,
-        &format!("operator-voucher:{}", grant.request_id),
+        expires_at: now - now.rem_euclid(DAY) + (days + 1) * DAY,
+        scope: &scope,
+        actor: &operator.actor,
+        key: &format!("operator-voucher:{}", grant.request_id),
         now,
-    )
-    .await
-    .map_err(|e| ledger_refusal(e, "amount"))?;
+    };
+    let id = issue_voucher(&mut tx, &voucher)
+        .await
+        .map_err(|e| ledger_refusal(e, "amount"))?;
     tx.commit().await?;
     Ok(id)
 }
@@ -422,13 +429,15 @@ pub async fn give_card(
     let mut tx = state.db.begin_write().await?;
     let id = issue_prepaid_card(
         &mut tx,
-        account,
-        currency,
-        amount,
-        days * DAY,
-        &operator.actor,
-        &format!("operator-card:{request_id}"),
-        now,
+        &CardIssue {
+            account,
+            currency,
+            amount,
+            validity_ms: days * DAY,
+            actor: &operator.actor,
+            key: &format!("operator-card:{request_id}"),
+            now,
+        },
     )
     .await
     .map_err(|e| ledger_refusal(e, "amount"))?;
@@ -466,8 +475,11 @@ pub async fn make_codes(
         .map_err(|_| AppError::field("quantity", "Enter how many codes, a whole number"))?;
     let validity_days = parse_days("validity_days", form.validity_days)?;
     let now = now_millis();
-    let last_day = crate::ui::parse_date(form.codes_expire_on)
-        .filter(|day| *day + DAY > now && *day < now + MAX_VALIDITY_DAYS * DAY)
+    let last_day = state
+        .config
+        .time_zone
+        .day(form.codes_expire_on)
+        .filter(|(start, end)| *end > now && *start < now + MAX_VALIDITY_DAYS * DAY)
         .ok_or_else(|| {
             AppError::field(
                 "codes_expire_on",
@@ -481,16 +493,16 @@ pub async fn make_codes(
             "Keep the note under 200 characters",
         ));
     }
-    let batch = crate::ledger::codes::NewBatch {
+    let batch = crate::funds::codes::NewBatch {
         currency,
         denomination,
         scope: parse_scope(form.scope)?,
         validity_days,
-        codes_expire_at: last_day + DAY,
+        codes_expire_at: last_day.1,
         quantity,
         note: note.to_string(),
     };
-    crate::ledger::codes::create_batch(&state.db, &batch, &operator.actor).await
+    crate::funds::codes::create_batch(&state.db, &batch, &operator.actor).await
 }
 
 #[cfg(test)]
@@ -499,7 +511,7 @@ mod tests {
     use crate::server::testing::{db_test, state_for};
 
     async fn operator_and_customer(state: &AppState) -> (Operator, i64) {
-        let customer = crate::server::demo::seed_account(&state.db)
+        let customer = crate::demo::seed_account(&state.db)
             .await
             .expect("customer");
         let staff = crate::server::testing::another_account(&state.db).await;
@@ -654,7 +666,7 @@ mod tests {
             assert!(actors.iter().all(|(_, actor)| *actor == op.actor));
             assert_eq!(actors[2].0, "card_issue");
             let mut conn = db.pool().acquire().await.expect("conn");
-            assert!(crate::ledger::service::reconcile(&mut conn)
+            assert!(crate::ledger::posting::reconcile(&mut conn)
                 .await
                 .expect("reconcile")
                 .is_empty());
@@ -671,9 +683,7 @@ mod tests {
         |db| async move {
             let mut state = state_for(&db).await;
             let staff = crate::server::testing::another_account(&db).await;
-            let customer = crate::server::demo::seed_account(&db)
-                .await
-                .expect("customer");
+            let customer = crate::demo::seed_account(&db).await.expect("customer");
             let mut config = (*state.config).clone();
             config.operator_email = Some("OTHER@example.com".to_string());
             state.config = std::sync::Arc::new(config);

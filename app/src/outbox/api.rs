@@ -10,7 +10,7 @@ pub struct OutboxMessage {
     pub address: String,
     pub subject: String,
     pub body: String,
-    pub created_at: i64,
+    pub created_at: crate::time::Stamp,
 }
 
 /// The newest messages (at most 100), newest first. `NotFound` unless the development outbox is
@@ -18,9 +18,9 @@ pub struct OutboxMessage {
 /// the outbox by mistake must not show sign-in codes to the world.
 #[server(endpoint = "outbox/list")]
 pub async fn list_outbox() -> Result<Vec<OutboxMessage>, AppError> {
-    let state = crate::server::state::app_state()?;
-    if !state.delivery.outbox_enabled() || !crate::server::session::from_this_machine() {
+    let state = crate::state::app_state()?;
+    if !state.delivery.outbox_enabled() || !crate::accounts::session::from_this_machine() {
         return Err(AppError::NotFound);
     }
-    Ok(super::store::newest(&state.db, 100).await?)
+    Ok(super::store::newest(&state.db, &state.config.time_zone, 100).await?)
 }

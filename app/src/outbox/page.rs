@@ -32,7 +32,7 @@ fn OutboxList(messages: Vec<OutboxMessage>) -> impl IntoView {
                 <li class="card outbox-message" data-address=address>
                     <p class="muted">
                         <span class="badge">{m.channel}</span>" "{m.address}" · "
-                        <span data-ms=m.created_at>{crate::ui::utc_time(m.created_at)}</span>
+                        <span data-ms=m.created_at.ms>{m.created_at.text.clone()}</span>
                     </p>
                     <p class="outbox-subject">{m.subject}</p>
                     <pre class="outbox-body">{m.body}</pre>

@@ -2,7 +2,11 @@ use super::api::OutboxMessage;
 use crate::server::db::Db;
 use sqlx::Row;
 
-pub async fn newest(db: &Db, limit: i64) -> Result<Vec<OutboxMessage>, sqlx::Error> {
+pub async fn newest(
+    db: &Db,
+    zone: &crate::time::Zone,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, channel, address, subject, body, created_at FROM outbox_messages ORDER BY id DESC LIMIT $1",
     )
@@ -17,7 +21,7 @@ pub async fn newest(db: &Db, limit: i64) -> Result<Vec<OutboxMessage>, sqlx::Err
                 address: row.try_get("address")?,
                 subject: row.try_get("subject")?,
                 body: row.try_get("body")?,
-                created_at: row.try_get("created_at")?,
+                created_at: zone.stamp(row.try_get("created_at")?),
             })
         })
         .collect()

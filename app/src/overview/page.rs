@@ -1,7 +1,7 @@
 use crate::accounts::api::current_account;
+use crate::funds::api::{load_balances, recent_movements};
+use crate::funds::pages::{BalanceFacts, RecentMovements};
 use crate::i18n::*;
-use crate::ledger::api::{load_balances, recent_movements};
-use crate::ledger::pages::{BalanceFacts, RecentMovements};
 use crate::money::Currency;
 use crate::ui::{DataState, DataTable, FilterLinks};
 use crate::workspaces::api::list_sites;

@@ -1,7 +1,7 @@
 //! The one CSV writer of every export (Income & expenditure, activation codes, and the lists to
 //! come): the `csv` crate does the quoting; this adds what spreadsheets need — a byte-order
 //! mark so Excel reads the UTF-8 (Chinese, ¥) right, CRLF line ends, and formula escaping.
-//! Rows are made one at a time, so an export streams page by page.
+//! Rows are made one at a time, and [`export`] streams a list page by page.
 
 /// Written once at the start of a file.
 pub const BOM: &str = "\u{feff}";
@@ -34,6 +34,55 @@ fn escape_formula(field: &str) -> String {
     } else {
         field.to_string()
     }
+}
+
+/// A CSV download streamed page by page, never built whole in memory: the byte-order mark and
+/// `header`, then each page `page` gives for a cursor (its rows, and the cursor of the next
+/// page), from the first (`None`) until a page has no next. A failure mid-way is logged and ends
+/// the body with an error, so the client sees a broken download, not a short file that looks
+/// complete.
+pub fn export<F, Fut>(filename: &str, header: &[&str], page: F) -> axum::response::Response
+where
+    F: Fn(Option<i64>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<
+            Output = Result<(Vec<Vec<String>>, Option<i64>), crate::error::AppError>,
+        > + Send
+        + 'static,
+{
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+    let head = format!("{BOM}{}", line(header));
+    let rows = futures::stream::unfold(Some(None), move |cursor: Option<Option<i64>>| {
+        let page = page.clone();
+        async move {
+            let before = cursor?;
+            match page(before).await {
+                Ok((rows, next)) => {
+                    let chunk: String = rows.iter().map(|row| line(row)).collect();
+                    Some((Ok::<_, std::io::Error>(chunk), next.map(Some)))
+                }
+                Err(error) => {
+                    tracing::error!(%error, "export stopped");
+                    Some((Err(std::io::Error::other("export failed")), None))
+                }
+            }
+        }
+    });
+    // Fused: the body is polled once more after its end, which a bare `unfold` does not allow.
+    let body = futures::stream::once(async move { Ok(head) })
+        .chain(rows)
+        .fuse();
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@
 //! With the development outbox switched on (`BC_DEV_OUTBOX=1`), a message for a channel without
 //! real delivery lands in the outbox table that the development outbox page lists; with it off,
 //! such a message is refused when it is queued.
-use super::config::{Config, SmsConfig, SmtpConfig, SmtpTls};
 use super::db::{now_millis, Db};
-use crate::verification::Channel;
+use crate::config::{Config, SmsConfig, SmtpConfig, SmtpTls};
+use crate::contact::Channel;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::Body;
 use lettre::transport::smtp::authentication::Credentials;

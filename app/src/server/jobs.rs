@@ -3,8 +3,8 @@
 //! replica whose insert of that row succeeds runs it and records how it went. A job that must
 //! run in every replica at once (delivering the message queue, whose messages are claimed one by
 //! one) says so with `claimed: false`.
-use super::db::{now_millis, Db};
-use super::state::AppState;
+use crate::server::db::{now_millis, Db};
+use crate::state::AppState;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;

@@ -1,18 +1,13 @@
-//! Server-only infrastructure: configuration, database, application state, demo data.
-//! No business rules live here.
+//! Server-only infrastructure: database, clock, limits, signing, delivery, CSV, jobs. No business
+//! rules live here, and nothing here imports from an area or a page: areas build on it.
 pub mod clock;
-pub mod config;
 pub mod csv;
 pub mod db;
 pub mod delivery;
-pub mod demo;
-pub mod housekeeping;
 pub mod jobs;
 pub mod limits;
 pub mod scratch;
 pub mod secrets;
-pub mod session;
 pub mod signing;
-pub mod state;
 #[cfg(test)]
 pub mod testing;

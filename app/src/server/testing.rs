@@ -1,7 +1,7 @@
 //! Database tests on both backends: each test gets a fresh SQLite file and a fresh PostgreSQL
 //! database (on `TEST_POSTGRES_URL`, default the local server), migrated, and dropped afterwards.
-use super::db::Db;
 use super::scratch;
+use crate::server::db::Db;
 use std::future::Future;
 
 pub use scratch::postgres_admin_url;
@@ -42,8 +42,8 @@ where
 
 /// The state a server running on `db` would have with the development conveniences switched
 /// on (messages go to the development outbox; the sandbox payment provider answers).
-pub async fn state_for(db: &Db) -> super::state::AppState {
-    let config = super::config::Config::from_lookup(|name| {
+pub async fn state_for(db: &Db) -> crate::state::AppState {
+    let config = crate::config::Config::from_lookup(|name| {
         matches!(name, "BC_DEV_OUTBOX" | "BC_PAYMENT_SANDBOX").then(|| "1".to_string())
     })
     .expect("default configuration");
@@ -51,11 +51,11 @@ pub async fn state_for(db: &Db) -> super::state::AppState {
 }
 
 /// The state of a server on `db` with `config`.
-pub async fn state_with(db: &Db, config: super::config::Config) -> super::state::AppState {
+pub async fn state_with(db: &Db, config: crate::config::Config) -> crate::state::AppState {
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("billing-center")
         .build();
-    super::state::AppState::new(options, db.clone(), config)
+    crate::state::AppState::new(options, db.clone(), config)
         .await
         .expect("state")
 }
@@ -74,7 +74,7 @@ pub async fn another_account(db: &Db) -> i64 {
 }
 
 /// The newest outbox message to `address` (its body), once what is queued was delivered.
-pub async fn last_message(db: &Db, address: &crate::verification::Address) -> String {
+pub async fn last_message(db: &Db, address: &crate::contact::Address) -> String {
     use sqlx::Row;
     let state = state_for(db).await;
     state.delivery.deliver_due(db).await.expect("deliver");
@@ -87,7 +87,7 @@ pub async fn last_message(db: &Db, address: &crate::verification::Address) -> St
 }
 
 /// The code in the newest outbox message to `address`.
-pub async fn last_code(db: &Db, address: &crate::verification::Address) -> String {
+pub async fn last_code(db: &Db, address: &crate::contact::Address) -> String {
     last_message(db, address)
         .await
         .split_whitespace()

@@ -2,6 +2,7 @@
 //! facts and the time, so every rule is tested without a database or a clock.
 //!
 //! Times are Unix milliseconds, like everything stored.
+use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 
 /// Lifetimes and limits of verification codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,10 +18,6 @@ pub struct CodePolicy {
     pub per_client_hour: i64,
     pub per_client_day: i64,
 }
-
-pub const MINUTE_MS: i64 = 60_000;
-pub const HOUR_MS: i64 = 60 * MINUTE_MS;
-pub const DAY_MS: i64 = 24 * HOUR_MS;
 
 impl Default for CodePolicy {
     fn default() -> Self {

@@ -162,7 +162,7 @@ impl Verifier {
         let guesses = limits::Limit::new(
             format!("code-guesses:{address}"),
             GUESSES_PER_ADDRESS_DAY,
-            super::rules::DAY_MS,
+            crate::time::DAY_MS,
         );
         if limits::take(conn, &guesses, now).await?.is_err() {
             return Ok(Err(CodeCheck::TooManyAttempts));
@@ -253,7 +253,7 @@ mod tests {
     use super::*;
     use crate::server::db::now_millis;
     use crate::server::testing::{db_test, last_code};
-    use crate::verification::rules::MINUTE_MS;
+    use crate::time::MINUTE_MS;
     use sqlx::Row;
 
     fn verifier() -> Verifier {
@@ -261,7 +261,7 @@ mod tests {
     }
 
     fn outbox_delivery() -> Delivery {
-        let config = crate::server::config::Config::from_lookup(|name| {
+        let config = crate::config::Config::from_lookup(|name| {
             (name == "BC_DEV_OUTBOX").then(|| "1".to_string())
         })
         .expect("defaults");

@@ -14,6 +14,6 @@ pub async fn list_sites(currency: Option<String>) -> Result<Vec<Site>, AppError>
                 .map_err(|_| AppError::field("currency", "Choose CNY or USD"))?,
         ),
     };
-    let state = crate::server::state::app_state()?;
+    let state = crate::state::app_state()?;
     Ok(super::store::list_sites(&state.db, currency).await?)
 }

@@ -4,7 +4,7 @@ use crate::accounts::api::{
 };
 use crate::accounts::model::{SecurityEvent, SessionInfo};
 use crate::i18n::*;
-use crate::ui::{successes, utc_time, DataState, DataTable, Field, FormError};
+use crate::ui::{successes, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -145,8 +145,8 @@ fn SessionsTable(sessions: Vec<SessionInfo>, action: ServerAction<EndSession>) -
                 <tr>
                     <td class="wrap">{session.user_agent}</td>
                     <td>{session.client_addr}</td>
-                    <td>{utc_time(session.created_at)}</td>
-                    <td>{utc_time(session.last_seen_at)}</td>
+                    <td>{session.created_at.text.clone()}</td>
+                    <td>{session.last_seen_at.text.clone()}</td>
                     <td>
                         {if session.current {
                             view! { <strong>{t!(i18n, session_this)}</strong> }.into_any()
@@ -187,7 +187,7 @@ fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
                 let kind = event.kind.clone();
                 view! {
                     <tr data-kind=kind>
-                        <td>{utc_time(event.created_at)}</td>
+                        <td>{event.created_at.text.clone()}</td>
                         <td>{move || event_label(i18n.get_locale(), &event.kind)}</td>
                         <td>{event.client_addr}</td>
                     </tr>

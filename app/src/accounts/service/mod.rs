@@ -10,8 +10,9 @@ use crate::error::AppError;
 use crate::server::db::now_millis;
 use crate::server::delivery::{DeliveryError, Message, Queued};
 use crate::server::limits::{self, Limit};
-use crate::server::state::AppState;
-use crate::verification::rules::{CodeCheck, SendRefusal, DAY_MS, HOUR_MS, MINUTE_MS};
+use crate::state::AppState;
+use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
+use crate::verification::rules::{CodeCheck, SendRefusal};
 use crate::verification::service::SendError;
 use crate::verification::{Address, Channel, Purpose};
 use sha2::{Digest, Sha256};
@@ -579,7 +580,7 @@ mod tests {
                     held.push(stream);
                 }
             });
-            let config = crate::server::config::Config::from_lookup(|name| match name {
+            let config = crate::config::Config::from_lookup(|name| match name {
                 "SMS_ENDPOINT" => Some(endpoint.clone()),
                 "SMS_SECRET" => Some("hanging provider".to_string()),
                 _ => None,

@@ -57,6 +57,7 @@ pub async fn sessions(
     let mut conn = state.db.pool().acquire().await?;
     Ok(store::live_sessions(
         &mut conn,
+        &state.config.time_zone,
         account_id,
         session_id,
         now - SESSION_IDLE_MS,
@@ -113,5 +114,5 @@ pub async fn security_log(
     account_id: i64,
 ) -> Result<Vec<SecurityEvent>, AppError> {
     let mut conn = state.db.pool().acquire().await?;
-    Ok(store::recent_events(&mut conn, account_id, 50).await?)
+    Ok(store::recent_events(&mut conn, &state.config.time_zone, account_id, 50).await?)
 }

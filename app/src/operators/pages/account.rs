@@ -1,6 +1,6 @@
 use super::OperatorNav;
+use crate::funds::pages::{BalanceFacts, CardTable, MovementRows, RequestId, VoucherTable};
 use crate::i18n::*;
-use crate::ledger::pages::{BalanceFacts, CardTable, MovementRows, RequestId, VoucherTable};
 use crate::operators::api::{operator_account, GiveCard, GiveVoucher, RecordTransfer};
 use crate::operators::model::OperatorAccountView;
 use crate::ui::{successes, DataState, Field, FormError, FormResult};

@@ -1,8 +1,8 @@
 use super::OperatorNav;
+use crate::funds::model::CodeBatchView;
 use crate::i18n::*;
-use crate::ledger::model::CodeBatchView;
 use crate::operators::api::{code_batches, MakeCodes};
-use crate::ui::{successes, utc_time, DataState, DataTable, Field, FormError};
+use crate::ui::{successes, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -96,10 +96,10 @@ fn BatchTable(batches: Vec<CodeBatchView>) -> impl IntoView {
                     <td class="amount">{b.denomination}</td>
                     <td>{format!("{} / {}", b.redeemed, b.quantity)}</td>
                     <td>{b.validity_days}</td>
-                    <td>{utc_time(b.codes_expire_at - 1)}</td>
+                    <td>{b.codes_expire_at.text.clone()}</td>
                     <td>{b.scope}</td>
                     <td class="wrap">{b.note}</td>
-                    <td class="wrap">{format!("{} · {}", b.created_by, utc_time(b.created_at))}</td>
+                    <td class="wrap">{format!("{} · {}", b.created_by, b.created_at)}</td>
                     <td><a href=format!("/operator/voucher-codes.csv?batch={}", b.id)>{t!(i18n, export_csv)}</a></td>
                 </tr>
             }).collect_view()}

@@ -1,6 +1,6 @@
 //! Demo data for `--demo`: a billing account with bound workspaces, so a fresh install has
 //! something to look at. Safe to run on every start: it only adds what is missing.
-use super::db::{now_millis, Db};
+use crate::server::db::{now_millis, Db};
 use sqlx::Row;
 
 pub const DEMO_COMPANY: &str = "Demo Observability Co., Ltd.";
@@ -70,11 +70,13 @@ pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
 /// The demo account's money, made through the ledger's own operations so it reconciles like
 /// real data: a recharge, a voucher, a prepaid card (with its discount voucher) and 90 days of
 /// daily charges on two workspaces. Every step has its own key, so a second run adds nothing.
-async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::service::LedgerError> {
-    use crate::ledger::deduction::{buy_prepaid_card, deduct, issue_voucher, VoucherKind};
-    use crate::ledger::service::credit_cash;
+async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::posting::LedgerError> {
+    use crate::funds::cash::{credit_cash, Credit};
+    use crate::funds::deduction::{
+        buy_prepaid_card, deduct, issue_voucher, CardPurchase, Charge, NewVoucher, VoucherKind,
+    };
     use crate::money::Currency;
-    const DAY: i64 = 86_400_000;
+    use crate::time::DAY_MS as DAY;
     const DAYS: i64 = 90;
     // Whole days, so the history does not shift by the minute between runs.
     let today = now_millis() / DAY * DAY;
@@ -84,37 +86,43 @@ async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::service:
     credit_cash(
         &mut tx,
         backend,
-        account,
-        cny,
-        20_000_00,
-        "bank transfer 2026-001",
-        "operator:demo",
-        "demo:recharge:1",
-        Some(start),
+        &Credit {
+            account,
+            currency: cny,
+            amount: 20_000_00,
+            reference: "bank transfer 2026-001",
+            actor: "operator:demo",
+            key: "demo:recharge:1",
+            at: Some(start),
+        },
     )
     .await?;
     issue_voucher(
         &mut tx,
-        account,
-        cny,
-        VoucherKind::Regular,
-        800_00,
-        today + 60 * DAY,
-        &[],
-        "operator:demo",
-        "demo:voucher:1",
-        start + DAY,
+        &NewVoucher {
+            account,
+            currency: cny,
+            kind: VoucherKind::Regular,
+            amount: 800_00,
+            expires_at: today + 60 * DAY,
+            scope: &[],
+            actor: "operator:demo",
+            key: "demo:voucher:1",
+            now: start + DAY,
+        },
     )
     .await?;
     buy_prepaid_card(
         &mut tx,
         backend,
-        account,
-        cny,
-        10_000,
-        &crate::ledger::model::FundsPolicy::default(),
-        "demo:card:1",
-        start + 2 * DAY,
+        &CardPurchase {
+            account,
+            currency: cny,
+            amount_major: 10_000,
+            policy: &crate::funds::model::FundsPolicy::default(),
+            key: "demo:card:1",
+            now: start + 2 * DAY,
+        },
     )
     .await?;
     let lines: [(&str, &str, i64); 4] = [
@@ -131,7 +139,17 @@ async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::service:
             let reference = format!("{workspace} day {} {item}", day - 3 + 1);
             let key = format!("demo:charge:{day}:{workspace}:{item}");
             deduct(
-                &mut tx, backend, account, cny, item, amount, &reference, &key, at,
+                &mut tx,
+                backend,
+                &Charge {
+                    account,
+                    currency: cny,
+                    item,
+                    amount,
+                    reference: &reference,
+                    key: &key,
+                    at,
+                },
             )
             .await?;
         }

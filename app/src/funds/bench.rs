@@ -2,11 +2,14 @@
 //! --bench ledger` on both backends. It reports ratios against baselines measured in the same
 //! run: charges through the deduction engine against plain inserts of as many rows, and the
 //! ten-thousandth page of Income & expenditure against the first.
-use super::deduction::{deduct, issue_prepaid_card, issue_voucher, VoucherKind};
-use super::model::LedgerKind;
+use super::cash::credit_cash;
+use super::cash::Credit;
+use super::deduction::{
+    deduct, issue_prepaid_card, issue_voucher, CardIssue, Charge, NewVoucher, VoucherKind,
+};
 use super::movements::{page, MovementFilter};
-use super::service::credit_cash;
-use super::store;
+use crate::ledger::store;
+use crate::ledger::LedgerKind;
 use crate::money::Currency;
 use crate::server::db::{now_millis, Backend, Db};
 use sqlx::Row;
@@ -66,7 +69,9 @@ pub async fn run(db: &Db, sizes: Sizes) -> Result<Report, BenchError> {
     let account = bulk_entries(db, sizes.entries).await?;
     let filter = MovementFilter::default();
     let first_page = median(sizes.repeats, || async {
-        page(db, account, &filter, None, PAGE).await.map(|_| ())
+        page(db, &crate::time::Zone::utc(), account, &filter, None, PAGE)
+            .await
+            .map(|_| ())
     })
     .await?;
     let deep_page_number = (sizes.entries / PAGE).clamp(1, 10_000);
@@ -83,10 +88,29 @@ pub async fn run(db: &Db, sizes: Sizes) -> Result<Report, BenchError> {
         None
     };
     let deep_page = median(sizes.repeats, || async {
-        page(db, account, &filter, cursor, PAGE).await.map(|_| ())
+        page(
+            db,
+            &crate::time::Zone::utc(),
+            account,
+            &filter,
+            cursor,
+            PAGE,
+        )
+        .await
+        .map(|_| ())
     })
     .await?;
-    let deep_page_rows = page(db, account, &filter, cursor, PAGE).await?.rows.len();
+    let deep_page_rows = page(
+        db,
+        &crate::time::Zone::utc(),
+        account,
+        &filter,
+        cursor,
+        PAGE,
+    )
+    .await?
+    .rows
+    .len();
     Ok(Report {
         backend: db.backend(),
         charges,
@@ -127,37 +151,43 @@ async fn charge_many(db: &Db, count: usize) -> Result<(usize, Duration, i64), Be
     credit_cash(
         &mut tx,
         backend,
-        account,
-        cny,
-        funds,
-        "bench",
-        crate::ledger::model::Actor::SYSTEM,
-        "bench:cash",
-        None,
+        &Credit {
+            account,
+            currency: cny,
+            amount: funds,
+            reference: "bench",
+            actor: crate::ledger::Actor::SYSTEM,
+            key: "bench:cash",
+            at: None,
+        },
     )
     .await?;
     issue_voucher(
         &mut tx,
-        account,
-        cny,
-        VoucherKind::Regular,
-        funds,
-        now + 86_400_000,
-        &["logs"],
-        crate::ledger::model::Actor::SYSTEM,
-        "bench:voucher",
-        now,
+        &NewVoucher {
+            account,
+            currency: cny,
+            kind: VoucherKind::Regular,
+            amount: funds,
+            expires_at: now + crate::time::DAY_MS,
+            scope: &["logs"],
+            actor: crate::ledger::Actor::SYSTEM,
+            key: "bench:voucher",
+            now,
+        },
     )
     .await?;
     issue_prepaid_card(
         &mut tx,
-        account,
-        cny,
-        funds,
-        86_400_000,
-        crate::ledger::model::Actor::SYSTEM,
-        "bench:card",
-        now,
+        &CardIssue {
+            account,
+            currency: cny,
+            amount: funds,
+            validity_ms: crate::time::DAY_MS,
+            actor: crate::ledger::Actor::SYSTEM,
+            key: "bench:card",
+            now,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -169,13 +199,15 @@ async fn charge_many(db: &Db, count: usize) -> Result<(usize, Duration, i64), Be
         deduct(
             &mut tx,
             backend,
-            account,
-            cny,
-            items[i % items.len()],
-            100,
-            &reference,
-            &format!("bench:charge:{i}"),
-            now,
+            &Charge {
+                account,
+                currency: cny,
+                item: items[i % items.len()],
+                amount: 100,
+                reference: &reference,
+                key: &format!("bench:charge:{i}"),
+                at: now,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -331,7 +363,7 @@ mod tests {
                 .expect("count");
             assert_eq!(plain, report.charge_rows);
             let mut conn = db.pool().acquire().await.expect("conn");
-            assert!(crate::ledger::service::reconcile(&mut conn)
+            assert!(crate::ledger::posting::reconcile(&mut conn)
                 .await
                 .expect("reconcile")
                 .is_empty());

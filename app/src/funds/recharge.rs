@@ -1,13 +1,14 @@
 //! Cash recharge orders: created by the account, settled by the provider's callback.
-use super::model::{Balances, RechargeOrder};
+use super::model::{Balances, OrderStatus, RechargeOrder};
 use super::payment::{self, Callback, Settled, SANDBOX};
+use super::store;
 use crate::error::AppError;
+use crate::ledger::LedgerKind;
 use crate::money::{format_minor_units, from_minor_units, parse_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
-use crate::server::state::AppState;
-use crate::verification::rules::MINUTE_MS;
+use crate::state::AppState;
+use crate::time::MINUTE_MS;
 use rust_decimal::Decimal;
-use sqlx::Row;
 use std::str::FromStr;
 
 /// How long an order waits for payment before it shows as expired.
@@ -57,57 +58,45 @@ pub async fn create_order(
         to_minor_units(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
     let order_no = format!("R{}", crate::server::secrets::random_hex(10).to_uppercase());
     let now = now_millis();
+    let order = store::NewOrder {
+        order_no: &order_no,
+        account: account_id,
+        currency,
+        amount: minor,
+        provider,
+        created_at: now,
+        expires_at: now + ORDER_LIFETIME_MS,
+    };
     let mut tx = state.db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO recharge_orders (order_no, billing_account_id, currency, amount, provider, status, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
-    )
-    .bind(&order_no)
-    .bind(account_id)
-    .bind(currency.code())
-    .bind(minor)
-    .bind(provider)
-    .bind(now)
-    .bind(now + ORDER_LIFETIME_MS)
-    .execute(&mut *tx)
-    .await?;
+    store::insert_recharge_order(&mut tx, &order).await?;
     tx.commit().await?;
     Ok(order_no)
 }
 
-fn order_view(row: &sqlx::any::AnyRow, now: i64) -> Result<RechargeOrder, sqlx::Error> {
-    let currency: String = row.try_get("currency")?;
-    let parsed = Currency::from_str(&currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let status: String = row.try_get("status")?;
-    let expires_at: i64 = row.try_get("expires_at")?;
-    Ok(RechargeOrder {
-        order_no: row.try_get("order_no")?,
-        amount: format_minor_units(row.try_get("amount")?, parsed),
-        currency,
-        status: if status == "pending" && now >= expires_at {
-            "expired".to_string()
+/// An order as the account sees it: a pending order past its deadline shows as expired.
+fn order_view(order: store::OrderRow, state: &AppState, now: i64) -> RechargeOrder {
+    RechargeOrder {
+        order_no: order.order_no,
+        amount: format_minor_units(order.amount, order.currency),
+        currency: order.currency.code().to_string(),
+        status: if order.status == OrderStatus::Pending && now >= order.expires_at {
+            OrderStatus::Expired
         } else {
-            status
+            order.status
         },
-        created_at: row.try_get("created_at")?,
-    })
+        created_at: state.config.time_zone.stamp(order.created_at),
+    }
 }
-
-const ORDER_COLUMNS: &str = "order_no, currency, amount, status, created_at, expires_at";
 
 /// The account's latest orders, newest first.
 pub async fn orders(state: &AppState, account_id: i64) -> Result<Vec<RechargeOrder>, AppError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE billing_account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20"
-    ))
-    .bind(account_id)
-    .fetch_all(state.db.pool())
-    .await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let rows = store::recharge_orders(&mut conn, account_id, 20).await?;
     let now = now_millis();
     Ok(rows
-        .iter()
-        .map(|row| order_view(row, now))
-        .collect::<Result<_, _>>()?)
+        .into_iter()
+        .map(|row| order_view(row, state, now))
+        .collect())
 }
 
 /// One of the account's orders; `NotFound` for another account's.
@@ -116,15 +105,11 @@ pub async fn order(
     account_id: i64,
     order_no: &str,
 ) -> Result<RechargeOrder, AppError> {
-    let row = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE order_no = $1 AND billing_account_id = $2"
-    ))
-    .bind(order_no)
-    .bind(account_id)
-    .fetch_optional(state.db.pool())
-    .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(order_view(&row, now_millis())?)
+    let mut conn = state.db.pool().acquire().await?;
+    let row = store::recharge_order(&mut conn, account_id, order_no)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(order_view(row, state, now_millis()))
 }
 
 /// The sandbox provider's checkout: posts a correctly signed callback saying the order was
@@ -137,18 +122,17 @@ pub async fn sandbox_settle(
 ) -> Result<Settled, AppError> {
     // Without the sandbox switched on there is no sandbox: nothing here can sign a callback.
     let secret = payment::callback_secret(state, SANDBOX).ok_or(AppError::NotFound)?;
-    let order = order(state, account_id, order_no).await?;
-    let currency = Currency::from_str(&order.currency).map_err(|_| AppError::Internal)?;
-    let amount: i64 = sqlx::query("SELECT amount FROM recharge_orders WHERE order_no = $1")
-        .bind(order_no)
-        .fetch_one(state.db.pool())
-        .await?
-        .try_get("amount")?;
+    let order = {
+        let mut conn = state.db.pool().acquire().await?;
+        store::recharge_order(&mut conn, account_id, order_no)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
     let callback = Callback {
         order_no: order_no.to_string(),
         provider_txn_id: format!("SBX-{order_no}"),
-        amount: from_minor_units(amount, currency).to_string(),
-        currency: order.currency.clone(),
+        amount: from_minor_units(order.amount, order.currency).to_string(),
+        currency: order.currency.code().to_string(),
         status: if paid { "paid" } else { "failed" }.to_string(),
     };
     let body = serde_json::to_vec(&callback).map_err(|_| AppError::Internal)?;
@@ -165,32 +149,24 @@ pub async fn sandbox_settle(
 pub async fn balances(state: &AppState, account_id: i64) -> Result<Balances, AppError> {
     let currency = account_currency(state, account_id).await?;
     let mut conn = state.db.pool().acquire().await?;
-    let (cash, arrears) = super::service::cash_and_arrears(&mut conn, account_id, currency).await?;
+    let (cash, arrears) = super::cash::cash_and_arrears(&mut conn, account_id, currency).await?;
     let now = now_millis();
-    let mut usable = [0i64; 2];
-    for (total, (table, kind)) in usable
-        .iter_mut()
-        .zip([("vouchers", "voucher"), ("prepaid_cards", "prepaid_card")])
-    {
-        *total = sqlx::query(&format!(
-            "SELECT CAST(COALESCE(SUM(la.balance), 0) AS BIGINT) AS total FROM {table} t \
-             JOIN ledger_accounts la ON la.billing_account_id = t.billing_account_id AND la.kind = '{kind}' \
-                  AND la.instrument_id = t.id AND la.currency = t.currency \
-             WHERE t.billing_account_id = $1 AND t.currency = $2 AND t.status = 'active' AND t.expires_at > $3"
-        ))
-        .bind(account_id)
-        .bind(currency.code())
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("total")?;
-    }
+    let vouchers =
+        store::usable_total(&mut conn, LedgerKind::Voucher, account_id, currency, now).await?;
+    let cards = store::usable_total(
+        &mut conn,
+        LedgerKind::PrepaidCard,
+        account_id,
+        currency,
+        now,
+    )
+    .await?;
     let money = |minor| format_minor_units(minor, currency);
     Ok(Balances {
         currency: currency.code().to_string(),
         cash: money(cash),
-        vouchers: money(usable[0]),
-        prepaid_cards: money(usable[1]),
+        vouchers: money(vouchers),
+        prepaid_cards: money(cards),
         arrears: money(arrears),
     })
 }
@@ -198,13 +174,11 @@ pub async fn balances(state: &AppState, account_id: i64) -> Result<Balances, App
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::payment::{handle_callback, sign, CallbackError};
+    use crate::funds::payment::{handle_callback, sign, CallbackError};
     use crate::server::testing::{db_test, state_for};
 
     async fn account_and_order(state: &AppState, amount: &str) -> (i64, String) {
-        let account = crate::server::demo::seed_account(&state.db)
-            .await
-            .expect("account");
+        let account = crate::demo::seed_account(&state.db).await.expect("account");
         let order = create_order(state, account, amount).await.expect("order");
         (account, order)
     }
@@ -255,10 +229,10 @@ mod tests {
         );
         assert_eq!(
             orders(&state, account).await.expect("orders")[0].status,
-            "paid"
+            OrderStatus::Paid
         );
         let mut conn = db.pool().acquire().await.expect("conn");
-        assert!(crate::ledger::service::reconcile(&mut conn)
+        assert!(crate::ledger::posting::reconcile(&mut conn)
             .await
             .expect("reconcile")
             .is_empty());
@@ -324,11 +298,11 @@ mod tests {
         ));
         assert_eq!(
             orders(&state, account).await.expect("orders")[0].status,
-            "pending"
+            OrderStatus::Pending
         );
         let mut conn = db.pool().acquire().await.expect("conn");
         assert_eq!(
-            crate::ledger::service::cash_and_arrears(&mut conn, account, Currency::CNY)
+            crate::funds::cash::cash_and_arrears(&mut conn, account, Currency::CNY)
                 .await
                 .expect("b"),
             (0, 0)
@@ -362,12 +336,12 @@ mod tests {
         );
         let listed = orders(&state, account).await.expect("orders");
         assert_eq!(
-            listed.iter().map(|o| o.status.as_str()).collect::<Vec<_>>(),
+            listed.iter().map(|o| o.status.code()).collect::<Vec<_>>(),
             ["failed", "paid"]
         );
         let mut conn = db.pool().acquire().await.expect("conn");
         assert_eq!(
-            crate::ledger::service::cash_and_arrears(&mut conn, account, Currency::CNY)
+            crate::funds::cash::cash_and_arrears(&mut conn, account, Currency::CNY)
                 .await
                 .expect("b"),
             (8_880, 0)
@@ -408,7 +382,7 @@ mod tests {
                 .await
                 .expect("own")
                 .status,
-            "pending"
+            OrderStatus::Pending
         );
     });
 

@@ -1,7 +1,7 @@
 use super::recharge::status_label;
+use crate::funds::api::{load_recharge_order, SandboxSettle};
+use crate::funds::model::RechargeOrder;
 use crate::i18n::*;
-use crate::ledger::api::{load_recharge_order, SandboxSettle};
-use crate::ledger::model::RechargeOrder;
 use crate::ui::DataState;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,8 +30,8 @@ pub fn SandboxCheckoutPage() -> impl IntoView {
 fn Checkout(order: RechargeOrder) -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SandboxSettle>::new();
-    let pending = order.status == "pending";
-    let status = order.status.clone();
+    let pending = order.status == crate::funds::model::OrderStatus::Pending;
+    let status = order.status;
     let number = order.order_no.clone();
     let button = move |outcome: &'static str, class: &'static str| {
         let order_no = number.clone();
@@ -52,7 +52,7 @@ fn Checkout(order: RechargeOrder) -> impl IntoView {
             <dt>{t!(i18n, recharge_amount)}</dt>
             <dd class="amount-large" id="checkout-amount">{order.amount.clone()}</dd>
             <dt>{t!(i18n, order_status)}</dt>
-            <dd>{move || status_label(i18n.get_locale(), &status)}</dd>
+            <dd>{move || status_label(i18n.get_locale(), status)}</dd>
         </dl>
         {pending.then(|| view! {
             <div class="form-links">

@@ -1,8 +1,8 @@
 //! What every request handler and server function can reach.
-use super::config::Config;
-use super::db::Db;
-use super::delivery::{Delivery, DeliveryError};
+use crate::config::Config;
 use crate::error::AppError;
+use crate::server::db::Db;
+use crate::server::delivery::{Delivery, DeliveryError};
 use crate::verification::rules::CodePolicy;
 use crate::verification::service::Verifier;
 use axum::extract::FromRef;
@@ -17,9 +17,9 @@ pub struct AppState {
     pub delivery: Arc<Delivery>,
     pub verifier: Verifier,
     /// The time (the system's; tests may fix and move it).
-    pub clock: super::clock::Clock,
+    pub clock: crate::server::clock::Clock,
     /// The sandbox payment provider's own signing secret; `None` unless the sandbox is on.
-    pub sandbox_secret: Option<super::config::Secret>,
+    pub sandbox_secret: Option<crate::config::Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,15 +37,15 @@ impl AppState {
         db: Db,
         config: Config,
     ) -> Result<Self, StateError> {
-        let pepper = super::secrets::get_or_create(&db, "verification_code_pepper").await?;
+        let pepper = crate::server::secrets::get_or_create(&db, "verification_code_pepper").await?;
         let sandbox_secret = match config.payment_sandbox {
-            true => Some(super::config::Secret::new(
-                super::secrets::get_or_create(&db, "payment_sandbox_secret").await?,
+            true => Some(crate::config::Secret::new(
+                crate::server::secrets::get_or_create(&db, "payment_sandbox_secret").await?,
             )),
             false => None,
         };
         Ok(Self {
-            clock: super::clock::Clock::system(),
+            clock: crate::server::clock::Clock::system(),
             sandbox_secret,
             leptos_options,
             delivery: Arc::new(Delivery::from_config(&config)?),

@@ -21,7 +21,7 @@ fn parts() -> Option<Parts> {
 /// Whether browsers reach us over HTTPS: the configured public origin says, not a request
 /// header a client could set.
 fn is_https() -> bool {
-    super::state::app_state().is_ok_and(|state| state.config.public_origin.https)
+    crate::state::app_state().is_ok_and(|state| state.config.public_origin.https)
 }
 
 /// The session token the request carries, if any.
@@ -85,7 +85,7 @@ pub fn client() -> Client {
     let Some(parts) = parts() else {
         return Client::default();
     };
-    let forwarded = super::state::app_state()
+    let forwarded = crate::state::app_state()
         .map(|state| state.config.trust_forwarded_for)
         .unwrap_or(false)
         .then(|| forwarded_for(&parts))
@@ -118,7 +118,7 @@ pub async fn current_session() -> Result<Option<CallerSession>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
-    let state = super::state::app_state()?;
+    let state = crate::state::app_state()?;
     Ok(service::session(&state, &token)
         .await?
         .map(|(session_id, account_id)| CallerSession {

@@ -3,12 +3,14 @@
 //!
 //! A code is derived from a server secret, its batch and its position, so the database keeps
 //! only its hash and an operator can download a batch again (redeemed codes marked).
-use super::deduction::{issue_voucher, VoucherKind};
-use super::service::LedgerError;
+use super::deduction::{issue_voucher, NewVoucher, VoucherKind};
+use super::store;
 use crate::error::AppError;
+use crate::ledger::LedgerError;
 use crate::money::Currency;
 use crate::server::db::{now_millis, Db};
-use sqlx::{AnyConnection, Row};
+use crate::time::DAY_MS;
+use sqlx::AnyConnection;
 
 /// Crockford's base 32: no I, L, O or U; typed O reads as 0, and I or L as 1.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -85,31 +87,10 @@ pub async fn create_batch(db: &Db, batch: &NewBatch, actor: &str) -> Result<i64,
     let secret = secret(db).await?;
     let now = now_millis();
     let mut tx = db.begin_write().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO voucher_code_batches (currency, denomination, scope, validity_days, codes_expire_at, quantity, note, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(batch.currency.code())
-    .bind(batch.denomination)
-    .bind(batch.scope.join(","))
-    .bind(batch.validity_days)
-    .bind(batch.codes_expire_at)
-    .bind(batch.quantity)
-    .bind(&batch.note)
-    .bind(actor)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+    let id = store::insert_code_batch(&mut tx, batch, actor, now).await?;
     for position in 1..=batch.quantity {
-        sqlx::query(
-            "INSERT INTO voucher_codes (batch_id, position, code_hash) VALUES ($1, $2, $3)",
-        )
-        .bind(id)
-        .bind(position)
-        .bind(code_hash(&secret, &code_at(&secret, id, position)))
-        .execute(&mut *tx)
-        .await?;
+        let hash = code_hash(&secret, &code_at(&secret, id, position));
+        store::insert_code(&mut tx, id, position, &hash).await?;
     }
     tx.commit().await?;
     Ok(id)
@@ -126,25 +107,19 @@ pub struct IssuedCode {
 /// The codes of batch `batch`, in order.
 pub async fn batch_codes(db: &Db, batch: i64) -> Result<Vec<IssuedCode>, AppError> {
     let secret = secret(db).await?;
-    let rows = sqlx::query(
-        "SELECT position, redeemed_by, redeemed_at FROM voucher_codes WHERE batch_id = $1 ORDER BY position",
-    )
-    .bind(batch)
-    .fetch_all(db.pool())
-    .await?;
-    if rows.is_empty() {
+    let mut conn = db.pool().acquire().await?;
+    let codes = store::batch_codes(&mut conn, batch).await?;
+    if codes.is_empty() {
         return Err(AppError::NotFound);
     }
-    rows.iter()
-        .map(|row| {
-            Ok(IssuedCode {
-                code: code_at(&secret, batch, row.try_get("position")?),
-                redeemed_by: row.try_get("redeemed_by")?,
-                redeemed_at: row.try_get("redeemed_at")?,
-            })
+    Ok(codes
+        .into_iter()
+        .map(|(position, redeemed_by, redeemed_at)| IssuedCode {
+            code: code_at(&secret, batch, position),
+            redeemed_by,
+            redeemed_at,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect())
 }
 
 const INVALID: &str = "This code is not valid. Check it and try again";
@@ -171,7 +146,7 @@ pub async fn activate(
     let attempts = Limit::new(
         format!("voucher-code:{account}"),
         FAILED_ACTIVATIONS_PER_HOUR,
-        3_600_000,
+        crate::time::HOUR_MS,
     );
     {
         let mut tx = db.begin_write().await?;
@@ -229,103 +204,79 @@ async fn redeem(
     hash: &str,
     now: i64,
 ) -> Result<i64, Refusal> {
-    let row = sqlx::query(
-        "SELECT c.id, c.redeemed_by, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at \
-         FROM voucher_codes c JOIN voucher_code_batches b ON b.id = c.batch_id WHERE c.code_hash = $1",
-    )
-    .bind(hash)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(Refusal::Invalid(INVALID))?;
-    let id: i64 = row.try_get("id")?;
-    if row.try_get::<Option<i64>, _>("redeemed_by")?.is_some() {
+    let code = store::code_by_hash(&mut *conn, hash)
+        .await?
+        .ok_or(Refusal::Invalid(INVALID))?;
+    let id = code.id;
+    if code.redeemed_by.is_some() {
         return Err(Refusal::Invalid("This code has already been activated"));
     }
-    if now >= row.try_get::<i64, _>("codes_expire_at")? {
+    if now >= code.codes_expire_at {
         return Err(Refusal::Invalid("This code has expired"));
     }
-    if row.try_get::<String, _>("currency")? != currency.code() {
+    if code.currency != currency {
         return Err(Refusal::Invalid("This code is for another site's currency"));
     }
     // Claimed before the voucher exists: of two activations racing, one updates the row.
-    let claimed = sqlx::query(
-        "UPDATE voucher_codes SET redeemed_by = $1, redeemed_at = $2 WHERE id = $3 AND redeemed_by IS NULL",
-    )
-    .bind(account)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    if claimed.rows_affected() != 1 {
+    if !store::claim_code(&mut *conn, id, account, now).await? {
         return Err(Refusal::Invalid("This code has already been activated"));
     }
-    let scope: String = row.try_get("scope")?;
-    let scope: Vec<&str> = scope.split(',').filter(|s| !s.is_empty()).collect();
-    let validity_days: i64 = row.try_get("validity_days")?;
-    let voucher = issue_voucher(
-        conn,
+    let scope: Vec<&str> = code.scope.split(',').filter(|s| !s.is_empty()).collect();
+    let actor = crate::ledger::Actor::Account(account).to_string();
+    let voucher = NewVoucher {
         account,
         currency,
-        VoucherKind::Regular,
-        row.try_get("denomination")?,
-        now + validity_days * 86_400_000,
-        &scope,
-        &super::model::Actor::Account(account).to_string(),
-        &format!("voucher-code:{id}"),
+        kind: VoucherKind::Regular,
+        amount: code.denomination,
+        expires_at: now + code.validity_days * DAY_MS,
+        scope: &scope,
+        actor: &actor,
+        key: &format!("voucher-code:{id}"),
         now,
-    )
-    .await
-    .map_err(|error| match error {
-        LedgerError::Database(e) => Refusal::Failed(e.into()),
-        other => {
-            tracing::error!(error = %other, "voucher code activation failed");
-            Refusal::Failed(AppError::Internal)
-        }
-    })?;
-    sqlx::query("UPDATE voucher_codes SET voucher_id = $1 WHERE id = $2")
-        .bind(voucher)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    };
+    let voucher = issue_voucher(conn, &voucher)
+        .await
+        .map_err(|error| match error {
+            LedgerError::Database(e) => Refusal::Failed(e.into()),
+            other => {
+                tracing::error!(error = %other, "voucher code activation failed");
+                Refusal::Failed(AppError::Internal)
+            }
+        })?;
+    store::link_code_voucher(conn, id, voucher).await?;
     Ok(voucher)
 }
 
 /// A batch as the operator's list shows it.
-pub async fn batches(db: &Db) -> Result<Vec<super::model::CodeBatchView>, AppError> {
-    let rows = sqlx::query(
-        "SELECT b.id, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at, b.quantity, b.note, \
-                b.created_by, b.created_at, (SELECT COUNT(*) FROM voucher_codes c WHERE c.batch_id = b.id AND c.redeemed_by IS NOT NULL) AS redeemed \
-         FROM voucher_code_batches b ORDER BY b.id DESC LIMIT 100",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let currency = super::store::row_currency(row)?;
-            Ok(super::model::CodeBatchView {
-                id: row.try_get("id")?,
-                denomination: crate::money::format_minor_units(
-                    row.try_get("denomination")?,
-                    currency,
-                ),
-                scope: row.try_get("scope")?,
-                validity_days: row.try_get("validity_days")?,
-                codes_expire_at: row.try_get("codes_expire_at")?,
-                quantity: row.try_get("quantity")?,
-                redeemed: row.try_get("redeemed")?,
-                note: row.try_get("note")?,
-                created_by: row.try_get("created_by")?,
-                created_at: row.try_get("created_at")?,
-            })
+pub async fn batches(
+    db: &Db,
+    zone: &crate::time::Zone,
+) -> Result<Vec<super::model::CodeBatchView>, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(store::code_batches(&mut conn, 100)
+        .await?
+        .into_iter()
+        .map(|batch| super::model::CodeBatchView {
+            id: batch.id,
+            denomination: crate::money::format_minor_units(batch.denomination, batch.currency),
+            scope: batch.scope,
+            validity_days: batch.validity_days,
+            // The last minute a code works, not the first it does not.
+            codes_expire_at: zone.stamp(batch.codes_expire_at - 1),
+            quantity: batch.quantity,
+            redeemed: batch.redeemed,
+            note: batch.note,
+            created_by: batch.created_by,
+            created_at: zone.stamp(batch.created_at),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::server::testing::db_test;
+    use sqlx::Row;
 
     #[test]
     fn codes_are_stable_distinct_and_forgiving_to_type() {
@@ -355,14 +306,12 @@ mod tests {
     db_test!(
         a_code_activates_once_and_wrong_codes_are_limited,
         |db| async move {
-            let account = crate::server::demo::seed_account(&db)
-                .await
-                .expect("account");
+            let account = crate::demo::seed_account(&db).await.expect("account");
             let other = crate::server::testing::another_account(&db).await;
             let now = now_millis();
             let id = create_batch(
                 &db,
-                &batch(3, now + 86_400_000),
+                &batch(3, now + crate::time::DAY_MS),
                 "operator:1:ops@example.com",
             )
             .await
@@ -379,7 +328,10 @@ mod tests {
             .expect("voucher");
             assert_eq!(views.try_get::<i64, _>("denomination").unwrap(), 50_00);
             assert_eq!(views.try_get::<String, _>("scope").unwrap(), "logs");
-            assert_eq!(views.try_get::<i64, _>("valid").unwrap(), 30 * 86_400_000);
+            assert_eq!(
+                views.try_get::<i64, _>("valid").unwrap(),
+                30 * crate::time::DAY_MS
+            );
             // Used: refused for anyone, and nothing more is credited.
             for who in [account, other] {
                 let again = activate(&db, who, Currency::CNY, &codes[0].code, "10.0.0.1").await;
@@ -409,7 +361,7 @@ mod tests {
                 .await
                 .expect("the limit is per account");
             let mut conn = db.pool().acquire().await.expect("conn");
-            assert!(crate::ledger::service::reconcile(&mut conn)
+            assert!(crate::ledger::posting::reconcile(&mut conn)
                 .await
                 .expect("reconcile")
                 .is_empty());
@@ -419,12 +371,14 @@ mod tests {
     db_test!(
         a_code_raced_from_many_requests_activates_once,
         |db| async move {
-            let account = crate::server::demo::seed_account(&db)
-                .await
-                .expect("account");
-            let id = create_batch(&db, &batch(1, now_millis() + 86_400_000), "operator:t")
-                .await
-                .expect("batch");
+            let account = crate::demo::seed_account(&db).await.expect("account");
+            let id = create_batch(
+                &db,
+                &batch(1, now_millis() + crate::time::DAY_MS),
+                "operator:t",
+            )
+            .await
+            .expect("batch");
             let code = batch_codes(&db, id).await.expect("codes").remove(0).code;
             let attempts = (0..8).map(|_| {
                 let (db, code) = (db.clone(), code.clone());
@@ -451,9 +405,7 @@ mod tests {
     );
 
     db_test!(expired_codes_and_bad_batches_are_refused, |db| async move {
-        let account = crate::server::demo::seed_account(&db)
-            .await
-            .expect("account");
+        let account = crate::demo::seed_account(&db).await.expect("account");
         let now = now_millis();
         assert!(create_batch(&db, &batch(0, now + 1000), "operator:t")
             .await

@@ -1,8 +1,8 @@
 //! Forgetting rows nobody can use any more, on the scheduled timer: verification codes past
 //! every rate-limit window, sessions long over, development outbox messages. The security log
 //! and the ledger are kept: they are the account's history.
-use super::db::Db;
-use crate::verification::rules::DAY_MS;
+use crate::server::db::Db;
+use crate::time::DAY_MS;
 
 /// Codes count towards the daily limits for a day; kept a day longer.
 pub const CODES_KEPT_MS: i64 = 2 * DAY_MS;
@@ -51,7 +51,7 @@ pub async fn forget_old_rows(db: &Db, now: i64) -> Result<Forgotten, sqlx::Error
         .await?
         .rows_affected();
     // The longest limit window is a day.
-    let limits = super::limits::forget_before(db, now - CODES_KEPT_MS).await?;
+    let limits = crate::server::limits::forget_before(db, now - CODES_KEPT_MS).await?;
     let queue = sqlx::query(
         "DELETE FROM outgoing_messages WHERE created_at < $1 \
          AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)",
@@ -87,9 +87,7 @@ mod tests {
     db_test!(
         old_rows_are_forgotten_and_recent_ones_kept,
         |db| async move {
-            let account = crate::server::demo::seed_account(&db)
-                .await
-                .expect("account");
+            let account = crate::demo::seed_account(&db).await.expect("account");
             let now = now_millis();
             let long_ago = now - 40 * DAY_MS;
             for sent_at in [long_ago, now - 3 * DAY_MS, now - DAY_MS, now] {

@@ -1,7 +1,7 @@
+use crate::funds::api::{load_balances, recharge_options, recharge_orders, CreateRecharge};
+use crate::funds::model::{Balances, BankDetails, OrderStatus, RechargeOrder};
 use crate::i18n::*;
-use crate::ledger::api::{load_balances, recharge_options, recharge_orders, CreateRecharge};
-use crate::ledger::model::{Balances, BankDetails, RechargeOrder};
-use crate::ui::{utc_time, DataState, DataTable, Field, FormError};
+use crate::ui::{DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -145,14 +145,14 @@ fn OrdersTable(orders: Vec<RechargeOrder>) -> impl IntoView {
             <th scope="col">{t!(i18n, order_status)}</th>
         }>
             {orders.into_iter().map(|order| {
-                let status = order.status.clone();
+                let status = order.status;
                 let number = order.order_no.clone();
                 view! {
                     <tr data-order=number>
                         <td>{order.order_no}</td>
-                        <td>{utc_time(order.created_at)}</td>
+                        <td>{order.created_at.text}</td>
                         <td class="amount">{order.amount}</td>
-                        <td class=format!("status status-{status}")>{move || status_label(i18n.get_locale(), &order.status)}</td>
+                        <td class=format!("status status-{}", status.code())>{move || status_label(i18n.get_locale(), status)}</td>
                     </tr>
                 }
             }).collect_view()}
@@ -161,11 +161,11 @@ fn OrdersTable(orders: Vec<RechargeOrder>) -> impl IntoView {
     .into_any()
 }
 
-pub(super) fn status_label(locale: Locale, status: &str) -> &'static str {
+pub(super) fn status_label(locale: Locale, status: OrderStatus) -> &'static str {
     match status {
-        "paid" => td_string!(locale, status_paid),
-        "failed" => td_string!(locale, status_failed),
-        "expired" => td_string!(locale, status_expired),
-        _ => td_string!(locale, status_pending),
+        OrderStatus::Paid => td_string!(locale, status_paid),
+        OrderStatus::Failed => td_string!(locale, status_failed),
+        OrderStatus::Expired => td_string!(locale, status_expired),
+        OrderStatus::Pending => td_string!(locale, status_pending),
     }
 }

@@ -2,30 +2,19 @@
 //! of spec section 5: regular vouchers, discount vouchers, prepaid cards, cash, then arrears.
 //! SMS and synthetic-test items are paid only from prepaid cards and cash (then arrears);
 //! vouchers pay only items within their scope; among equals the nearest expiry pays first.
-use super::model::{FundsPolicy, JournalKind, LedgerKind};
-use super::service::{earlier, post, Entry, LedgerError, Leg, Posted};
-use super::store;
+use super::model::FundsPolicy;
+use super::store::{self, Due, NewCard, Source};
+use crate::ledger::posting::{earlier, post};
+use crate::ledger::store as ledger_store;
+use crate::ledger::{Actor, Entry, JournalKind, LedgerError, LedgerKind, Leg, Posted};
 use crate::money::{Currency, MAX_AMOUNT_MAJOR};
 use crate::server::db::Backend;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// Billing items only cash or prepaid cards may pay.
 pub const CASH_OR_CARD_ONLY: [&str; 2] = ["sms", "synthetic_test"];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VoucherKind {
-    Regular,
-    Discount,
-}
-
-impl VoucherKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            VoucherKind::Regular => "regular",
-            VoucherKind::Discount => "discount",
-        }
-    }
-}
+pub use super::model::VoucherKind;
 
 /// One part of a charge: `amount` minor units from an instrument (`instrument_id` 0 for cash
 /// and arrears).
@@ -42,14 +31,6 @@ pub struct Deduction {
     pub parts: Vec<Paid>,
 }
 
-async fn reference_of(conn: &mut AnyConnection, journal_id: i64) -> Result<String, sqlx::Error> {
-    sqlx::query("SELECT reference FROM journal_transactions WHERE id = $1")
-        .bind(journal_id)
-        .fetch_one(conn)
-        .await?
-        .try_get("reference")
-}
-
 fn id_in(reference: &str) -> i64 {
     reference
         .rsplit(':')
@@ -58,21 +39,38 @@ fn id_in(reference: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Gives the account a voucher of `amount` minor units (operator issue, code activation, or a
-/// discount voucher with a card). Returns the voucher's id; a repeated key returns the first.
-#[allow(clippy::too_many_arguments)]
+/// A voucher to give (operator issue, code activation, or a discount voucher with a card).
+#[derive(Clone, Copy, Debug)]
+pub struct NewVoucher<'a> {
+    pub account: i64,
+    pub currency: Currency,
+    pub kind: VoucherKind,
+    /// Minor units.
+    pub amount: i64,
+    pub expires_at: i64,
+    /// The billing items it may pay; empty for all.
+    pub scope: &'a [&'a str],
+    pub actor: &'a str,
+    pub key: &'a str,
+    pub now: i64,
+}
+
+/// Gives the account a voucher. Returns the voucher's id; a repeated key returns the first.
 pub async fn issue_voucher(
     conn: &mut AnyConnection,
-    account: i64,
-    currency: Currency,
-    kind: VoucherKind,
-    amount: i64,
-    expires_at: i64,
-    scope: &[&str],
-    actor: &str,
-    key: &str,
-    now: i64,
+    voucher: &NewVoucher<'_>,
 ) -> Result<i64, LedgerError> {
+    let NewVoucher {
+        account,
+        currency,
+        kind,
+        amount,
+        expires_at,
+        scope,
+        actor,
+        key,
+        now,
+    } = *voucher;
     let request = format!(
         "voucher|{account}|{}|{}|{amount}|{expires_at}|{}",
         currency.code(),
@@ -80,29 +78,20 @@ pub async fn issue_voucher(
         scope.join(",")
     );
     if let Some(journal) = earlier(conn, key, &request).await? {
-        return Ok(id_in(&reference_of(conn, journal).await?));
+        return Ok(id_in(
+            &ledger_store::journal_reference(conn, journal).await?,
+        ));
     }
     if amount <= 0 {
         return Err(LedgerError::TooFewLegs);
     }
-    let id: i64 = sqlx::query(
-        "INSERT INTO vouchers (billing_account_id, kind, currency, denomination, scope, status, activated_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
-    )
-    .bind(account)
-    .bind(kind.code())
-    .bind(currency.code())
-    .bind(amount)
-    .bind(scope.join(","))
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
+    let id = store::insert_voucher(conn, voucher).await?;
     let voucher =
-        store::ledger_account(conn, Some(account), LedgerKind::Voucher, id, currency, now).await?;
+        ledger_store::ledger_account(conn, Some(account), LedgerKind::Voucher, id, currency, now)
+            .await?;
     let issuance =
-        store::ledger_account(conn, None, LedgerKind::VoucherIssuance, 0, currency, now).await?;
+        ledger_store::ledger_account(conn, None, LedgerKind::VoucherIssuance, 0, currency, now)
+            .await?;
     let entry = Entry {
         billing_account_id: Some(account),
         kind: JournalKind::VoucherActivation,
@@ -150,26 +139,41 @@ fn first_time(posted: Result<Posted, LedgerError>) -> Result<Posted, LedgerError
     }
 }
 
-/// Buys a prepaid card of `amount_major` (a multiple of 100, at least 100) with cash, valid
-/// for the policy's days; with it comes the discount voucher of its tier. Returns the card's id.
-#[allow(clippy::too_many_arguments)]
+/// A prepaid card bought with cash: `amount_major` whole units (a multiple of 100, at least
+/// 100), valid for the policy's days.
+#[derive(Clone, Copy, Debug)]
+pub struct CardPurchase<'a> {
+    pub account: i64,
+    pub currency: Currency,
+    pub amount_major: i64,
+    pub policy: &'a FundsPolicy,
+    pub key: &'a str,
+    pub now: i64,
+}
+
+/// Buys a prepaid card; with it comes the discount voucher of its tier. Returns the card's id.
 pub async fn buy_prepaid_card(
     conn: &mut AnyConnection,
     backend: Backend,
-    account: i64,
-    currency: Currency,
-    amount_major: i64,
-    policy: &FundsPolicy,
-    key: &str,
-    now: i64,
+    purchase: &CardPurchase<'_>,
 ) -> Result<i64, LedgerError> {
+    let CardPurchase {
+        account,
+        currency,
+        amount_major,
+        policy,
+        key,
+        now,
+    } = *purchase;
     let validity_ms = policy.card_validity_ms();
     let request = format!(
         "card|{account}|{}|{amount_major}|{validity_ms}",
         currency.code()
     );
     if let Some(journal) = earlier(conn, key, &request).await? {
-        return Ok(id_in(&reference_of(conn, journal).await?));
+        return Ok(id_in(
+            &ledger_store::journal_reference(conn, journal).await?,
+        ));
     }
     if amount_major < 100 || amount_major % 100 != 0 || amount_major > MAX_AMOUNT_MAJOR {
         return Err(LedgerError::Refused(
@@ -178,15 +182,25 @@ pub async fn buy_prepaid_card(
     }
     let amount = minor_units(amount_major, currency)?;
     let cash =
-        store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, now).await?;
-    store::lock_holdings(conn, backend, account).await?;
-    if store::balance(conn, cash).await? < amount {
+        ledger_store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, now)
+            .await?;
+    ledger_store::lock_holdings(conn, backend, account).await?;
+    if ledger_store::balance(conn, cash).await? < amount {
         return Err(LedgerError::Insufficient(cash));
     }
     let expires_at = now + validity_ms;
-    let (id, card) = new_card(conn, account, currency, amount, "purchase", now, expires_at).await?;
+    let card_row = NewCard {
+        card_no: &card_number(),
+        account,
+        currency,
+        amount,
+        source: "purchase",
+        purchased_at: now,
+        expires_at,
+    };
+    let (id, card) = new_card(conn, &card_row).await?;
     let reference = format!("card:{id}");
-    let actor = super::model::Actor::Account(account).to_string();
+    let actor = Actor::Account(account).to_string();
     first_time(
         post(
             conn,
@@ -217,15 +231,17 @@ pub async fn buy_prepaid_card(
         let discount_key = format!("{key}:discount");
         issue_voucher(
             conn,
-            account,
-            currency,
-            VoucherKind::Discount,
-            minor_units(discount, currency)?,
-            expires_at,
-            &[],
-            &actor,
-            &discount_key,
-            now,
+            &NewVoucher {
+                account,
+                currency,
+                kind: VoucherKind::Discount,
+                amount: minor_units(discount, currency)?,
+                expires_at,
+                scope: &[],
+                actor: &actor,
+                key: &discount_key,
+                now,
+            },
         )
         .await?;
     }
@@ -240,80 +256,78 @@ fn minor_units(major: i64, currency: Currency) -> Result<i64, LedgerError> {
         .ok_or_else(|| LedgerError::Refused("The amount is too large".into()))
 }
 
-/// A new prepaid card row and its ledger account (empty until the caller posts).
-#[allow(clippy::too_many_arguments)]
-async fn new_card(
-    conn: &mut AnyConnection,
-    account: i64,
-    currency: Currency,
-    amount: i64,
-    source: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<(i64, i64), LedgerError> {
-    let card_no = format!("PC{}", crate::server::secrets::random_hex(8).to_uppercase());
-    let id: i64 = sqlx::query(
-        "INSERT INTO prepaid_cards (card_no, billing_account_id, currency, denomination, source, status, purchased_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
-    )
-    .bind(&card_no)
-    .bind(account)
-    .bind(currency.code())
-    .bind(amount)
-    .bind(source)
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
-    let card = store::ledger_account(
-        conn,
-        Some(account),
-        LedgerKind::PrepaidCard,
-        id,
-        currency,
-        now,
-    )
-    .await?;
-    Ok((id, card))
+/// A new card's number: "PC" and 16 random hexadecimal digits.
+fn card_number() -> String {
+    format!("PC{}", crate::server::secrets::random_hex(8).to_uppercase())
 }
 
-/// Gives the account a prepaid card of `amount` minor units (an operator's issue, no cash
-/// spent, no discount voucher), valid `validity_ms`. Returns the card's id; a repeated key
-/// returns the first.
-#[allow(clippy::too_many_arguments)]
+/// A new prepaid card row and its ledger account (empty until the caller posts).
+async fn new_card(conn: &mut AnyConnection, card: &NewCard<'_>) -> Result<(i64, i64), LedgerError> {
+    let id = store::insert_prepaid_card(conn, card).await?;
+    let ledger = ledger_store::ledger_account(
+        conn,
+        Some(card.account),
+        LedgerKind::PrepaidCard,
+        id,
+        card.currency,
+        card.purchased_at,
+    )
+    .await?;
+    Ok((id, ledger))
+}
+
+/// A prepaid card an operator gives: no cash spent, no discount voucher.
+#[derive(Clone, Copy, Debug)]
+pub struct CardIssue<'a> {
+    pub account: i64,
+    pub currency: Currency,
+    /// Minor units.
+    pub amount: i64,
+    pub validity_ms: i64,
+    pub actor: &'a str,
+    pub key: &'a str,
+    pub now: i64,
+}
+
+/// Gives the account a prepaid card. Returns the card's id; a repeated key returns the first.
 pub async fn issue_prepaid_card(
     conn: &mut AnyConnection,
-    account: i64,
-    currency: Currency,
-    amount: i64,
-    validity_ms: i64,
-    actor: &str,
-    key: &str,
-    now: i64,
+    issue: &CardIssue<'_>,
 ) -> Result<i64, LedgerError> {
+    let CardIssue {
+        account,
+        currency,
+        amount,
+        validity_ms,
+        actor,
+        key,
+        now,
+    } = *issue;
     let request = format!(
         "card-issue|{account}|{}|{amount}|{validity_ms}",
         currency.code()
     );
     if let Some(journal) = earlier(conn, key, &request).await? {
-        return Ok(id_in(&reference_of(conn, journal).await?));
+        return Ok(id_in(
+            &ledger_store::journal_reference(conn, journal).await?,
+        ));
     }
     if amount <= 0 || validity_ms <= 0 {
         return Err(LedgerError::TooFewLegs);
     }
-    let (id, card) = new_card(
-        conn,
+    let card_row = NewCard {
+        card_no: &card_number(),
         account,
         currency,
         amount,
-        "operator",
-        now,
-        now + validity_ms,
-    )
-    .await?;
+        source: "operator",
+        purchased_at: now,
+        expires_at: now + validity_ms,
+    };
+    let (id, card) = new_card(conn, &card_row).await?;
     let issuance =
-        store::ledger_account(conn, None, LedgerKind::CardIssuance, 0, currency, now).await?;
+        ledger_store::ledger_account(conn, None, LedgerKind::CardIssuance, 0, currency, now)
+            .await?;
     let entry = Entry {
         billing_account_id: Some(account),
         kind: JournalKind::CardIssue,
@@ -329,16 +343,8 @@ pub async fn issue_prepaid_card(
     Ok(id)
 }
 
-/// An instrument that may pay: its ledger account and what is left on it.
-struct Source {
-    ledger_account: i64,
-    kind: LedgerKind,
-    instrument_id: i64,
-    balance: i64,
-}
-
 /// The vouchers (regular first, then discount) and cards that may pay `item` at `at`, in the
-/// order they pay.
+/// order they pay. A voucher pays only the items in its scope (all when it names none).
 async fn sources(
     conn: &mut AnyConnection,
     account: i64,
@@ -348,96 +354,60 @@ async fn sources(
 ) -> Result<Vec<Source>, sqlx::Error> {
     let mut found = Vec::new();
     if !CASH_OR_CARD_ONLY.contains(&item) {
-        let vouchers = sqlx::query(
-            "SELECT la.id AS ledger_id, la.balance, v.id, v.scope FROM vouchers v \
-             JOIN ledger_accounts la ON la.billing_account_id = v.billing_account_id AND la.kind = 'voucher' \
-                  AND la.instrument_id = v.id AND la.currency = v.currency \
-             WHERE v.billing_account_id = $1 AND v.currency = $2 AND v.status = 'active' AND v.expires_at > $3 \
-                   AND la.balance > 0 \
-             ORDER BY CASE WHEN v.kind = 'regular' THEN 0 ELSE 1 END, v.expires_at, v.id",
-        )
-        .bind(account)
-        .bind(currency.code())
-        .bind(at)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in vouchers {
-            let scope: String = row.try_get("scope")?;
-            if scope.is_empty() || scope.split(',').any(|s| s == item) {
-                found.push(Source {
-                    ledger_account: row.try_get("ledger_id")?,
-                    kind: LedgerKind::Voucher,
-                    instrument_id: row.try_get("id")?,
-                    balance: row.try_get("balance")?,
-                });
-            }
-        }
+        found.extend(
+            store::paying_vouchers(conn, account, currency, at)
+                .await?
+                .into_iter()
+                .filter(|voucher| {
+                    voucher.scope.is_empty() || voucher.scope.split(',').any(|s| s == item)
+                }),
+        );
     }
-    let cards = sqlx::query(
-        "SELECT la.id AS ledger_id, la.balance, c.id FROM prepaid_cards c \
-         JOIN ledger_accounts la ON la.billing_account_id = c.billing_account_id AND la.kind = 'prepaid_card' \
-              AND la.instrument_id = c.id AND la.currency = c.currency \
-         WHERE c.billing_account_id = $1 AND c.currency = $2 AND c.status = 'active' AND c.expires_at > $3 \
-               AND la.balance > 0 \
-         ORDER BY c.expires_at, c.id",
-    )
-    .bind(account)
-    .bind(currency.code())
-    .bind(at)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in cards {
-        found.push(Source {
-            ledger_account: row.try_get("ledger_id")?,
-            kind: LedgerKind::PrepaidCard,
-            instrument_id: row.try_get("id")?,
-            balance: row.try_get("balance")?,
-        });
-    }
+    found.extend(store::paying_cards(conn, account, currency, at).await?);
     Ok(found)
 }
 
 /// What each instrument paid in journal transaction `journal`.
 async fn parts_of(conn: &mut AnyConnection, journal: i64) -> Result<Vec<Paid>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT la.kind, la.instrument_id, p.amount FROM postings p JOIN ledger_accounts la ON la.id = p.ledger_account_id \
-         WHERE p.transaction_id = $1 AND la.keeps_balance = 1 ORDER BY p.id",
-    )
-    .bind(journal)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let kind: String = row.try_get("kind")?;
-            let amount: i64 = row.try_get("amount")?;
-            Ok(Paid {
-                kind: match kind.as_str() {
-                    "voucher" => LedgerKind::Voucher,
-                    "prepaid_card" => LedgerKind::PrepaidCard,
-                    "arrears" => LedgerKind::Arrears,
-                    _ => LedgerKind::Cash,
-                },
-                instrument_id: row.try_get("instrument_id")?,
-                amount: -amount,
-            })
+    Ok(ledger_store::holdings_moved(conn, journal)
+        .await?
+        .into_iter()
+        .map(|(kind, instrument_id, amount)| Paid {
+            kind: LedgerKind::from_code(&kind).unwrap_or(LedgerKind::Cash),
+            instrument_id,
+            amount,
         })
-        .collect()
+        .collect())
 }
 
-/// Charges `amount` minor units for `item` (the usage of a day, `reference`), paying it in the
-/// deduction order. A repeated key returns the first deduction.
-#[allow(clippy::too_many_arguments)]
+/// A charge to pay: `amount` minor units for billing item `item` (the usage of a day,
+/// `reference`), at `at`.
+#[derive(Clone, Copy, Debug)]
+pub struct Charge<'a> {
+    pub account: i64,
+    pub currency: Currency,
+    pub item: &'a str,
+    pub amount: i64,
+    pub reference: &'a str,
+    pub key: &'a str,
+    pub at: i64,
+}
+
+/// Pays a charge in the deduction order. A repeated key returns the first deduction.
 pub async fn deduct(
     conn: &mut AnyConnection,
     backend: Backend,
-    account: i64,
-    currency: Currency,
-    item: &str,
-    amount: i64,
-    reference: &str,
-    key: &str,
-    at: i64,
+    charge: &Charge<'_>,
 ) -> Result<Deduction, LedgerError> {
+    let Charge {
+        account,
+        currency,
+        item,
+        amount,
+        reference,
+        key,
+        at,
+    } = *charge;
     let request = format!(
         "deduct|{account}|{}|{item}|{amount}|{reference}",
         currency.code()
@@ -451,13 +421,15 @@ pub async fn deduct(
     if amount <= 0 {
         return Err(LedgerError::TooFewLegs);
     }
-    let cash =
-        store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, at).await?;
+    let cash = ledger_store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, at)
+        .await?;
     let arrears =
-        store::ledger_account(conn, Some(account), LedgerKind::Arrears, 0, currency, at).await?;
-    let revenue = store::ledger_account(conn, None, LedgerKind::Revenue, 0, currency, at).await?;
-    store::lock_holdings(conn, backend, account).await?;
-    let cash_balance = store::balance(conn, cash).await?;
+        ledger_store::ledger_account(conn, Some(account), LedgerKind::Arrears, 0, currency, at)
+            .await?;
+    let revenue =
+        ledger_store::ledger_account(conn, None, LedgerKind::Revenue, 0, currency, at).await?;
+    ledger_store::lock_holdings(conn, backend, account).await?;
+    let cash_balance = ledger_store::balance(conn, cash).await?;
     let mut left = amount;
     let mut legs = vec![Leg {
         account: revenue,
@@ -473,12 +445,14 @@ pub async fn deduct(
                 kind: LedgerKind::Cash,
                 instrument_id: 0,
                 balance: cash_balance,
+                scope: String::new(),
             },
             Source {
                 ledger_account: arrears,
                 kind: LedgerKind::Arrears,
                 instrument_id: 0,
                 balance: i64::MAX,
+                scope: String::new(),
             },
         ]);
     for source in everything {
@@ -505,7 +479,7 @@ pub async fn deduct(
             billing_account_id: Some(account),
             kind: JournalKind::DailyCharge,
             reference,
-            actor: crate::ledger::model::Actor::SYSTEM,
+            actor: Actor::SYSTEM,
             idempotency_key: key,
             currency,
             legs,
@@ -517,59 +491,29 @@ pub async fn deduct(
     Ok(Deduction { posted, parts })
 }
 
-/// The vouchers and cards past their expiry that are still active, in a fixed order (account,
-/// then id), so replicas expiring at the same time lock accounts in the same order.
-async fn due_for_expiry(
-    conn: &mut AnyConnection,
-    now: i64,
-) -> Result<Vec<(&'static str, LedgerKind, i64, i64, Currency)>, sqlx::Error> {
-    let mut due = Vec::new();
-    for (table, kind) in [
-        ("vouchers", LedgerKind::Voucher),
-        ("prepaid_cards", LedgerKind::PrepaidCard),
-    ] {
-        let rows = sqlx::query(&format!(
-            "SELECT id, billing_account_id, currency FROM {table} WHERE status = 'active' \
-             AND expires_at <= $1 ORDER BY billing_account_id, id LIMIT 1000"
-        ))
-        .bind(now)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
-            due.push((
-                table,
-                kind,
-                row.try_get("id")?,
-                row.try_get("billing_account_id")?,
-                store::row_currency(&row)?,
-            ));
-        }
-    }
-    due.sort_by_key(|(_, _, id, account, _)| (*account, *id));
-    Ok(due)
-}
-
 /// Voids what is left on one expired voucher or card and marks it expired; nothing when
 /// another replica did it first.
 async fn expire_one(
     conn: &mut AnyConnection,
     backend: Backend,
-    (table, kind, id, account, currency): (&'static str, LedgerKind, i64, i64, Currency),
+    due: Due,
     now: i64,
 ) -> Result<bool, LedgerError> {
-    let holding = store::ledger_account(conn, Some(account), kind, id, currency, now).await?;
-    let expired = store::ledger_account(conn, None, LedgerKind::Expired, 0, currency, now).await?;
-    store::lock_holdings(conn, backend, account).await?;
-    let marked = sqlx::query(&format!(
-        "UPDATE {table} SET status = 'expired' WHERE id = $1 AND status = 'active'"
-    ))
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    if marked.rows_affected() != 1 {
+    let Due {
+        kind,
+        id,
+        account,
+        currency,
+    } = due;
+    let holding =
+        ledger_store::ledger_account(conn, Some(account), kind, id, currency, now).await?;
+    let expired =
+        ledger_store::ledger_account(conn, None, LedgerKind::Expired, 0, currency, now).await?;
+    ledger_store::lock_holdings(conn, backend, account).await?;
+    if !store::mark_expired(conn, kind, id).await? {
         return Ok(false);
     }
-    let left = store::balance(conn, holding).await?;
+    let left = ledger_store::balance(conn, holding).await?;
     if left > 0 {
         let key = format!("expiry:{}:{id}", kind.code());
         let reference = format!("{}:{id}", kind.code());
@@ -579,7 +523,7 @@ async fn expire_one(
                 billing_account_id: Some(account),
                 kind: JournalKind::Expiry,
                 reference: &reference,
-                actor: crate::ledger::model::Actor::SYSTEM,
+                actor: Actor::SYSTEM,
                 idempotency_key: &key,
                 currency,
                 legs: vec![
@@ -608,7 +552,7 @@ pub async fn expire(
     now: i64,
 ) -> Result<usize, LedgerError> {
     let mut count = 0;
-    for instrument in due_for_expiry(conn, now).await? {
+    for instrument in store::due_for_expiry(conn, now).await? {
         count += usize::from(expire_one(conn, backend, instrument, now).await?);
     }
     Ok(count)
@@ -619,7 +563,7 @@ pub async fn expire(
 pub async fn expire_due(db: &crate::server::db::Db, now: i64) -> Result<usize, LedgerError> {
     let due = {
         let mut conn = db.pool().acquire().await?;
-        due_for_expiry(&mut conn, now).await?
+        store::due_for_expiry(&mut conn, now).await?
     };
     let mut count = 0;
     for instrument in due {
@@ -634,29 +578,31 @@ pub async fn expire_due(db: &crate::server::db::Db, now: i64) -> Result<usize, L
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::service::{cash_and_arrears, credit_cash, reconcile};
+    use crate::funds::cash::{cash_and_arrears, credit_cash, Credit};
+    use crate::ledger::posting::reconcile;
     use crate::server::db::{now_millis, Db};
     use crate::server::testing::db_test;
     use rand::{Rng, SeedableRng};
+    use sqlx::Row;
 
-    const DAY: i64 = 86_400_000;
+    use crate::time::DAY_MS as DAY;
 
     async fn funded(db: &Db, cash: i64) -> i64 {
-        let account = crate::server::demo::seed_account(db)
-            .await
-            .expect("account");
+        let account = crate::demo::seed_account(db).await.expect("account");
         if cash > 0 {
             let mut tx = db.begin_write().await.expect("tx");
             credit_cash(
                 &mut tx,
                 db.backend(),
-                account,
-                Currency::CNY,
-                cash,
-                "opening",
-                crate::ledger::model::Actor::SYSTEM,
-                "opening",
-                None,
+                &Credit {
+                    account,
+                    currency: Currency::CNY,
+                    amount: cash,
+                    reference: "opening",
+                    actor: Actor::SYSTEM,
+                    key: "opening",
+                    at: None,
+                },
             )
             .await
             .expect("cash");
@@ -678,15 +624,17 @@ mod tests {
         let now = now_millis();
         let id = issue_voucher(
             &mut tx,
-            account,
-            Currency::CNY,
-            kind,
-            amount,
-            now + expires_in,
-            scope,
-            "operator:test",
-            key,
-            now,
+            &NewVoucher {
+                account,
+                currency: Currency::CNY,
+                kind,
+                amount,
+                expires_at: now + expires_in,
+                scope,
+                actor: "operator:test",
+                key,
+                now,
+            },
         )
         .await
         .expect("voucher");
@@ -709,12 +657,14 @@ mod tests {
         let id = buy_prepaid_card(
             &mut tx,
             db.backend(),
-            account,
-            Currency::CNY,
-            major,
-            &policy,
-            key,
-            now_millis(),
+            &CardPurchase {
+                account,
+                currency: Currency::CNY,
+                amount_major: major,
+                policy: &policy,
+                key,
+                now: now_millis(),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -726,13 +676,15 @@ mod tests {
         let deduction = deduct(
             &mut tx,
             db.backend(),
-            account,
-            Currency::CNY,
-            item,
-            amount,
-            key,
-            key,
-            now_millis(),
+            &Charge {
+                account,
+                currency: Currency::CNY,
+                item,
+                amount,
+                reference: key,
+                key,
+                at: now_millis(),
+            },
         )
         .await
         .expect("deducted");
@@ -951,13 +903,15 @@ mod tests {
                     credit_cash(
                         &mut tx,
                         db.backend(),
-                        account,
-                        Currency::CNY,
-                        rng.gen_range(1..3_000_000),
-                        &key,
-                        crate::ledger::model::Actor::SYSTEM,
-                        &key,
-                        None,
+                        &Credit {
+                            account,
+                            currency: Currency::CNY,
+                            amount: rng.gen_range(1..3_000_000),
+                            reference: &key,
+                            actor: Actor::SYSTEM,
+                            key: &key,
+                            at: None,
+                        },
                     )
                     .await
                     .expect("credit");

@@ -4,13 +4,15 @@
 //! the order; a provider transaction id settles one order only; a repeated callback changes
 //! nothing. The sandbox provider (development and demos only, `BC_PAYMENT_SANDBOX=1`) posts such
 //! callbacks from its checkout page, signed with a secret of its own: never the real one.
-use super::service::{credit_cash, LedgerError};
+use super::cash::{credit_cash, Credit};
+use super::store;
+use crate::ledger::LedgerError;
 use crate::money::{parse_plain_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
 use crate::server::signing;
-use crate::server::state::AppState;
+use crate::state::AppState;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+
 use std::str::FromStr;
 
 pub const TIMESTAMP_HEADER: &str = "x-payment-timestamp";
@@ -147,26 +149,23 @@ pub async fn handle_callback(
         .ok_or(CallbackError::Malformed)?;
 
     let mut tx = state.db.begin_write().await?;
-    let order = sqlx::query(
-        "SELECT id, billing_account_id, currency, amount, provider, status, provider_txn_id \
-         FROM recharge_orders WHERE order_no = $1",
-    )
-    .bind(&callback.order_no)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(CallbackError::UnknownOrder)?;
-    let order_id: i64 = order.try_get("id")?;
-    let account_id: i64 = order.try_get("billing_account_id")?;
-    let order_currency: String = order.try_get("currency")?;
-    let order_amount: i64 = order.try_get("amount")?;
-    let order_provider: String = order.try_get("provider")?;
-    let status: String = order.try_get("status")?;
-    let settled_by: Option<String> = order.try_get("provider_txn_id")?;
-    if order_amount != amount || order_currency != currency.code() || order_provider != provider {
+    let order = store::order_to_settle(&mut tx, &callback.order_no)
+        .await?
+        .ok_or(CallbackError::UnknownOrder)?;
+    let store::OrderToSettle {
+        id: order_id,
+        account: account_id,
+        currency: order_currency,
+        amount: order_amount,
+        provider: order_provider,
+        status,
+        settled_by,
+    } = order;
+    if order_amount != amount || order_currency != currency || order_provider != provider {
         return Err(CallbackError::Mismatch);
     }
     let now = now_millis();
-    match (callback.status.as_str(), status.as_str()) {
+    match (callback.status.as_str(), status.code()) {
         ("paid", "paid") if settled_by.as_deref() == Some(callback.provider_txn_id.as_str()) => {
             Ok(Settled::AlreadyPaid)
         }
@@ -174,53 +173,37 @@ pub async fn handle_callback(
         ("paid", _) => {
             // Another order, that is: a duplicate of this very callback that committed a moment
             // ago is answered below as "already paid".
-            let taken = sqlx::query(
-                "SELECT id FROM recharge_orders WHERE provider_txn_id = $1 AND id <> $2",
-            )
-            .bind(&callback.provider_txn_id)
-            .bind(order_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if taken.is_some() {
+            if store::transaction_settles_another(&mut tx, &callback.provider_txn_id, order_id)
+                .await?
+            {
                 return Err(CallbackError::TransactionReused);
             }
-            let claimed = sqlx::query(
-                "UPDATE recharge_orders SET status = 'paid', provider_txn_id = $1, settled_at = $2 \
-                 WHERE id = $3 AND status <> 'paid'",
-            )
-            .bind(&callback.provider_txn_id)
-            .bind(now)
-            .bind(order_id)
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() == 0 {
+            if !store::mark_paid(&mut tx, order_id, &callback.provider_txn_id, now).await? {
                 // A duplicate delivered at the same moment settled it while this one waited.
                 drop(tx);
                 return settled_meanwhile(state, order_id, &callback.provider_txn_id).await;
             }
             let key = format!("recharge:{}", callback.order_no);
-            let actor = super::model::Actor::Provider(provider).to_string();
+            let actor = crate::ledger::Actor::Provider(provider).to_string();
             credit_cash(
                 &mut tx,
                 state.db.backend(),
-                account_id,
-                currency,
-                amount,
-                &callback.order_no,
-                &actor,
-                &key,
-                None,
+                &Credit {
+                    account: account_id,
+                    currency,
+                    amount,
+                    reference: &callback.order_no,
+                    actor: &actor,
+                    key: &key,
+                    at: None,
+                },
             )
             .await?;
             tx.commit().await?;
             Ok(Settled::Paid)
         }
         ("failed", "pending") => {
-            sqlx::query("UPDATE recharge_orders SET status = 'failed', settled_at = $1 WHERE id = $2 AND status = 'pending'")
-                .bind(now)
-                .bind(order_id)
-                .execute(&mut *tx)
-                .await?;
+            store::mark_failed(&mut tx, order_id, now).await?;
             tx.commit().await?;
             Ok(Settled::Failed)
         }
@@ -235,12 +218,8 @@ async fn settled_meanwhile(
     order_id: i64,
     provider_txn_id: &str,
 ) -> Result<Settled, CallbackError> {
-    let settled_by: Option<String> =
-        sqlx::query("SELECT provider_txn_id FROM recharge_orders WHERE id = $1")
-            .bind(order_id)
-            .fetch_one(state.db.pool())
-            .await?
-            .try_get("provider_txn_id")?;
+    let mut conn = state.db.pool().acquire().await?;
+    let settled_by = store::settled_by(&mut conn, order_id).await?;
     if settled_by.as_deref() == Some(provider_txn_id) {
         Ok(Settled::AlreadyPaid)
     } else {

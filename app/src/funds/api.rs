@@ -6,16 +6,16 @@ use leptos::prelude::*;
 /// The caller's cash balance and arrears.
 #[server(endpoint = "funds/balances")]
 pub async fn load_balances() -> Result<Balances, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::recharge::balances(&state, account).await
 }
 
 /// Opens an online recharge order and goes to the provider's checkout.
 #[server(endpoint = "funds/recharge")]
 pub async fn create_recharge(amount: String) -> Result<(), AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     let order_no = super::recharge::create_order(&state, account, &amount).await?;
     leptos_axum::redirect(&format!("/recharge/checkout?order={order_no}"));
     Ok(())
@@ -24,24 +24,24 @@ pub async fn create_recharge(amount: String) -> Result<(), AppError> {
 /// The caller's latest recharge orders.
 #[server(endpoint = "funds/recharge/orders")]
 pub async fn recharge_orders() -> Result<Vec<RechargeOrder>, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::recharge::orders(&state, account).await
 }
 
 /// One of the caller's recharge orders.
 #[server(endpoint = "funds/recharge/order")]
 pub async fn load_recharge_order(order_no: String) -> Result<RechargeOrder, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::recharge::order(&state, account, &order_no).await
 }
 
 /// The sandbox checkout's buttons: `outcome` "paid" or "failed".
 #[server(endpoint = "funds/sandbox/settle")]
 pub async fn sandbox_settle(order_no: String, outcome: String) -> Result<(), AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::recharge::sandbox_settle(&state, account, &order_no, outcome == "paid").await?;
     leptos_axum::redirect(&format!("/recharge?order={order_no}"));
     Ok(())
@@ -51,15 +51,16 @@ pub async fn sandbox_settle(order_no: String, outcome: String) -> Result<(), App
 /// includes both days) and a journal kind.
 #[cfg(feature = "ssr")]
 pub fn movement_filter(
+    zone: &crate::time::Zone,
     from: &str,
     to: &str,
     kind: &str,
 ) -> Result<super::movements::MovementFilter, AppError> {
-    let date = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+    let date = |field: &str, text: &str| -> Result<Option<(i64, i64)>, AppError> {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        crate::ui::parse_date(text)
+        zone.day(text)
             .map(Some)
             .ok_or_else(|| AppError::field(field, "Enter a date as YYYY-MM-DD"))
     };
@@ -67,8 +68,8 @@ pub fn movement_filter(
         return Err(AppError::field("kind", "Choose a type from the list"));
     }
     Ok(super::movements::MovementFilter {
-        from: date("from", from)?,
-        to: date("to", to)?.map(|day| day + 86_400_000),
+        from: date("from", from)?.map(|(start, _)| start),
+        to: date("to", to)?.map(|(_, end)| end),
         kind: kind.to_string(),
     })
 }
@@ -81,11 +82,12 @@ pub async fn income_expenditure(
     kind: String,
     before: Option<i64>,
 ) -> Result<super::model::MovementPage, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
-    let filter = movement_filter(&from, &to, &kind)?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
+    let filter = movement_filter(&state.config.time_zone, &from, &to, &kind)?;
     Ok(super::movements::page(
         &state.db,
+        &state.config.time_zone,
         account,
         &filter,
         before,
@@ -97,29 +99,36 @@ pub async fn income_expenditure(
 /// The caller's five latest movements (Overview).
 #[server(endpoint = "funds/movements/recent")]
 pub async fn recent_movements() -> Result<Vec<super::model::Movement>, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     let filter = super::movements::MovementFilter::default();
-    Ok(super::movements::page(&state.db, account, &filter, None, 5)
-        .await?
-        .rows)
+    Ok(super::movements::page(
+        &state.db,
+        &state.config.time_zone,
+        account,
+        &filter,
+        None,
+        5,
+    )
+    .await?
+    .rows)
 }
 
 /// The caller's vouchers, newest first.
 #[server(endpoint = "funds/vouchers")]
 pub async fn list_vouchers() -> Result<Vec<super::model::VoucherView>, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::instruments::vouchers(&state, account).await
 }
 
 /// Activates a voucher code for the caller.
 #[server(endpoint = "funds/vouchers/activate")]
 pub async fn activate_voucher(code: String) -> Result<(), AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     let currency = super::recharge::account_currency(&state, account).await?;
-    let client = crate::server::session::client();
+    let client = crate::accounts::session::client();
     super::codes::activate(&state.db, account, currency, &code, &client.addr).await?;
     leptos_axum::redirect("/vouchers?activated=1");
     Ok(())
@@ -128,8 +137,8 @@ pub async fn activate_voucher(code: String) -> Result<(), AppError> {
 /// The caller's prepaid cards, newest first.
 #[server(endpoint = "funds/cards")]
 pub async fn list_prepaid_cards() -> Result<Vec<super::model::PrepaidCardView>, AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::instruments::prepaid_cards(&state, account).await
 }
 
@@ -137,8 +146,8 @@ pub async fn list_prepaid_cards() -> Result<Vec<super::model::PrepaidCardView>, 
 /// buys once.
 #[server(endpoint = "funds/cards/buy")]
 pub async fn buy_prepaid_card(amount: String, request_id: String) -> Result<(), AppError> {
-    let account = crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    let account = crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     super::instruments::buy_card(&state, account, &amount, &request_id).await?;
     leptos_axum::redirect("/prepaid-cards?bought=1");
     Ok(())
@@ -154,8 +163,8 @@ pub async fn new_request_id() -> Result<String, AppError> {
 /// the bank details for offline transfers (an operator credits them when received).
 #[server(endpoint = "funds/recharge/options")]
 pub async fn recharge_options() -> Result<super::model::RechargeOptions, AppError> {
-    crate::server::session::require_account().await?;
-    let state = crate::server::state::app_state()?;
+    crate::accounts::session::require_account().await?;
+    let state = crate::state::app_state()?;
     let bank = &state.config.bank_transfer;
     Ok(super::model::RechargeOptions {
         online: super::recharge::online_provider(&state).is_some(),

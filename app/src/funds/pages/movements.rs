@@ -1,57 +1,39 @@
 use crate::error::AppError;
+use crate::funds::api::income_expenditure;
+use crate::funds::model::{Movement, MovementPage, MovementQuery};
 use crate::i18n::*;
-use crate::ledger::api::income_expenditure;
-use crate::ledger::model::{Movement, MovementPage};
-use crate::ui::{utc_time, DataState, DataTable};
+use crate::ui::{use_list_query, DataState, DataTable, FilterForm, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// Income & expenditure: every movement of cash, vouchers, prepaid cards and arrears, filtered
 /// by a plain GET form (works without JavaScript), paged by keyset, exportable as CSV.
 #[component]
 pub fn IncomeExpenditurePage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).unwrap_or_default();
-    let filters = move || {
-        (
-            param("from"),
-            param("to"),
-            param("kind"),
-            param("before").parse::<i64>().ok(),
-        )
-    };
-    let page = Resource::new(filters, |(from, to, kind, before)| {
-        income_expenditure(from, to, kind, before)
-    });
-    let export = move || {
-        let encode = crate::ui::query_value;
-        format!(
-            "/export/income-expenditure.csv?from={}&to={}&kind={}",
-            encode(&param("from")),
-            encode(&param("to")),
-            encode(&param("kind"))
-        )
-    };
+    let query = use_list_query::<MovementQuery>();
+    let page = Resource::new(
+        move || query.get(),
+        |q| income_expenditure(q.from, q.to, q.kind, q.before),
+    );
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, movements_title).to_string()) />
         <h1>{t!(i18n, movements_title)}</h1>
-        <form method="get" action="/income-expenditure" class="card filter-form">
+        <FilterForm query>
             <div class="field">
                 <label for="from">{t!(i18n, filter_from)}</label>
-                <input id="from" name="from" type="date" placeholder="YYYY-MM-DD" value=move || param("from") />
+                <input id="from" name="from" type="date" placeholder="YYYY-MM-DD" value=move || query.get().from />
             </div>
             <div class="field">
                 <label for="to">{t!(i18n, filter_to)}</label>
-                <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=move || param("to") />
+                <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=move || query.get().to />
             </div>
             <div class="field">
                 <label for="kind">{t!(i18n, filter_kind)}</label>
                 <select id="kind" name="kind">
                     {move || {
-                        let current = param("kind");
-                        crate::ledger::model::MOVEMENT_KINDS
+                        let current = query.get().kind;
+                        crate::funds::model::MOVEMENT_KINDS
                             .into_iter()
                             .map(|kind| {
                                 let label = kind_label(i18n.get_locale(), kind);
@@ -61,37 +43,24 @@ pub fn IncomeExpenditurePage() -> impl IntoView {
                     }}
                 </select>
             </div>
-            <button type="submit" class="button">{t!(i18n, filter_apply)}</button>
-            <a class="button secondary" href=export>{t!(i18n, export_csv)}</a>
-        </form>
+        </FilterForm>
         <section class="card">
             <DataState resource=page let:page>
-                <MovementsTable page />
+                <MovementsTable page query=query.get_untracked() />
             </DataState>
         </section>
     }
 }
 
 #[component]
-fn MovementsTable(page: MovementPage) -> impl IntoView {
+fn MovementsTable(page: MovementPage, query: MovementQuery) -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
     if page.rows.is_empty() {
         return view! { <p class="empty">{t!(i18n, movements_empty)}</p> }.into_any();
     }
-    let next_href = page.next.map(|cursor| {
-        let q = query.read_untracked();
-        let keep = |name: &str| crate::ui::query_value(&q.get(name).unwrap_or_default());
-        format!(
-            "/income-expenditure?from={}&to={}&kind={}&before={cursor}",
-            keep("from"),
-            keep("to"),
-            keep("kind")
-        )
-    });
     view! {
         <MovementRows rows=page.rows />
-        {next_href.map(|href| view! { <p><a class="button secondary" href=href id="older">{t!(i18n, older_page)}</a></p> })}
+        <Pager query next=page.next />
     }
     .into_any()
 }
@@ -144,7 +113,7 @@ fn MovementRow(movement: Movement) -> impl IntoView {
     let instrument = (movement.instrument_id > 0).then(|| format!(" #{}", movement.instrument_id));
     view! {
         <tr data-kind=movement.kind.clone()>
-            <td>{utc_time(movement.created_at)}</td>
+            <td>{movement.created_at.text.clone()}</td>
             <td>{move || kind_label(i18n.get_locale(), &kind)}</td>
             <td>{move || holding_label(i18n.get_locale(), &holding)}{instrument}</td>
             <td class="amount">{movement.amount}</td>

@@ -1,10 +1,10 @@
 use super::recharge::BalancesCard;
-use crate::i18n::*;
-use crate::ledger::api::{
+use crate::funds::api::{
     list_prepaid_cards, list_vouchers, new_request_id, ActivateVoucher, BuyPrepaidCard,
 };
-use crate::ledger::model::{PrepaidCardView, VoucherView};
-use crate::ui::{successes, utc_time, DataState, DataTable, Field, FormError};
+use crate::funds::model::{InstrumentStatus, PrepaidCardView, VoucherKind, VoucherView};
+use crate::i18n::*;
+use crate::ui::{successes, DataState, DataTable, Field, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -60,15 +60,15 @@ pub fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
             <th scope="col">{t!(i18n, expires_at)}</th>
         }>
             {vouchers.into_iter().map(|v| {
-                let (kind, status) = (v.kind.clone(), v.status.clone());
+                let (kind, status) = (v.kind, v.status);
                 view! {
                     <tr>
-                        <td>{move || if kind == "discount" { t_string!(i18n, voucher_discount) } else { t_string!(i18n, voucher_regular) }}</td>
+                        <td>{move || if kind == VoucherKind::Discount { t_string!(i18n, voucher_discount) } else { t_string!(i18n, voucher_regular) }}</td>
                         <td class="amount">{v.denomination}</td>
                         <td class="amount">{v.balance}</td>
-                        <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
-                        <td>{utc_time(v.activated_at)}</td>
-                        <td>{utc_time(v.expires_at)}</td>
+                        <td>{move || instrument_status(i18n.get_locale(), status)}</td>
+                        <td>{v.activated_at.text}</td>
+                        <td>{v.expires_at.text}</td>
                     </tr>
                 }
             }).collect_view()}
@@ -143,15 +143,15 @@ pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
             <th scope="col">{t!(i18n, expires_at)}</th>
         }>
             {cards.into_iter().map(|c| {
-                let status = c.status.clone();
+                let status = c.status;
                 view! {
                     <tr>
                         <td>{c.card_no}</td>
                         <td class="amount">{c.denomination}</td>
                         <td class="amount">{c.balance}</td>
-                        <td>{move || instrument_status(i18n.get_locale(), &status)}</td>
-                        <td>{utc_time(c.purchased_at)}</td>
-                        <td>{utc_time(c.expires_at)}</td>
+                        <td>{move || instrument_status(i18n.get_locale(), status)}</td>
+                        <td>{c.purchased_at.text}</td>
+                        <td>{c.expires_at.text}</td>
                     </tr>
                 }
             }).collect_view()}
@@ -160,10 +160,10 @@ pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
     .into_any()
 }
 
-fn instrument_status(locale: Locale, status: &str) -> &'static str {
+fn instrument_status(locale: Locale, status: InstrumentStatus) -> &'static str {
     match status {
-        "used_up" => td_string!(locale, status_used_up),
-        "expired" => td_string!(locale, status_expired),
-        _ => td_string!(locale, status_active),
+        InstrumentStatus::UsedUp => td_string!(locale, status_used_up),
+        InstrumentStatus::Expired => td_string!(locale, status_expired),
+        InstrumentStatus::Active => td_string!(locale, status_active),
     }
 }

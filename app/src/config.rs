@@ -5,6 +5,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Beijing time, the billing zone of the CN sites.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub listen_addr: SocketAddr,
@@ -16,7 +19,7 @@ pub struct Config {
     pub payment_callback_secret: Option<Secret>,
     pub operator_email: Option<String>,
     pub bank_transfer: BankTransferDetails,
-    pub funds: crate::ledger::model::FundsPolicy,
+    pub funds: crate::funds::model::FundsPolicy,
     /// Verification codes one client address may ask for per hour and per day (an office
     /// behind one NAT address may need more than the default).
     pub codes_per_client: (i64, i64),
@@ -39,6 +42,9 @@ pub struct Config {
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry
     /// (the one the proxy added) instead of the TCP peer, which is then the proxy.
     pub trust_forwarded_for: bool,
+    /// The zone times are shown in (`BC_TIME_ZONE`, an IANA name; Beijing time by default, as
+    /// for the CN sites).
+    pub time_zone: crate::time::Zone,
 }
 
 /// A secret from the configuration: shown as `[redacted]` by `Debug`, so a logged
@@ -330,6 +336,14 @@ impl Config {
         }
         let operator_amount_max = positive(&get, "BC_OPERATOR_AMOUNT_MAX", 10_000_000)?
             .min(crate::money::MAX_AMOUNT_MAJOR);
+        let time_zone =
+            crate::time::Zone::named(get("BC_TIME_ZONE").as_deref().unwrap_or(DEFAULT_TIME_ZONE))
+                .map_err(|_| {
+                error(
+                    "BC_TIME_ZONE",
+                    "must be an IANA time zone, like Asia/Shanghai or UTC",
+                )
+            })?;
 
         Ok(Config {
             listen_addr,
@@ -355,6 +369,7 @@ impl Config {
             public_origin,
             operator_amount_max,
             phone_country_codes,
+            time_zone,
         })
     }
 
@@ -389,8 +404,8 @@ fn positive(
 /// Recharge limits, card validity and reminder, and discount tiers (defaults from the spec).
 fn funds_policy(
     get: &impl Fn(&str) -> Option<String>,
-) -> Result<crate::ledger::model::FundsPolicy, ConfigError> {
-    let mut policy = crate::ledger::model::FundsPolicy::default();
+) -> Result<crate::funds::model::FundsPolicy, ConfigError> {
+    let mut policy = crate::funds::model::FundsPolicy::default();
     let whole =
         |variable: &'static str, default: i64| -> Result<i64, ConfigError> {
             match get(variable) {
@@ -414,7 +429,7 @@ fn funds_policy(
         policy.discount_tiers = if text == "none" {
             Vec::new()
         } else {
-            crate::ledger::model::FundsPolicy::parse_tiers(&text)
+            crate::funds::model::FundsPolicy::parse_tiers(&text)
                 .map_err(|message| error("BC_DISCOUNT_TIERS", message))?
         };
     }
@@ -443,7 +458,7 @@ mod tests {
         assert_eq!(config.sms, None);
         assert!(!config.demo);
         assert_eq!(config.sqlite_dir(), Some(PathBuf::from("data")));
-        assert_eq!(config.funds, crate::ledger::model::FundsPolicy::default());
+        assert_eq!(config.funds, crate::funds::model::FundsPolicy::default());
         assert_eq!(config.codes_per_client, (20, 100));
         // Conveniences are off unless asked for.
         assert!(!config.payment_sandbox);

@@ -1,0 +1,95 @@
+//! What the server tells a user (a field error, a refusal), as a translation key with its
+//! values: the browser shows it in the reader's language like every other text, and a Chinese
+//! page never shows an English error. Each message names its key in `locales/*.json`; the build
+//! fails when a key is missing from a locale, so no message goes untranslated.
+use crate::i18n::Locale;
+use serde::{Deserialize, Serialize};
+
+/// Declares the messages: `Variant => locale_key` or `Variant { value, .. } => locale_key` where
+/// the locale text interpolates `{{ value }}`.
+macro_rules! messages {
+    ($( $(#[$doc:meta])* $variant:ident $( { $($arg:ident),* } )? => $key:ident ),* $(,)?) => {
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "key", content = "values", rename_all = "snake_case")]
+        pub enum Msg {
+            $( $(#[$doc])* $variant $( { $($arg: String),* } )? ),*
+        }
+
+        impl Msg {
+            /// The message in `locale`.
+            pub fn text(&self, locale: Locale) -> String {
+                use crate::i18n::*;
+                match self {
+                    $( Msg::$variant $( { $($arg),* } )? => {
+                        td_string!(locale, $key $(, $($arg = $arg.clone()),* )?).to_string()
+                    } ),*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    // Money and amounts
+    EnterAmount => err_enter_amount,
+    AmountFormat => err_amount_format,
+    AmountTooPrecise { places } => err_amount_too_precise,
+    AmountTooLarge => err_amount_too_large,
+    AmountNotPositive => err_amount_not_positive,
+    AmountRange { min, max } => err_amount_range,
+    CardMultiple => err_card_multiple,
+    CashNotEnough => err_cash_not_enough,
+    AlreadyDone => err_already_done,
+    PurchaseAlreadyMade => err_purchase_already_made,
+    OnlineRechargeUnavailable => err_online_recharge_unavailable,
+    BalanceTooLarge => err_balance_too_large,
+    // Lists and filters
+    DateFormat => err_date_format,
+    ChooseType => err_choose_type,
+    // Activation codes
+    EnterActivationCode => err_enter_activation_code,
+    CodeInvalid => err_code_invalid,
+    CodeAlreadyActivated => err_code_already_activated,
+    CodeExpired => err_code_expired,
+    CodeOtherCurrency => err_code_other_currency,
+    TooManyWrongCodes => err_too_many_wrong_codes,
+    BatchSize { max } => err_batch_size,
+}
+
+impl Msg {
+    /// The message in English, for logs and plain-text answers.
+    pub fn english(&self) -> String {
+        self.text(Locale::en)
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_cross_the_wire_as_keys_and_read_in_each_language() {
+        let message = Msg::AmountRange {
+            min: "1".into(),
+            max: "1000000".into(),
+        };
+        let wire = serde_json::to_string(&message).expect("json");
+        assert_eq!(
+            wire,
+            r#"{"key":"amount_range","values":{"min":"1","max":"1000000"}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Msg>(&wire).expect("back"),
+            message
+        );
+        assert!(message.text(Locale::en).contains("1000000"));
+        assert!(message.text(Locale::zh).contains("1000000"));
+        assert_ne!(message.text(Locale::en), message.text(Locale::zh));
+    }
+}
