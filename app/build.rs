@@ -1,4 +1,4 @@
-use leptos_i18n_build::{Config, TranslationsInfos};
+use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 use std::error::Error;
 use std::path::PathBuf;
 
@@ -6,7 +6,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=Cargo.toml");
     let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?;
-    let cfg = Config::new("en")?.add_locale("zh")?;
+    // Server messages (`messages.rs`) are turned into text with their values interpolated.
+    let cfg = Config::new("en")?
+        .add_locale("zh")?
+        .parse_options(ParseOptions::default().interpolate_display(true));
     let translations = TranslationsInfos::parse(cfg)?;
     translations.emit_diagnostics();
     translations.rerun_if_locales_changed();

@@ -3,6 +3,8 @@
 //! User errors carry a message the form shows (and, for field errors, the field it belongs to);
 //! database and internal failures are logged on the server and reach the browser only as a
 //! generic message, never as the driver's text.
+use crate::i18n::Locale;
+use crate::messages::Msg;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -11,10 +13,10 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     /// Bad input in one form field; nothing was changed.
     #[error("{message}")]
-    Field { field: String, message: String },
+    Field { field: String, message: Msg },
     /// A request the user can fix or retry, with a message for them.
     #[error("{0}")]
-    Rejected(String),
+    Rejected(Msg),
     /// The caller is not signed in, or not allowed to touch this.
     #[error("please sign in to continue")]
     Unauthorized,
@@ -22,15 +24,15 @@ pub enum AppError {
     NotFound,
     /// The caller is signed in but their role or the thing's owner does not allow this.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Msg),
     /// The request clashes with what is already there (a second use of a one-time thing).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// Too many tries: `message` for `field`, and when to try again.
     #[error("{message}")]
     Throttled {
         field: String,
-        message: String,
+        message: Msg,
         retry_after_secs: i64,
     },
     /// The server is saturated for a moment (password hashing); try again shortly.
@@ -45,14 +47,14 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
+    pub fn field(field: &str, message: impl Into<Msg>) -> Self {
         Self::Field {
             field: field.to_string(),
             message: message.into(),
         }
     }
 
-    pub fn throttled(field: &str, message: impl Into<String>, retry_after_secs: i64) -> Self {
+    pub fn throttled(field: &str, message: impl Into<Msg>, retry_after_secs: i64) -> Self {
         Self::Throttled {
             field: field.to_string(),
             message: message.into(),
@@ -61,7 +63,7 @@ impl AppError {
     }
 
     /// The message for `field`, when this error is about that field.
-    pub fn message_for(&self, field: &str) -> Option<String> {
+    pub fn message_for(&self, field: &str) -> Option<Msg> {
         match self {
             Self::Field { field: f, message }
             | Self::Throttled {
@@ -69,6 +71,24 @@ impl AppError {
             } if f == field => Some(message.clone()),
             _ => None,
         }
+    }
+
+    /// What the user reads, in `locale`: the server's message, or the words for a failure that
+    /// carries none.
+    pub fn text(&self, locale: Locale) -> String {
+        let message = match self {
+            Self::Field { message, .. }
+            | Self::Throttled { message, .. }
+            | Self::Rejected(message)
+            | Self::Forbidden(message)
+            | Self::Conflict(message) => message.clone(),
+            Self::Unauthorized => Msg::SignInFirst,
+            Self::NotFound => Msg::NotFound,
+            Self::Busy => Msg::Busy,
+            Self::Internal => Msg::Internal,
+            Self::Transport(_) => Msg::Unreachable,
+        };
+        message.text(locale)
     }
 
     /// The form field this error belongs to, if any.
@@ -148,11 +168,8 @@ mod tests {
 
     #[test]
     fn field_errors_are_found_by_field_name() {
-        let error = AppError::field("amount", "Enter an amount");
-        assert_eq!(
-            error.message_for("amount").as_deref(),
-            Some("Enter an amount")
-        );
+        let error = AppError::field("amount", Msg::EnterAmount);
+        assert_eq!(error.message_for("amount"), Some(Msg::EnterAmount));
         assert_eq!(error.message_for("currency"), None);
         assert_eq!(AppError::Internal.message_for("amount"), None);
     }

@@ -18,6 +18,7 @@ pub mod funds;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
 pub mod ledger;
+pub mod messages;
 pub mod money;
 pub mod operators;
 pub mod outbox;

@@ -30,19 +30,30 @@ macro_rules! messages {
 }
 
 messages! {
+    // Failures that carry no message of their own
+    SignInFirst => err_sign_in_first,
+    NotFound => err_not_found,
+    Busy => err_busy,
+    Internal => err_internal,
+    Unreachable => err_unreachable,
+    /// Text not yet given a key of its own; shown as it is, in English.
+    Untranslated { text } => err_untranslated,
     // Money and amounts
     EnterAmount => err_enter_amount,
+    UnknownCurrency => err_unknown_currency,
     AmountFormat => err_amount_format,
     AmountTooPrecise { places } => err_amount_too_precise,
     AmountTooLarge => err_amount_too_large,
     AmountNotPositive => err_amount_not_positive,
     AmountRange { min, max } => err_amount_range,
+    WholeCardAmount => err_whole_card_amount,
     CardMultiple => err_card_multiple,
     CashNotEnough => err_cash_not_enough,
     AlreadyDone => err_already_done,
     PurchaseAlreadyMade => err_purchase_already_made,
     OnlineRechargeUnavailable => err_online_recharge_unavailable,
     BalanceTooLarge => err_balance_too_large,
+    BalanceNotEnough => err_balance_not_enough,
     // Lists and filters
     DateFormat => err_date_format,
     ChooseType => err_choose_type,
@@ -54,6 +65,19 @@ messages! {
     CodeOtherCurrency => err_code_other_currency,
     TooManyWrongCodes => err_too_many_wrong_codes,
     BatchSize { max } => err_batch_size,
+}
+
+/// Until every message has a key, plain text passes through as it is.
+impl From<&str> for Msg {
+    fn from(text: &str) -> Self {
+        Msg::Untranslated { text: text.into() }
+    }
+}
+
+impl From<String> for Msg {
+    fn from(text: String) -> Self {
+        Msg::Untranslated { text }
+    }
 }
 
 impl Msg {
@@ -84,10 +108,7 @@ mod tests {
             wire,
             r#"{"key":"amount_range","values":{"min":"1","max":"1000000"}}"#
         );
-        assert_eq!(
-            serde_json::from_str::<Msg>(&wire).expect("back"),
-            message
-        );
+        assert_eq!(serde_json::from_str::<Msg>(&wire).expect("back"), message);
         assert!(message.text(Locale::en).contains("1000000"));
         assert!(message.text(Locale::zh).contains("1000000"));
         assert_ne!(message.text(Locale::en), message.text(Locale::zh));

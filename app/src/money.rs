@@ -70,6 +70,21 @@ pub enum MoneyError {
     TooLarge,
 }
 
+/// What a form says about an amount it could not take.
+impl From<&MoneyError> for crate::messages::Msg {
+    fn from(error: &MoneyError) -> Self {
+        use crate::messages::Msg;
+        match error {
+            MoneyError::UnknownCurrency => Msg::UnknownCurrency,
+            MoneyError::NotANumber => Msg::AmountFormat,
+            MoneyError::TooPrecise(places) => Msg::AmountTooPrecise {
+                places: places.to_string(),
+            },
+            MoneyError::TooLarge => Msg::AmountTooLarge,
+        }
+    }
+}
+
 /// The largest amount any form, callback or command may carry, in whole currency units. An
 /// amount is bounded when it is parsed, so nothing later has to multiply an unbounded figure.
 pub const MAX_AMOUNT_MAJOR: i64 = 1_000_000_000_000;

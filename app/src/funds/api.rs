@@ -62,10 +62,10 @@ pub fn movement_filter(
         }
         zone.day(text)
             .map(Some)
-            .ok_or_else(|| AppError::field(field, "Enter a date as YYYY-MM-DD"))
+            .ok_or_else(|| AppError::field(field, crate::messages::Msg::DateFormat))
     };
     if !super::model::MOVEMENT_KINDS.contains(&kind) {
-        return Err(AppError::field("kind", "Choose a type from the list"));
+        return Err(AppError::field("kind", crate::messages::Msg::ChooseType));
     }
     Ok(super::movements::MovementFilter {
         from: date("from", from)?.map(|(start, _)| start),

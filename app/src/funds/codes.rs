@@ -7,6 +7,7 @@ use super::deduction::{issue_voucher, NewVoucher, VoucherKind};
 use super::store;
 use crate::error::AppError;
 use crate::ledger::LedgerError;
+use crate::messages::Msg;
 use crate::money::Currency;
 use crate::server::db::{now_millis, Db};
 use crate::time::DAY_MS;
@@ -81,7 +82,9 @@ pub async fn create_batch(db: &Db, batch: &NewBatch, actor: &str) -> Result<i64,
     if !(1..=MAX_BATCH).contains(&batch.quantity) {
         return Err(AppError::field(
             "quantity",
-            format!("Make from 1 to {MAX_BATCH} codes at a time"),
+            Msg::BatchSize {
+                max: MAX_BATCH.to_string(),
+            },
         ));
     }
     let secret = secret(db).await?;
@@ -122,8 +125,6 @@ pub async fn batch_codes(db: &Db, batch: i64) -> Result<Vec<IssuedCode>, AppErro
         .collect())
 }
 
-const INVALID: &str = "This code is not valid. Check it and try again";
-
 /// Activates `typed` for `account`: one voucher of the batch's value, valid from now. A code
 /// activates once; failed attempts are counted and limited per account.
 pub async fn activate(
@@ -139,7 +140,7 @@ pub async fn activate(
     let who = account.to_string();
     let code = normalise(typed);
     if code.is_empty() {
-        return Err(AppError::field("code", "Enter the activation code"));
+        return Err(AppError::field("code", Msg::EnterActivationCode));
     }
     // The attempt is counted before the code is looked up, so parallel guesses get no more
     // than the limit; a success gives it back.
@@ -153,7 +154,7 @@ pub async fn activate(
         if let Err(reached) = limits::take(&mut tx, &attempts, now).await? {
             return Err(AppError::throttled(
                 "code",
-                "Too many attempts with wrong codes. Try again in an hour",
+                Msg::TooManyWrongCodes,
                 reached.seconds(),
             ));
         }
@@ -187,7 +188,7 @@ pub async fn activate(
 }
 
 enum Refusal {
-    Invalid(&'static str),
+    Invalid(Msg),
     Failed(AppError),
 }
 
@@ -206,20 +207,20 @@ async fn redeem(
 ) -> Result<i64, Refusal> {
     let code = store::code_by_hash(&mut *conn, hash)
         .await?
-        .ok_or(Refusal::Invalid(INVALID))?;
+        .ok_or(Refusal::Invalid(Msg::CodeInvalid))?;
     let id = code.id;
     if code.redeemed_by.is_some() {
-        return Err(Refusal::Invalid("This code has already been activated"));
+        return Err(Refusal::Invalid(Msg::CodeAlreadyActivated));
     }
     if now >= code.codes_expire_at {
-        return Err(Refusal::Invalid("This code has expired"));
+        return Err(Refusal::Invalid(Msg::CodeExpired));
     }
     if code.currency != currency {
-        return Err(Refusal::Invalid("This code is for another site's currency"));
+        return Err(Refusal::Invalid(Msg::CodeOtherCurrency));
     }
     // Claimed before the voucher exists: of two activations racing, one updates the row.
     if !store::claim_code(&mut *conn, id, account, now).await? {
-        return Err(Refusal::Invalid("This code has already been activated"));
+        return Err(Refusal::Invalid(Msg::CodeAlreadyActivated));
     }
     let scope: Vec<&str> = code.scope.split(',').filter(|s| !s.is_empty()).collect();
     let actor = crate::ledger::Actor::Account(account).to_string();
@@ -421,7 +422,7 @@ mod tests {
         let code = batch_codes(&db, id).await.expect("codes").remove(0).code;
         let refused = activate(&db, account, Currency::CNY, &code, "10.0.0.1").await;
         assert!(
-            matches!(refused, Err(AppError::Field { message, .. }) if message.contains("expired"))
+            matches!(refused, Err(AppError::Field { message, .. }) if message == Msg::CodeExpired)
         );
         assert!(matches!(
             batch_codes(&db, id + 1).await,

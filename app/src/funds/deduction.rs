@@ -7,6 +7,7 @@ use super::store::{self, Due, NewCard, Source};
 use crate::ledger::posting::{earlier, post};
 use crate::ledger::store as ledger_store;
 use crate::ledger::{Actor, Entry, JournalKind, LedgerError, LedgerKind, Leg, Posted};
+use crate::messages::Msg;
 use crate::money::{Currency, MAX_AMOUNT_MAJOR};
 use crate::server::db::Backend;
 use sqlx::AnyConnection;
@@ -176,9 +177,7 @@ pub async fn buy_prepaid_card(
         ));
     }
     if amount_major < 100 || amount_major % 100 != 0 || amount_major > MAX_AMOUNT_MAJOR {
-        return Err(LedgerError::Refused(
-            "A prepaid card is a multiple of 100, at least 100".into(),
-        ));
+        return Err(LedgerError::Refused(Msg::CardMultiple));
     }
     let amount = minor_units(amount_major, currency)?;
     let cash =
@@ -253,7 +252,7 @@ fn minor_units(major: i64, currency: Currency) -> Result<i64, LedgerError> {
     crate::money::to_minor_units(rust_decimal::Decimal::from(major), currency)
         .ok()
         .filter(|minor| *minor <= crate::money::MAX_BALANCE_MINOR)
-        .ok_or_else(|| LedgerError::Refused("The amount is too large".into()))
+        .ok_or_else(|| LedgerError::Refused(Msg::AmountTooLarge))
 }
 
 /// A new card's number: "PC" and 16 random hexadecimal digits.

@@ -3,6 +3,7 @@ use super::deduction::CardPurchase;
 use super::model::{PrepaidCardView, VoucherView};
 use super::store;
 use crate::error::AppError;
+use crate::messages::Msg;
 use crate::money::format_minor_units;
 use crate::server::db::now_millis;
 use crate::state::AppState;
@@ -55,13 +56,12 @@ pub async fn buy_card(
     key: &str,
 ) -> Result<(), AppError> {
     let currency = super::recharge::account_currency(state, account).await?;
-    let whole = "Enter a whole amount, a multiple of 100";
     // Bounded when parsed: nothing later multiplies a figure of unknown size.
     let major: i64 = crate::money::parse_amount(amount, currency)
         .ok()
         .filter(|amount| amount.fract().is_zero())
         .and_then(|amount| i64::try_from(amount).ok())
-        .ok_or_else(|| AppError::field("amount", whole))?;
+        .ok_or_else(|| AppError::field("amount", Msg::WholeCardAmount))?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     let key = format!("card:{account}:{key}");
@@ -86,12 +86,11 @@ pub async fn buy_card(
         Err(crate::ledger::LedgerError::Refused(message)) => {
             Err(AppError::field("amount", message))
         }
-        Err(crate::ledger::LedgerError::Insufficient(_)) => Err(AppError::field(
-            "amount",
-            "The cash balance is not enough; recharge first",
-        )),
+        Err(crate::ledger::LedgerError::Insufficient(_)) => {
+            Err(AppError::field("amount", Msg::CashNotEnough))
+        }
         Err(crate::ledger::LedgerError::KeyReused) => {
-            Err(AppError::Conflict("This purchase was already made".into()))
+            Err(AppError::Conflict(Msg::PurchaseAlreadyMade))
         }
         Err(error) => {
             tracing::error!(%error, "card purchase failed");

@@ -4,6 +4,7 @@ use super::payment::{self, Callback, Settled, SANDBOX};
 use super::store;
 use crate::error::AppError;
 use crate::ledger::LedgerKind;
+use crate::messages::Msg;
 use crate::money::{format_minor_units, from_minor_units, parse_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
 use crate::state::AppState;
@@ -37,13 +38,10 @@ pub async fn create_order(
     amount: &str,
 ) -> Result<String, AppError> {
     let Some(provider) = online_provider(state) else {
-        return Err(AppError::Rejected(
-            "Online recharge is not available; please recharge by bank transfer".into(),
-        ));
+        return Err(AppError::Rejected(Msg::OnlineRechargeUnavailable));
     };
     let currency = account_currency(state, account_id).await?;
-    let amount =
-        parse_amount(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
+    let amount = parse_amount(amount, currency).map_err(|e| AppError::field("amount", &e))?;
     let (min, max) = (
         state.config.funds.recharge_min,
         state.config.funds.recharge_max,
@@ -51,11 +49,13 @@ pub async fn create_order(
     if amount < Decimal::from(min) || amount > Decimal::from(max) {
         return Err(AppError::field(
             "amount",
-            format!("Enter an amount from {min} to {max}"),
+            Msg::AmountRange {
+                min: min.to_string(),
+                max: max.to_string(),
+            },
         ));
     }
-    let minor =
-        to_minor_units(amount, currency).map_err(|e| AppError::field("amount", e.to_string()))?;
+    let minor = to_minor_units(amount, currency).map_err(|e| AppError::field("amount", &e))?;
     let order_no = format!("R{}", crate::server::secrets::random_hex(10).to_uppercase());
     let now = now_millis();
     let order = store::NewOrder {

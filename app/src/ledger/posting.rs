@@ -64,7 +64,7 @@ pub enum LedgerError {
     #[error("ledger account {0} has too little for this")]
     Insufficient(i64),
     #[error("{0}")]
-    Refused(String),
+    Refused(crate::messages::Msg),
     #[error("the balance would be larger than an account may hold")]
     TooLarge,
     #[error(transparent)]
@@ -195,13 +195,13 @@ pub async fn reconcile(conn: &mut AnyConnection) -> Result<Discrepancies, sqlx::
 impl From<LedgerError> for crate::error::AppError {
     fn from(error: LedgerError) -> Self {
         use crate::error::AppError;
+        use crate::messages::Msg;
         match error {
             LedgerError::Database(error) => error.into(),
-            LedgerError::KeyReused => AppError::Conflict("This was already done".into()),
+            LedgerError::KeyReused => AppError::Conflict(Msg::AlreadyDone),
             LedgerError::Refused(message) => AppError::Rejected(message),
-            LedgerError::TooLarge | LedgerError::Insufficient(_) => {
-                AppError::Rejected(error.to_string())
-            }
+            LedgerError::TooLarge => AppError::Rejected(Msg::BalanceTooLarge),
+            LedgerError::Insufficient(_) => AppError::Rejected(Msg::BalanceNotEnough),
             LedgerError::TooFewLegs | LedgerError::Unbalanced => {
                 tracing::error!(%error, "a movement the ledger cannot post");
                 AppError::Internal

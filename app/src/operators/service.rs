@@ -31,7 +31,7 @@ pub const OPERATORS_ONLY: &str = "The operator console is for operators only";
 pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, AppError> {
     let summary = crate::accounts::service::summary(state, account_id).await?;
     if !summary.is_operator {
-        return Err(AppError::Forbidden(OPERATORS_ONLY.to_string()));
+        return Err(AppError::Forbidden(OPERATORS_ONLY.into()));
     }
     let address = summary.email.or(summary.phone).unwrap_or_default();
     Ok(Operator {
@@ -53,7 +53,7 @@ pub async fn grant(db: &Db, email: &str, granted_by: &str) -> Result<i64, AppErr
         .bind(&email)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| AppError::Rejected(format!("no account signs in with {email}")))?
+        .ok_or_else(|| AppError::Rejected(format!("no account signs in with {email}").into()))?
         .try_get("id")?;
     sqlx::query(
         "INSERT INTO operators (account_id, granted_by, granted_at) VALUES ($1, $2, $3) \

@@ -39,15 +39,9 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         }
         .into_any();
     }
-    let detail = match &error {
-        AppError::Field { message, .. }
-        | AppError::Rejected(message)
-        | AppError::Forbidden(message)
-        | AppError::Conflict(message)
-        | AppError::Throttled { message, .. } => Some(message.clone()),
-        AppError::Unauthorized | AppError::NotFound | AppError::Busy => Some(error.to_string()),
-        AppError::Internal | AppError::Transport(_) => None,
-    };
+    // An internal failure or a lost connection gets the panel's own words.
+    let detail = (!matches!(error, AppError::Internal | AppError::Transport(_)))
+        .then(|| error.text(i18n.get_locale()));
     view! {
         <div class="error-panel" role="alert">
             <h2>{t!(i18n, error_title)}</h2>

@@ -39,11 +39,13 @@ pub fn Field(
         format!("field-{form}-{name}")
     };
     let error_id = format!("{id}-error");
+    let i18n = crate::i18n::use_i18n();
     let error = Signal::derive(move || {
         result
             .get()
             .and_then(|r| r.err())
             .and_then(|e| e.message_for(name))
+            .map(|message| message.text(i18n.get_locale()))
     });
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
@@ -88,9 +90,10 @@ pub fn Field(
 /// A message for errors that belong to no field of the form (`fields` are those it shows).
 #[component]
 pub fn FormError(result: FormResult, fields: &'static [&'static str]) -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
     let message = move || match result.get() {
         Some(Err(error)) if error.field_name().is_some_and(|f| fields.contains(&f)) => None,
-        Some(Err(error)) => Some(error.to_string()),
+        Some(Err(error)) => Some(error.text(i18n.get_locale())),
         Some(Ok(())) | None => None,
     };
     view! {

@@ -34,6 +34,7 @@ fn RegisterDetails(address: Signal<String>) -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .and_then(|e| e.message_for("site_code"))
+            .map(|message| message.text(i18n.get_locale()))
     });
     view! {
         <CodeSentNote address />

@@ -470,7 +470,10 @@ mod tests {
             .await
             .expect_err("wrong");
             assert_eq!(
-                error.message_for("password").as_deref(),
+                error
+                    .message_for("password")
+                    .map(|m| m.english())
+                    .as_deref(),
                 Some(WRONG_CREDENTIALS)
             );
         }
@@ -484,7 +487,10 @@ mod tests {
         .await
         .expect_err("throttled");
         assert_eq!(
-            error.message_for("password").as_deref(),
+            error
+                .message_for("password")
+                .map(|m| m.english())
+                .as_deref(),
             Some(TOO_MANY_FAILURES)
         );
         assert_eq!(error.status(), 429);
@@ -512,7 +518,12 @@ mod tests {
             let mut evaluated = 0;
             for task in tasks {
                 let error = task.await.expect("task").expect_err("every guess is wrong");
-                if error.message_for("password").as_deref() == Some(WRONG_CREDENTIALS) {
+                if error
+                    .message_for("password")
+                    .map(|m| m.english())
+                    .as_deref()
+                    == Some(WRONG_CREDENTIALS)
+                {
                     evaluated += 1;
                 }
             }
@@ -684,7 +695,7 @@ mod tests {
                 .await
                 .expect_err("no password");
             assert_eq!(
-                err.message_for("password").as_deref(),
+                err.message_for("password").map(|m| m.english()).as_deref(),
                 Some(WRONG_CREDENTIALS)
             );
         }
@@ -971,7 +982,7 @@ mod tests {
             .await
             .expect_err("old refused");
         assert_eq!(
-            err.message_for("password").as_deref(),
+            err.message_for("password").map(|m| m.english()).as_deref(),
             Some(WRONG_CREDENTIALS)
         );
         let notice: String = sqlx::query(
