@@ -50,6 +50,17 @@ pub enum AddressError {
     Empty,
 }
 
+impl From<&AddressError> for crate::messages::Msg {
+    fn from(error: &AddressError) -> Self {
+        use crate::messages::Msg;
+        match error {
+            AddressError::BadEmail => Msg::EmailFormat,
+            AddressError::BadPhone => Msg::PhoneFormat,
+            AddressError::Empty => Msg::EnterAddress,
+        }
+    }
+}
+
 impl Address {
     /// A plain `local@domain` address, at most 254 characters: the local part of letters,
     /// digits and `.!#$%&'*+/=?^_`{|}~-` (no quotes, no dots at its ends or twice), the domain

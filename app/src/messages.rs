@@ -36,8 +36,6 @@ messages! {
     Busy => err_busy,
     Internal => err_internal,
     Unreachable => err_unreachable,
-    /// Text not yet given a key of its own; shown as it is, in English.
-    Untranslated { text } => err_untranslated,
     // Money and amounts
     EnterAmount => err_enter_amount,
     UnknownCurrency => err_unknown_currency,
@@ -57,6 +55,7 @@ messages! {
     // Lists and filters
     DateFormat => err_date_format,
     ChooseType => err_choose_type,
+    ChooseStatus => err_choose_status,
     // Activation codes
     EnterActivationCode => err_enter_activation_code,
     CodeInvalid => err_code_invalid,
@@ -65,19 +64,57 @@ messages! {
     CodeOtherCurrency => err_code_other_currency,
     TooManyWrongCodes => err_too_many_wrong_codes,
     BatchSize { max } => err_batch_size,
-}
-
-/// Until every message has a key, plain text passes through as it is.
-impl From<&str> for Msg {
-    fn from(text: &str) -> Self {
-        Msg::Untranslated { text: text.into() }
-    }
-}
-
-impl From<String> for Msg {
-    fn from(text: String) -> Self {
-        Msg::Untranslated { text }
-    }
+    // Addresses (email and mobile number)
+    EnterAddress => err_enter_address,
+    EmailFormat => err_email_format,
+    PhoneFormat => err_phone_format,
+    PhoneCountryNotAllowed { codes } => err_phone_country_not_allowed,
+    // Accounts and sign-in
+    UnknownPurpose => err_unknown_purpose,
+    EnterPassword => err_enter_password,
+    WrongCredentials => err_wrong_credentials,
+    TooManyFailedSignIns => err_too_many_failed_sign_ins,
+    AtLeastCharacters { min } => err_at_least_characters,
+    AtMostCharacters { max } => err_at_most_characters,
+    PasswordTooCommon => err_password_too_common,
+    EnterCompanyName => err_enter_company_name,
+    ChooseSite => err_choose_site,
+    AccountExists => err_account_exists,
+    TooManyWrongPasswords => err_too_many_wrong_passwords,
+    CurrentPasswordWrong => err_current_password_wrong,
+    ConfirmCurrentAddressFirst => err_confirm_current_address_first,
+    AlreadyYourAddress => err_already_your_address,
+    TooManyNewAddresses => err_too_many_new_addresses,
+    AddressTaken => err_address_taken,
+    ChannelUnavailable => err_channel_unavailable,
+    MessageDelayed => err_message_delayed,
+    // Verification codes
+    CodeSentRecently { seconds } => err_code_sent_recently,
+    TooManyCodesRequested { seconds } => err_too_many_codes_requested,
+    WrongCode { attempts_left } => err_wrong_code,
+    WrongCodeLastAttempt => err_wrong_code_last_attempt,
+    TooManyCodeAttempts => err_too_many_code_attempts,
+    VerificationCodeExpired => err_verification_code_expired,
+    CodeAlreadyUsed => err_code_already_used,
+    NoCodeSent => err_no_code_sent,
+    // Operator console
+    OperatorsOnly => err_operators_only,
+    NoAccountWithEmail { email } => err_no_account_with_email,
+    SearchTooLong { max } => err_search_too_long,
+    OperatorAmountMax { max } => err_operator_amount_max,
+    NotABillingItem { item, items } => err_not_a_billing_item,
+    DaysRange { max } => err_days_range,
+    EnterBankReference => err_enter_bank_reference,
+    ReceivedOnDate => err_received_on_date,
+    TransferAlreadyRecorded => err_transfer_already_recorded,
+    ChooseVoucherKind => err_choose_voucher_kind,
+    EnterCodeQuantity => err_enter_code_quantity,
+    CodesExpireOnDate => err_codes_expire_on_date,
+    NoteTooLong => err_note_too_long,
+    // Sites, preferences and the edge
+    ChooseCurrency => err_choose_currency,
+    ChooseLanguage => err_choose_language,
+    ControlCharacters => err_control_characters,
 }
 
 impl Msg {

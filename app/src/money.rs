@@ -58,6 +58,15 @@ impl FromStr for Currency {
     }
 }
 
+/// A stored currency code, read back.
+impl TryFrom<String> for Currency {
+    type Error = MoneyError;
+
+    fn try_from(code: String) -> Result<Self, MoneyError> {
+        code.parse()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error("unknown currency")]

@@ -66,6 +66,10 @@ const SERVER_FUNCTIONS: &[&str] = &[
 const MACHINE_ENDPOINTS: &[&str] = &[
     "/healthz",
     "/export/income-expenditure.csv",
+    "/export/prepaid-cards.csv",
+    "/export/recharge-orders.csv",
+    "/export/vouchers.csv",
+    "/operator/accounts.csv",
     "/operator/voucher-codes.csv",
     "/payments/callback/{provider}",
 ];
@@ -386,6 +390,11 @@ async fn malformed_input_gets_4xx_never_5xx() {
                 "/export/income-expenditure.csv?from=2026-13-45&kind=nope",
                 "",
             ),
+            ("GET", "/export/vouchers.csv?status=gone", ""),
+            ("GET", "/export/prepaid-cards.csv?status=%00", ""),
+            ("GET", "/export/recharge-orders.csv?status=refunded", ""),
+            ("GET", "/operator/accounts.csv?q=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""),
+            ("GET", "/operator/accounts.csv?q=%00", ""),
             ("GET", "/operator/voucher-codes.csv?batch=-1", ""),
             (
                 "GET",

@@ -9,7 +9,7 @@ mod ssr {
     use crate::verification::Address;
 
     pub fn address(input: &str) -> Result<Address, AppError> {
-        Address::parse(input).map_err(|e| AppError::field("address", e.to_string()))
+        Address::parse(input).map_err(|e| AppError::field("address", &e))
     }
 
     /// Signs the new session in: ends the one the browser had, sends the new cookie.
@@ -33,7 +33,12 @@ pub async fn request_code(address: String, purpose: String, next: String) -> Res
     let address = ssr::address(&address)?;
     let purpose = match purpose.parse::<Purpose>() {
         Ok(p @ (Purpose::Register | Purpose::SignIn | Purpose::ResetPassword)) => p,
-        _ => return Err(AppError::field("purpose", "Unknown purpose")),
+        _ => {
+            return Err(AppError::field(
+                "purpose",
+                crate::messages::Msg::UnknownPurpose,
+            ))
+        }
     };
     let state = crate::state::app_state()?;
     let client = crate::accounts::session::client();
@@ -86,7 +91,7 @@ pub async fn sign_in(
         None => {
             let password = password
                 .filter(|p| !p.is_empty())
-                .ok_or_else(|| AppError::field("password", "Enter your password"))?;
+                .ok_or_else(|| AppError::field("password", crate::messages::Msg::EnterPassword))?;
             super::service::sign_in_with_password(&state, &address, password, &client).await?
         }
     };
@@ -257,7 +262,7 @@ pub async fn change_address(
             Channel::Email => Address::email(&input),
             Channel::Sms => Address::phone(&input),
         }
-        .map_err(|e| AppError::field("address", e.to_string()))
+        .map_err(|e| AppError::field("address", &e))
     };
     let code = code.unwrap_or_default();
     let (account, session) = (caller.account_id, caller.session_id);

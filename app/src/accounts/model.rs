@@ -1,4 +1,5 @@
 //! Billing accounts: what a user enters about their account, checked the same way on both sides.
+use crate::messages::Msg;
 use crate::time::Stamp;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,20 @@ pub enum PasswordProblem {
     TooCommon,
 }
 
+impl From<&PasswordProblem> for Msg {
+    fn from(problem: &PasswordProblem) -> Self {
+        match problem {
+            PasswordProblem::TooShort => Msg::AtLeastCharacters {
+                min: PASSWORD_MIN.to_string(),
+            },
+            PasswordProblem::TooLong => Msg::AtMostCharacters {
+                max: PASSWORD_MAX.to_string(),
+            },
+            PasswordProblem::TooCommon => Msg::PasswordTooCommon,
+        }
+    }
+}
+
 /// Length rules of a new password (spec section 2), counted in characters.
 pub fn check_password_length(password: &str) -> Result<(), PasswordProblem> {
     let length = password.chars().count();
@@ -33,22 +48,26 @@ pub fn check_password_length(password: &str) -> Result<(), PasswordProblem> {
 }
 
 /// A company name: required, trimmed, at most 100 characters.
-pub fn company_name(input: &str) -> Result<String, &'static str> {
+pub fn company_name(input: &str) -> Result<String, Msg> {
     let name = input.trim();
     if name.is_empty() {
-        Err("Enter the company name")
+        Err(Msg::EnterCompanyName)
     } else if name.chars().count() > COMPANY_NAME_MAX {
-        Err("Use at most 100 characters")
+        Err(Msg::AtMostCharacters {
+            max: COMPANY_NAME_MAX.to_string(),
+        })
     } else {
         Ok(name.to_string())
     }
 }
 
 /// An optional short profile field, trimmed.
-pub fn profile_field(input: &str, max: usize) -> Result<String, String> {
+pub fn profile_field(input: &str, max: usize) -> Result<String, Msg> {
     let value = input.trim();
     if value.chars().count() > max {
-        Err(format!("Use at most {max} characters"))
+        Err(Msg::AtMostCharacters {
+            max: max.to_string(),
+        })
     } else {
         Ok(value.to_string())
     }

@@ -189,10 +189,7 @@ pub(super) async fn refuse_control_characters(request: Request, next: Next) -> R
 }
 
 fn refused_text() -> Response {
-    let error = crate::error::AppError::Rejected(
-        "The request contains characters no field accepts (such as NUL); remove them and try again"
-            .into(),
-    );
+    let error = crate::error::AppError::Rejected(crate::messages::Msg::ControlCharacters);
     (
         StatusCode::BAD_REQUEST,
         [("serverfnerror", "text")],

@@ -1,6 +1,7 @@
 //! The HTTP edge: one router for pages, server functions and the plain routes each area
 //! declares (`<area>/http.rs`), and the checks every request passes (`guards.rs`). The server
 //! binary only wires configuration, the database and this router together.
+pub mod exports;
 mod guards;
 
 use crate::state::AppState;

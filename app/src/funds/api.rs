@@ -1,6 +1,9 @@
 //! Server functions of funds: balances and cash recharge.
-use super::model::{Balances, RechargeOrder};
+use super::model::{Balances, PrepaidCardView, RechargeOrder, VoucherView};
+#[cfg(feature = "ssr")]
+use super::model::{CardQuery, OrderQuery, VoucherQuery};
 use crate::error::AppError;
+use crate::ui::Page;
 use leptos::prelude::*;
 
 /// The caller's cash balance and arrears.
@@ -21,12 +24,16 @@ pub async fn create_recharge(amount: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The caller's latest recharge orders.
+/// A page of the caller's recharge orders, newest first, with `status` ("" for all) older
+/// than the row `before`.
 #[server(endpoint = "funds/recharge/orders")]
-pub async fn recharge_orders() -> Result<Vec<RechargeOrder>, AppError> {
+pub async fn recharge_orders(
+    #[server(default)] status: String,
+    #[server(default)] before: Option<i64>,
+) -> Result<Page<RechargeOrder>, AppError> {
     let account = crate::accounts::session::require_account().await?;
     let state = crate::state::app_state()?;
-    super::recharge::orders(&state, account).await
+    super::recharge::orders(&state, account, &OrderQuery { status, before }).await
 }
 
 /// One of the caller's recharge orders.
@@ -114,12 +121,16 @@ pub async fn recent_movements() -> Result<Vec<super::model::Movement>, AppError>
     .rows)
 }
 
-/// The caller's vouchers, newest first.
+/// A page of the caller's vouchers, newest first, with `status` ("" for all) older than the
+/// row `before`.
 #[server(endpoint = "funds/vouchers")]
-pub async fn list_vouchers() -> Result<Vec<super::model::VoucherView>, AppError> {
+pub async fn list_vouchers(
+    #[server(default)] status: String,
+    #[server(default)] before: Option<i64>,
+) -> Result<Page<VoucherView>, AppError> {
     let account = crate::accounts::session::require_account().await?;
     let state = crate::state::app_state()?;
-    super::instruments::vouchers(&state, account).await
+    super::instruments::vouchers(&state, account, &VoucherQuery { status, before }).await
 }
 
 /// Activates a voucher code for the caller.
@@ -134,12 +145,16 @@ pub async fn activate_voucher(code: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The caller's prepaid cards, newest first.
+/// A page of the caller's prepaid cards, newest first, with `status` ("" for all) older
+/// than the row `before`.
 #[server(endpoint = "funds/cards")]
-pub async fn list_prepaid_cards() -> Result<Vec<super::model::PrepaidCardView>, AppError> {
+pub async fn list_prepaid_cards(
+    #[server(default)] status: String,
+    #[server(default)] before: Option<i64>,
+) -> Result<Page<PrepaidCardView>, AppError> {
     let account = crate::accounts::session::require_account().await?;
     let state = crate::state::app_state()?;
-    super::instruments::prepaid_cards(&state, account).await
+    super::instruments::prepaid_cards(&state, account, &CardQuery { status, before }).await
 }
 
 /// Buys a prepaid card with cash. `request_id` comes with the form, so a form posted twice

@@ -1,17 +1,58 @@
-//! The plain routes of funds: the payment provider's callback and the Income & expenditure CSV.
-use crate::accounts::caller::Caller;
+//! The plain routes of funds: the payment provider's callback and the CSV exports of its lists.
+use super::model::{
+    CardQuery, MovementPage, MovementQuery, OrderQuery, PrepaidCardView, RechargeOrder,
+    VoucherQuery, VoucherView,
+};
+use super::{instruments, movements, recharge};
+use crate::edge::exports::csv_list;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::ui::Page;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{post, MethodRouter};
 use axum::Json;
 
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/payments/callback/{provider}", post(payment_callback)),
-        ("/export/income-expenditure.csv", get(export_movements)),
+        (
+            "/export/income-expenditure.csv",
+            csv_list(
+                "income-expenditure.csv",
+                &movements::CSV_HEADER,
+                movement_page,
+                movements::csv_row,
+            ),
+        ),
+        (
+            "/export/vouchers.csv",
+            csv_list(
+                "vouchers.csv",
+                &instruments::VOUCHER_CSV_HEADER,
+                voucher_page,
+                instruments::voucher_csv_row,
+            ),
+        ),
+        (
+            "/export/prepaid-cards.csv",
+            csv_list(
+                "prepaid-cards.csv",
+                &instruments::CARD_CSV_HEADER,
+                card_page,
+                instruments::card_csv_row,
+            ),
+        ),
+        (
+            "/export/recharge-orders.csv",
+            csv_list(
+                "recharge-orders.csv",
+                &recharge::ORDER_CSV_HEADER,
+                order_page,
+                recharge::order_csv_row,
+            ),
+        ),
     ]
 }
 
@@ -56,33 +97,37 @@ async fn payment_callback(
     }
 }
 
-/// `GET /export/income-expenditure.csv?from&to&kind`: the signed-in account's movements as
-/// CSV, streamed page by page.
-async fn export_movements(
-    State(state): State<AppState>,
-    caller: Result<Caller, AppError>,
-    axum::extract::Query(query): axum::extract::Query<crate::funds::model::MovementQuery>,
-) -> Response {
-    use crate::funds::movements::{csv_row, page, CSV_HEADER};
-    let account = match caller {
-        Ok(caller) => caller.account_id,
-        Err(error) => return error.into_response(),
-    };
-    let filter = match crate::funds::api::movement_filter(
-        &state.config.time_zone,
-        &query.from,
-        &query.to,
-        &query.kind,
-    ) {
-        Ok(filter) => filter,
-        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
-    };
-    crate::server::csv::export("income-expenditure.csv", &CSV_HEADER, move |before| {
-        let (state, filter) = (state.clone(), filter.clone());
-        async move {
-            let zone = crate::time::Zone::utc();
-            let found = page(&state.db, &zone, account, &filter, before, 1000).await?;
-            Ok((found.rows.iter().map(csv_row).collect(), found.next))
-        }
-    })
+/// A page of Income & expenditure for the export, its days read in the reader's zone.
+async fn movement_page(
+    state: AppState,
+    account: i64,
+    query: MovementQuery,
+) -> Result<MovementPage, AppError> {
+    let zone = &state.config.time_zone;
+    let filter = super::api::movement_filter(zone, &query.from, &query.to, &query.kind)?;
+    Ok(movements::page(&state.db, zone, account, &filter, query.before, 1000).await?)
+}
+
+async fn voucher_page(
+    state: AppState,
+    account: i64,
+    query: VoucherQuery,
+) -> Result<Page<VoucherView>, AppError> {
+    instruments::vouchers(&state, account, &query).await
+}
+
+async fn card_page(
+    state: AppState,
+    account: i64,
+    query: CardQuery,
+) -> Result<Page<PrepaidCardView>, AppError> {
+    instruments::prepaid_cards(&state, account, &query).await
+}
+
+async fn order_page(
+    state: AppState,
+    account: i64,
+    query: OrderQuery,
+) -> Result<Page<RechargeOrder>, AppError> {
+    recharge::orders(&state, account, &query).await
 }

@@ -1,20 +1,48 @@
 //! Listing an account's vouchers and prepaid cards, and buying a card.
 use super::deduction::CardPurchase;
-use super::model::{PrepaidCardView, VoucherView};
+use super::model::{
+    CardQuery, InstrumentStatus, PrepaidCardView, VoucherQuery, VoucherView, ROWS_PER_PAGE,
+};
 use super::store;
 use crate::error::AppError;
 use crate::messages::Msg;
 use crate::money::format_minor_units;
 use crate::server::db::now_millis;
 use crate::state::AppState;
+use crate::time::Zone;
+use crate::ui::Page;
 
-pub async fn vouchers(state: &AppState, account: i64) -> Result<Vec<VoucherView>, AppError> {
+/// What a list by status reads for a query: its status ("" for all; a field error when it is
+/// not one the list knows) from the cursor `before`, one row more than a page (which tells
+/// whether there is a next).
+pub(crate) fn slice_of<S>(
+    status: &str,
+    from_code: impl Fn(&str) -> Option<S>,
+    before: Option<i64>,
+) -> Result<store::Slice<S>, AppError> {
+    let status = match status {
+        "" => None,
+        text => Some(from_code(text).ok_or_else(|| AppError::field("status", Msg::ChooseStatus))?),
+    };
+    Ok(store::Slice {
+        status,
+        before,
+        limit: ROWS_PER_PAGE + 1,
+    })
+}
+
+/// One page of the account's vouchers as `query` asks.
+pub async fn vouchers(
+    state: &AppState,
+    account: i64,
+    query: &VoucherQuery,
+) -> Result<Page<VoucherView>, AppError> {
+    let slice = slice_of(&query.status, InstrumentStatus::from_code, query.before)?;
     let zone = &state.config.time_zone;
     let mut conn = state.db.pool().acquire().await?;
-    Ok(store::vouchers(&mut conn, account)
-        .await?
-        .into_iter()
-        .map(|v| VoucherView {
+    let rows = store::vouchers(&mut conn, account, slice).await?;
+    Ok(
+        Page::from_rows(rows, ROWS_PER_PAGE as usize, |v| v.held.id).map(|v| VoucherView {
             id: v.held.id,
             kind: v.kind,
             denomination: format_minor_units(v.held.denomination, v.held.currency),
@@ -23,28 +51,78 @@ pub async fn vouchers(state: &AppState, account: i64) -> Result<Vec<VoucherView>
             scope: v.scope,
             activated_at: zone.stamp(v.held.since),
             expires_at: zone.stamp(v.held.expires_at),
-        })
-        .collect())
+        }),
+    )
 }
 
+/// One page of the account's prepaid cards as `query` asks.
 pub async fn prepaid_cards(
     state: &AppState,
     account: i64,
-) -> Result<Vec<PrepaidCardView>, AppError> {
+    query: &CardQuery,
+) -> Result<Page<PrepaidCardView>, AppError> {
+    let slice = slice_of(&query.status, InstrumentStatus::from_code, query.before)?;
     let zone = &state.config.time_zone;
     let mut conn = state.db.pool().acquire().await?;
-    Ok(store::prepaid_cards(&mut conn, account)
-        .await?
-        .into_iter()
-        .map(|(card_no, c)| PrepaidCardView {
-            card_no,
-            denomination: format_minor_units(c.denomination, c.currency),
-            balance: format_minor_units(c.balance, c.currency),
-            status: c.status(),
-            purchased_at: zone.stamp(c.since),
-            expires_at: zone.stamp(c.expires_at),
-        })
-        .collect())
+    let rows = store::prepaid_cards(&mut conn, account, slice).await?;
+    Ok(
+        Page::from_rows(rows, ROWS_PER_PAGE as usize, |(_, c)| c.id).map(|(card_no, c)| {
+            PrepaidCardView {
+                card_no,
+                denomination: format_minor_units(c.denomination, c.currency),
+                balance: format_minor_units(c.balance, c.currency),
+                status: c.status(),
+                purchased_at: zone.stamp(c.since),
+                expires_at: zone.stamp(c.expires_at),
+            }
+        }),
+    )
+}
+
+/// The Vouchers list's CSV columns; times in UTC, as the names say.
+pub const VOUCHER_CSV_HEADER: [&str; 7] = [
+    "id",
+    "kind",
+    "denomination",
+    "remaining",
+    "status",
+    "activated_at_utc",
+    "expires_at_utc",
+];
+
+pub fn voucher_csv_row(voucher: &VoucherView) -> Vec<String> {
+    let utc = Zone::utc();
+    vec![
+        voucher.id.to_string(),
+        voucher.kind.code().to_string(),
+        voucher.denomination.clone(),
+        voucher.balance.clone(),
+        voucher.status.code().to_string(),
+        utc.format(voucher.activated_at.ms),
+        utc.format(voucher.expires_at.ms),
+    ]
+}
+
+/// The Prepaid cards list's CSV columns; times in UTC, as the names say.
+pub const CARD_CSV_HEADER: [&str; 6] = [
+    "card_no",
+    "denomination",
+    "remaining",
+    "status",
+    "purchased_at_utc",
+    "expires_at_utc",
+];
+
+pub fn card_csv_row(card: &PrepaidCardView) -> Vec<String> {
+    let utc = Zone::utc();
+    vec![
+        card.card_no.clone(),
+        card.denomination.clone(),
+        card.balance.clone(),
+        card.status.code().to_string(),
+        utc.format(card.purchased_at.ms),
+        utc.format(card.expires_at.ms),
+    ]
 }
 
 /// Buys a card of `amount` (as typed: a whole multiple of 100) with cash. `key` makes a retried

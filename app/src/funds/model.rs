@@ -128,6 +128,15 @@ impl OrderStatus {
     }
 }
 
+/// A stored status code, read back.
+impl TryFrom<String> for OrderStatus {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        Self::from_code(&code).ok_or_else(|| format!("no order status {code:?}"))
+    }
+}
+
 /// A recharge order as the Recharge page lists it. Amounts cross the wire as decimal strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RechargeOrder {
@@ -183,21 +192,43 @@ pub struct MovementQuery {
     pub before: Option<i64>,
 }
 
-impl crate::ui::ListQuery for MovementQuery {
-    const PATH: &'static str = "/income-expenditure";
-    const EXPORT: Option<&'static str> = Some("/export/income-expenditure.csv");
+crate::list_query!(MovementQuery, path: "/income-expenditure", export: "/export/income-expenditure.csv");
 
-    fn before(&self) -> Option<i64> {
-        self.before
-    }
-
-    fn at(&self, before: Option<i64>) -> Self {
-        Self {
-            before,
-            ..self.clone()
+/// The filters and place of a list by status ("" for all, or a status code as the list's
+/// enum spells it) with a row-id cursor: vouchers, prepaid cards, recharge orders.
+macro_rules! status_query {
+    ($(#[$doc:meta])* $name:ident, path: $path:expr, export: $export:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $name {
+            pub status: String,
+            #[serde(
+                deserialize_with = "crate::ui::list::lenient_cursor",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub before: Option<i64>,
         }
-    }
+
+        crate::list_query!($name, path: $path, export: $export);
+    };
 }
+
+status_query!(
+    /// The Vouchers list's filters and place.
+    VoucherQuery, path: "/vouchers", export: "/export/vouchers.csv"
+);
+status_query!(
+    /// The Prepaid cards list's filters and place.
+    CardQuery, path: "/prepaid-cards", export: "/export/prepaid-cards.csv"
+);
+status_query!(
+    /// The recharge orders' filters and place (on the Recharge page).
+    OrderQuery, path: "/recharge", export: "/export/recharge-orders.csv"
+);
+
+/// Rows per page of the vouchers, cards and orders lists.
+pub const ROWS_PER_PAGE: i64 = 50;
 
 /// Rows per page of Income & expenditure.
 pub const MOVEMENTS_PER_PAGE: i64 = 50;
@@ -235,6 +266,16 @@ pub enum InstrumentStatus {
 }
 
 impl InstrumentStatus {
+    pub const ALL: [InstrumentStatus; 3] = [
+        InstrumentStatus::Active,
+        InstrumentStatus::UsedUp,
+        InstrumentStatus::Expired,
+    ];
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             InstrumentStatus::Active => "active",

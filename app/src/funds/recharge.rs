@@ -1,5 +1,5 @@
 //! Cash recharge orders: created by the account, settled by the provider's callback.
-use super::model::{Balances, OrderStatus, RechargeOrder};
+use super::model::{Balances, OrderQuery, OrderStatus, RechargeOrder, ROWS_PER_PAGE};
 use super::payment::{self, Callback, Settled, SANDBOX};
 use super::store;
 use crate::error::AppError;
@@ -9,6 +9,7 @@ use crate::money::{format_minor_units, from_minor_units, parse_amount, to_minor_
 use crate::server::db::now_millis;
 use crate::state::AppState;
 use crate::time::MINUTE_MS;
+use crate::ui::Page;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -88,15 +89,32 @@ fn order_view(order: store::OrderRow, state: &AppState, now: i64) -> RechargeOrd
     }
 }
 
-/// The account's latest orders, newest first.
-pub async fn orders(state: &AppState, account_id: i64) -> Result<Vec<RechargeOrder>, AppError> {
-    let mut conn = state.db.pool().acquire().await?;
-    let rows = store::recharge_orders(&mut conn, account_id, 20).await?;
+/// One page of the account's orders as `query` asks, newest first.
+pub async fn orders(
+    state: &AppState,
+    account_id: i64,
+    query: &OrderQuery,
+) -> Result<Page<RechargeOrder>, AppError> {
+    let slice = super::instruments::slice_of(&query.status, OrderStatus::from_code, query.before)?;
     let now = now_millis();
-    Ok(rows
-        .into_iter()
-        .map(|row| order_view(row, state, now))
-        .collect())
+    let mut conn = state.db.pool().acquire().await?;
+    let rows = store::recharge_orders(&mut conn, account_id, slice, now).await?;
+    Ok(Page::from_rows(rows, ROWS_PER_PAGE as usize, |row| row.id)
+        .map(|row| order_view(row, state, now)))
+}
+
+/// The recharge orders' CSV columns; times in UTC, as the name says.
+pub const ORDER_CSV_HEADER: [&str; 5] =
+    ["order_no", "amount", "currency", "status", "created_at_utc"];
+
+pub fn order_csv_row(order: &RechargeOrder) -> Vec<String> {
+    vec![
+        order.order_no.clone(),
+        order.amount.clone(),
+        order.currency.clone(),
+        order.status.code().to_string(),
+        crate::time::Zone::utc().format(order.created_at.ms),
+    ]
 }
 
 /// One of the account's orders; `NotFound` for another account's.
@@ -228,7 +246,11 @@ mod tests {
             "¥250.50"
         );
         assert_eq!(
-            orders(&state, account).await.expect("orders")[0].status,
+            orders(&state, account, &OrderQuery::default())
+                .await
+                .expect("orders")
+                .rows[0]
+                .status,
             OrderStatus::Paid
         );
         let mut conn = db.pool().acquire().await.expect("conn");
@@ -297,7 +319,11 @@ mod tests {
             Err(CallbackError::UnknownOrder)
         ));
         assert_eq!(
-            orders(&state, account).await.expect("orders")[0].status,
+            orders(&state, account, &OrderQuery::default())
+                .await
+                .expect("orders")
+                .rows[0]
+                .status,
             OrderStatus::Pending
         );
         let mut conn = db.pool().acquire().await.expect("conn");
@@ -334,7 +360,10 @@ mod tests {
                 .expect("failed"),
             Settled::Failed
         );
-        let listed = orders(&state, account).await.expect("orders");
+        let listed = orders(&state, account, &OrderQuery::default())
+            .await
+            .expect("orders")
+            .rows;
         assert_eq!(
             listed.iter().map(|o| o.status.code()).collect::<Vec<_>>(),
             ["failed", "paid"]

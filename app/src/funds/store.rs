@@ -256,49 +256,52 @@ pub async fn insert_recharge_order(
 }
 
 /// A stored recharge order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OrderRow {
+    pub id: i64,
     pub order_no: String,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     /// Minor units.
     pub amount: i64,
+    #[sqlx(try_from = "String")]
     pub status: OrderStatus,
     pub created_at: i64,
     pub expires_at: i64,
 }
 
-const ORDER_COLUMNS: &str = "order_no, currency, amount, status, created_at, expires_at";
+const ORDER_COLUMNS: &str = "id, order_no, currency, amount, status, created_at, expires_at";
 
-fn order_row(row: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    Ok(OrderRow {
-        order_no: row.try_get("order_no")?,
-        currency: row_currency(row)?,
-        amount: row.try_get("amount")?,
-        status: OrderStatus::from_code(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("order status {status:?}").into()))?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
-
-/// The account's latest `limit` orders, newest first.
+/// The account's orders, newest first. An order shows as expired when it is pending past its
+/// deadline at `now`, so that is how the filter reads it too.
 pub async fn recharge_orders(
     conn: &mut AnyConnection,
     account: i64,
-    limit: i64,
+    slice: Slice<OrderStatus>,
+    now: i64,
 ) -> Result<Vec<OrderRow>, sqlx::Error> {
-    sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE billing_account_id = $1 \
-         ORDER BY created_at DESC, id DESC LIMIT $2"
-    ))
-    .bind(account)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(order_row)
-    .collect()
+    let (status, uses_now) = match slice.status {
+        None => ("", false),
+        Some(OrderStatus::Pending) => ("AND status = 'pending' AND expires_at > $3", true),
+        Some(OrderStatus::Expired) => ("AND status = 'pending' AND expires_at <= $3", true),
+        Some(OrderStatus::Paid) => ("AND status = 'paid'", false),
+        Some(OrderStatus::Failed) => ("AND status = 'failed'", false),
+    };
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE billing_account_id = $1 {status} {older} \
+         ORDER BY id DESC LIMIT $2",
+        older = older_than("id", slice.before, if uses_now { 4 } else { 3 }),
+    );
+    let mut query = sqlx::query_as::<_, OrderRow>(&sql)
+        .bind(account)
+        .bind(slice.limit);
+    if uses_now {
+        query = query.bind(now);
+    }
+    if let Some(before) = slice.before {
+        query = query.bind(before);
+    }
+    query.fetch_all(conn).await
 }
 
 /// One of the account's orders (`None` for another account's).
@@ -307,16 +310,13 @@ pub async fn recharge_order(
     account: i64,
     order_no: &str,
 ) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE order_no = $1 AND billing_account_id = $2"
     ))
     .bind(order_no)
     .bind(account)
     .fetch_optional(conn)
-    .await?
-    .as_ref()
-    .map(order_row)
-    .transpose()
+    .await
 }
 
 /// What every voucher and card row has alike.
@@ -354,25 +354,53 @@ pub struct VoucherRow {
     pub scope: String,
 }
 
+/// Which rows of a list by status to read: those with `status` (all for `None`), older than
+/// the row id `before` (`None`: from the newest), at most `limit`.
+#[derive(Clone, Copy, Debug)]
+pub struct Slice<S> {
+    pub status: Option<S>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// `AND id < $n` when reading on from a cursor, nothing for the first page. (No bound at all
+/// on the first page: given `id < i64::MAX`, SQLite's planner took another path and read the
+/// first page 100 times slower than any later one.)
+fn older_than(column: &str, before: Option<i64>, placeholder: usize) -> String {
+    before
+        .map(|_| format!("AND {column} < ${placeholder}"))
+        .unwrap_or_default()
+}
+
 /// The account's vouchers or cards (`kind`), newest first, each with `extra` columns.
 async fn held_rows(
     conn: &mut AnyConnection,
     kind: LedgerKind,
     account: i64,
     (since, extra): (&str, &str),
+    slice: Slice<InstrumentStatus>,
 ) -> Result<Vec<(Held, sqlx::any::AnyRow)>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
+    let status = match slice.status {
+        None => "",
+        Some(InstrumentStatus::Active) => "AND t.status = 'active' AND COALESCE(la.balance, 0) > 0",
+        Some(InstrumentStatus::UsedUp) => "AND t.status = 'active' AND COALESCE(la.balance, 0) = 0",
+        Some(InstrumentStatus::Expired) => "AND t.status = 'expired'",
+    };
+    let sql = format!(
         "SELECT t.id, t.currency, t.denomination, t.status, t.{since} AS since, t.expires_at, {extra}, \
                 COALESCE(la.balance, 0) AS balance \
          FROM {table} t LEFT JOIN ledger_accounts la ON la.billing_account_id = t.billing_account_id \
               AND la.kind = '{code}' AND la.instrument_id = t.id \
-         WHERE t.billing_account_id = $1 ORDER BY t.{since} DESC, t.id DESC",
+         WHERE t.billing_account_id = $1 {status} {older} ORDER BY t.id DESC LIMIT $2",
         table = instrument_table(kind),
         code = kind.code(),
-    ))
-    .bind(account)
-    .fetch_all(conn)
-    .await?;
+        older = older_than("t.id", slice.before, 3),
+    );
+    let mut query = sqlx::query(&sql).bind(account).bind(slice.limit);
+    if let Some(before) = slice.before {
+        query = query.bind(before);
+    }
+    let rows = query.fetch_all(conn).await?;
     rows.into_iter()
         .map(|row| {
             let held = Held {
@@ -389,56 +417,51 @@ async fn held_rows(
         .collect()
 }
 
-/// The account's vouchers, latest activated first.
+/// The account's vouchers, newest first.
 pub async fn vouchers(
     conn: &mut AnyConnection,
     account: i64,
+    slice: Slice<InstrumentStatus>,
 ) -> Result<Vec<VoucherRow>, sqlx::Error> {
-    held_rows(
-        conn,
-        LedgerKind::Voucher,
-        account,
-        ("activated_at", "t.kind, t.scope"),
-    )
-    .await?
-    .into_iter()
-    .map(|(held, row)| {
-        let kind: String = row.try_get("kind")?;
-        Ok(VoucherRow {
-            held,
-            kind: VoucherKind::from_code(&kind)
-                .ok_or_else(|| sqlx::Error::Decode(format!("voucher kind {kind:?}").into()))?,
-            scope: row.try_get("scope")?,
+    let columns = ("activated_at", "t.kind, t.scope");
+    held_rows(conn, LedgerKind::Voucher, account, columns, slice)
+        .await?
+        .into_iter()
+        .map(|(held, row)| {
+            let kind: String = row.try_get("kind")?;
+            Ok(VoucherRow {
+                held,
+                kind: VoucherKind::from_code(&kind)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("voucher kind {kind:?}").into()))?,
+                scope: row.try_get("scope")?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
-/// The account's prepaid cards with their numbers, latest bought first.
+/// The account's prepaid cards with their numbers, newest first.
 pub async fn prepaid_cards(
     conn: &mut AnyConnection,
     account: i64,
+    slice: Slice<InstrumentStatus>,
 ) -> Result<Vec<(String, Held)>, sqlx::Error> {
-    held_rows(
-        conn,
-        LedgerKind::PrepaidCard,
-        account,
-        ("purchased_at", "t.card_no"),
-    )
-    .await?
-    .into_iter()
-    .map(|(held, row)| Ok((row.try_get("card_no")?, held)))
-    .collect()
+    let columns = ("purchased_at", "t.card_no");
+    held_rows(conn, LedgerKind::PrepaidCard, account, columns, slice)
+        .await?
+        .into_iter()
+        .map(|(held, row)| Ok((row.try_get("card_no")?, held)))
+        .collect()
 }
 
 /// One posting on a holding, as Income & expenditure lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MovementRow {
     pub id: i64,
     pub created_at: i64,
     pub kind: String,
     pub holding: String,
     pub instrument_id: i64,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     /// Signed minor units.
     pub amount: i64,
@@ -470,7 +493,7 @@ pub async fn movements(
                AND ($4 = '' OR p.kind = $4) \
          ORDER BY p.id DESC LIMIT $5"
     );
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query_as(&sql)
         .bind(account)
         .bind(filter.from.unwrap_or(i64::MIN))
         .bind(filter.to.unwrap_or(i64::MAX))
@@ -479,35 +502,23 @@ pub async fn movements(
     if let Some(before) = before {
         query = query.bind(before);
     }
-    query
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(MovementRow {
-                id: row.try_get("id")?,
-                created_at: row.try_get("created_at")?,
-                kind: row.try_get("kind")?,
-                holding: row.try_get("holding")?,
-                instrument_id: row.try_get("instrument_id")?,
-                currency: row_currency(row)?,
-                amount: row.try_get("amount")?,
-                reference: row.try_get("reference")?,
-            })
-        })
-        .collect()
+    query.fetch_all(conn).await
 }
 
 /// What a payment callback checks and settles of its order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OrderToSettle {
     pub id: i64,
+    #[sqlx(rename = "billing_account_id")]
     pub account: i64,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub amount: i64,
     pub provider: String,
+    #[sqlx(try_from = "String")]
     pub status: OrderStatus,
     /// The provider's transaction that paid it, once paid.
+    #[sqlx(rename = "provider_txn_id")]
     pub settled_by: Option<String>,
 }
 
@@ -515,27 +526,13 @@ pub async fn order_to_settle(
     conn: &mut AnyConnection,
     order_no: &str,
 ) -> Result<Option<OrderToSettle>, sqlx::Error> {
-    let Some(row) = sqlx::query(
+    sqlx::query_as(
         "SELECT id, billing_account_id, currency, amount, provider, status, provider_txn_id \
          FROM recharge_orders WHERE order_no = $1",
     )
     .bind(order_no)
     .fetch_optional(conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let status: String = row.try_get("status")?;
-    Ok(Some(OrderToSettle {
-        id: row.try_get("id")?,
-        account: row.try_get("billing_account_id")?,
-        currency: row_currency(&row)?,
-        amount: row.try_get("amount")?,
-        provider: row.try_get("provider")?,
-        status: OrderStatus::from_code(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("order status {status:?}").into()))?,
-        settled_by: row.try_get("provider_txn_id")?,
-    }))
+    .await
 }
 
 /// Whether the provider's transaction already paid an order other than `order_id`.
@@ -603,10 +600,11 @@ pub async fn settled_by(
 
 /// An active card with money left that is about to expire and was not reminded yet, with
 /// where its holder is reached.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CardToRemind {
     pub id: i64,
     pub card_no: String,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub expires_at: i64,
     pub balance: i64,
@@ -620,7 +618,7 @@ pub async fn cards_to_remind(
     after: i64,
     until: i64,
 ) -> Result<Vec<CardToRemind>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT c.id, c.card_no, c.currency, c.expires_at, la.balance, a.email, a.phone \
          FROM prepaid_cards c \
          JOIN billing_accounts a ON a.id = c.billing_account_id \
@@ -633,20 +631,7 @@ pub async fn cards_to_remind(
     .bind(after)
     .bind(until)
     .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(CardToRemind {
-            id: row.try_get("id")?,
-            card_no: row.try_get("card_no")?,
-            currency: row_currency(row)?,
-            expires_at: row.try_get("expires_at")?,
-            balance: row.try_get("balance")?,
-            email: row.try_get("email")?,
-            phone: row.try_get("phone")?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// Claims a card's reminder; false when another replica claimed it first.
@@ -729,10 +714,11 @@ pub async fn batch_codes(
 }
 
 /// A code found by its hash, with what its batch gives.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CodeRow {
     pub id: i64,
     pub redeemed_by: Option<i64>,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub denomination: i64,
     pub scope: String,
@@ -744,25 +730,13 @@ pub async fn code_by_hash(
     conn: &mut AnyConnection,
     hash: &str,
 ) -> Result<Option<CodeRow>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT c.id, c.redeemed_by, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at \
          FROM voucher_codes c JOIN voucher_code_batches b ON b.id = c.batch_id WHERE c.code_hash = $1",
     )
     .bind(hash)
     .fetch_optional(conn)
-    .await?
-    .map(|row| {
-        Ok(CodeRow {
-            id: row.try_get("id")?,
-            redeemed_by: row.try_get("redeemed_by")?,
-            currency: row_currency(&row)?,
-            denomination: row.try_get("denomination")?,
-            scope: row.try_get("scope")?,
-            validity_days: row.try_get("validity_days")?,
-            codes_expire_at: row.try_get("codes_expire_at")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Claims a code for `account`; false when it was redeemed already.
@@ -798,9 +772,10 @@ pub async fn link_code_voucher(
 }
 
 /// A batch with how many of its codes were redeemed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct BatchRow {
     pub id: i64,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub denomination: i64,
     pub scope: String,
@@ -818,29 +793,12 @@ pub async fn code_batches(
     conn: &mut AnyConnection,
     limit: i64,
 ) -> Result<Vec<BatchRow>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT b.id, b.currency, b.denomination, b.scope, b.validity_days, b.codes_expire_at, b.quantity, b.note, \
                 b.created_by, b.created_at, (SELECT COUNT(*) FROM voucher_codes c WHERE c.batch_id = b.id AND c.redeemed_by IS NOT NULL) AS redeemed \
          FROM voucher_code_batches b ORDER BY b.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(BatchRow {
-            id: row.try_get("id")?,
-            currency: row_currency(row)?,
-            denomination: row.try_get("denomination")?,
-            scope: row.try_get("scope")?,
-            validity_days: row.try_get("validity_days")?,
-            codes_expire_at: row.try_get("codes_expire_at")?,
-            quantity: row.try_get("quantity")?,
-            redeemed: row.try_get("redeemed")?,
-            note: row.try_get("note")?,
-            created_by: row.try_get("created_by")?,
-            created_at: row.try_get("created_at")?,
-        })
-    })
-    .collect()
+    .await
 }

@@ -1,8 +1,11 @@
 //! Server functions of the operator console. Each starts at `require_operator`: a customer who
 //! is not an operator is refused, whatever id they send.
+#[cfg(feature = "ssr")]
+use super::model::AccountQuery;
 use super::model::{AccountMatch, OperatorAccountView};
 use crate::error::AppError;
 use crate::funds::model::CodeBatchView;
+use crate::ui::Page;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -14,11 +17,15 @@ async fn require_operator() -> Result<(crate::state::AppState, super::service::O
     Ok((state, operator))
 }
 
-/// Accounts matching `q` (id, email, phone or company name).
+/// A page of the accounts matching `q` (id, email, phone or company name), older than the
+/// account `before`.
 #[server(endpoint = "operator/accounts")]
-pub async fn find_accounts(q: String) -> Result<Vec<AccountMatch>, AppError> {
+pub async fn find_accounts(
+    #[server(default)] q: String,
+    #[server(default)] before: Option<i64>,
+) -> Result<Page<AccountMatch>, AppError> {
     let (state, _) = require_operator().await?;
-    super::service::find_accounts(&state.db, &q).await
+    super::service::find_accounts(&state.db, &AccountQuery { q, before }).await
 }
 
 /// One customer's account with balances, vouchers, cards and latest movements.

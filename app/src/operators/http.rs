@@ -1,4 +1,4 @@
-//! The plain route of the operator console: downloading a batch of activation codes.
+//! The plain routes of the operator console: a batch of activation codes, the account search.
 use crate::accounts::caller::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -8,7 +8,28 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
-    vec![("/operator/voucher-codes.csv", get(export_voucher_codes))]
+    vec![
+        ("/operator/voucher-codes.csv", get(export_voucher_codes)),
+        (
+            "/operator/accounts.csv",
+            crate::edge::exports::csv_list(
+                "accounts.csv",
+                &crate::operators::service::ACCOUNT_CSV_HEADER,
+                account_page,
+                crate::operators::service::account_csv_row,
+            ),
+        ),
+    ]
+}
+
+/// A page of the account search for the CSV, for operators only.
+async fn account_page(
+    state: AppState,
+    account: i64,
+    search: crate::operators::model::AccountQuery,
+) -> Result<crate::ui::Page<crate::operators::model::AccountMatch>, AppError> {
+    crate::operators::service::operator(&state, account).await?;
+    crate::operators::service::find_accounts(&state.db, &search).await
 }
 
 /// `GET /operator/voucher-codes.csv?batch=N`: a batch's activation codes, for operators only.

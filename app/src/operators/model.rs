@@ -13,6 +13,24 @@ pub struct AccountMatch {
     pub currency: String,
 }
 
+/// The operator's account search and its place: `q` matches an id, email, phone or company
+/// name (all accounts when empty); `before` an account id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountQuery {
+    pub q: String,
+    #[serde(
+        deserialize_with = "crate::ui::list::lenient_cursor",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub before: Option<i64>,
+}
+
+crate::list_query!(AccountQuery, path: "/operator", export: "/operator/accounts.csv");
+
+/// Accounts per page of the search.
+pub const ACCOUNTS_PER_PAGE: i64 = 50;
+
 /// One customer's account as an operator sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorAccountView {

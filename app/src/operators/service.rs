@@ -1,5 +1,5 @@
 //! The operator role and what operators do to customers' accounts.
-use super::model::{AccountMatch, OperatorAccountView};
+use super::model::{AccountMatch, AccountQuery, OperatorAccountView, ACCOUNTS_PER_PAGE};
 use crate::error::AppError;
 use crate::funds::cash::{credit_cash, Credit};
 use crate::funds::deduction::{
@@ -7,9 +7,11 @@ use crate::funds::deduction::{
 };
 use crate::funds::model::BILLING_ITEMS;
 use crate::ledger::{LedgerError, Posted};
+use crate::messages::Msg;
 use crate::money::{parse_amount, to_minor_units, Currency};
 use crate::server::db::{now_millis, Db};
 use crate::state::AppState;
+use crate::ui::Page;
 use sqlx::Row;
 
 use crate::time::DAY_MS as DAY;
@@ -25,13 +27,13 @@ pub struct Operator {
 }
 
 /// The operator console's answer to a customer who is not an operator.
-pub const OPERATORS_ONLY: &str = "The operator console is for operators only";
+pub const OPERATORS_ONLY: Msg = Msg::OperatorsOnly;
 
 /// `account_id` as an operator, or `Forbidden` when it may not use the console.
 pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, AppError> {
     let summary = crate::accounts::service::summary(state, account_id).await?;
     if !summary.is_operator {
-        return Err(AppError::Forbidden(OPERATORS_ONLY.into()));
+        return Err(AppError::Forbidden(OPERATORS_ONLY));
     }
     let address = summary.email.or(summary.phone).unwrap_or_default();
     Ok(Operator {
@@ -53,7 +55,11 @@ pub async fn grant(db: &Db, email: &str, granted_by: &str) -> Result<i64, AppErr
         .bind(&email)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| AppError::Rejected(format!("no account signs in with {email}").into()))?
+        .ok_or_else(|| {
+            AppError::Rejected(Msg::NoAccountWithEmail {
+                email: email.clone(),
+            })
+        })?
         .try_get("id")?;
     sqlx::query(
         "INSERT INTO operators (account_id, granted_by, granted_at) VALUES ($1, $2, $3) \
@@ -94,12 +100,20 @@ fn account_match(row: &sqlx::any::AnyRow) -> Result<AccountMatch, sqlx::Error> {
 
 const MATCH_COLUMNS: &str = "id, company_name, email, phone, site_code, currency";
 
-/// Accounts whose id, email, phone or company name matches `query` (the newest 20 when it is
-/// empty).
-pub async fn find_accounts(db: &Db, query: &str) -> Result<Vec<AccountMatch>, AppError> {
-    let query = query.trim().to_lowercase();
-    if query.chars().count() > 100 {
-        return Err(AppError::field("q", "Search for at most 100 characters"));
+/// The longest search an operator may type, in characters.
+const SEARCH_MAX: usize = 100;
+
+/// A page of the accounts whose id, email, phone or company name matches the search (all when
+/// it is empty), newest first.
+pub async fn find_accounts(db: &Db, search: &AccountQuery) -> Result<Page<AccountMatch>, AppError> {
+    let query = search.q.trim().to_lowercase();
+    if query.chars().count() > SEARCH_MAX {
+        return Err(AppError::field(
+            "q",
+            Msg::SearchTooLong {
+                max: SEARCH_MAX.to_string(),
+            },
+        ));
     }
     // LIKE's own wildcards in what was typed are matched literally.
     let pattern = format!(
@@ -110,21 +124,48 @@ pub async fn find_accounts(db: &Db, query: &str) -> Result<Vec<AccountMatch>, Ap
             .replace('_', "\\_")
     );
     let id: i64 = query.parse().unwrap_or(0);
-    let rows = sqlx::query(&format!(
+    let older = if search.before.is_some() {
+        "AND id < $5"
+    } else {
+        ""
+    };
+    let sql = format!(
         "SELECT {MATCH_COLUMNS} FROM billing_accounts \
-         WHERE $1 = '' OR id = $2 OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \
-               OR COALESCE(phone, '') LIKE $3 ESCAPE '\\' OR LOWER(company_name) LIKE $3 ESCAPE '\\' \
-         ORDER BY id DESC LIMIT 20"
-    ))
-    .bind(&query)
-    .bind(id)
-    .bind(&pattern)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
+         WHERE ($1 = '' OR id = $2 OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \
+               OR COALESCE(phone, '') LIKE $3 ESCAPE '\\' OR LOWER(company_name) LIKE $3 ESCAPE '\\') \
+               {older} \
+         ORDER BY id DESC LIMIT $4"
+    );
+    let mut rows = sqlx::query(&sql)
+        .bind(&query)
+        .bind(id)
+        .bind(&pattern)
+        .bind(ACCOUNTS_PER_PAGE + 1);
+    if let Some(before) = search.before {
+        rows = rows.bind(before);
+    }
+    let found = rows
+        .fetch_all(db.pool())
+        .await?
         .iter()
         .map(account_match)
-        .collect::<Result<_, sqlx::Error>>()?)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Page::from_rows(found, ACCOUNTS_PER_PAGE as usize, |a| a.id))
+}
+
+/// The account search's CSV columns.
+pub const ACCOUNT_CSV_HEADER: [&str; 6] =
+    ["id", "company_name", "email", "phone", "site", "currency"];
+
+pub fn account_csv_row(account: &AccountMatch) -> Vec<String> {
+    vec![
+        account.id.to_string(),
+        account.company_name.clone(),
+        account.email.clone().unwrap_or_default(),
+        account.phone.clone().unwrap_or_default(),
+        account.site_code.clone(),
+        account.currency.clone(),
+    ]
 }
 
 /// The customer's account `id` with its balances, instruments and latest movements.
@@ -148,8 +189,12 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
     Ok(OperatorAccountView {
         account: account_match(&row)?,
         balances: crate::funds::recharge::balances(state, id).await?,
-        vouchers: crate::funds::instruments::vouchers(state, id).await?,
-        cards: crate::funds::instruments::prepaid_cards(state, id).await?,
+        vouchers: crate::funds::instruments::vouchers(state, id, &Default::default())
+            .await?
+            .rows,
+        cards: crate::funds::instruments::prepaid_cards(state, id, &Default::default())
+            .await?
+            .rows,
         movements: latest.rows,
     })
 }
@@ -172,18 +217,19 @@ fn positive_amount(
     text: &str,
     currency: Currency,
 ) -> Result<i64, AppError> {
-    let amount = parse_amount(text, currency).map_err(|e| AppError::field(field, e.to_string()))?;
+    let amount = parse_amount(text, currency).map_err(|e| AppError::field(field, &e))?;
     let max = state.config.operator_amount_max;
     if amount > rust_decimal::Decimal::from(max) {
         return Err(AppError::field(
             field,
-            format!("An operator may give at most {max} at a time"),
+            Msg::OperatorAmountMax {
+                max: max.to_string(),
+            },
         ));
     }
-    let minor =
-        to_minor_units(amount, currency).map_err(|e| AppError::field(field, e.to_string()))?;
+    let minor = to_minor_units(amount, currency).map_err(|e| AppError::field(field, &e))?;
     if minor <= 0 {
-        return Err(AppError::field(field, "Enter an amount above zero"));
+        return Err(AppError::field(field, Msg::AmountNotPositive));
     }
     Ok(minor)
 }
@@ -199,10 +245,10 @@ pub fn parse_scope(text: &str) -> Result<Vec<String>, AppError> {
         if !BILLING_ITEMS.contains(&item.as_str()) {
             return Err(AppError::field(
                 "scope",
-                format!(
-                    "{item} is not a billing item; use {}",
-                    BILLING_ITEMS.join(", ")
-                ),
+                Msg::NotABillingItem {
+                    item: item.clone(),
+                    items: BILLING_ITEMS.join(", "),
+                },
             ));
         }
         if !scope.contains(&item) {
@@ -221,16 +267,18 @@ pub fn parse_days(field: &str, text: &str) -> Result<i64, AppError> {
         .ok_or_else(|| {
             AppError::field(
                 field,
-                format!("Enter a whole number of days from 1 to {MAX_VALIDITY_DAYS}"),
+                Msg::DaysRange {
+                    max: MAX_VALIDITY_DAYS.to_string(),
+                },
             )
         })
 }
 
 fn ledger_refusal(error: LedgerError, field: &str) -> AppError {
     match error {
-        LedgerError::KeyReused => AppError::field(field, "This was already done"),
+        LedgerError::KeyReused => AppError::field(field, Msg::AlreadyDone),
         LedgerError::Refused(message) => AppError::field(field, message),
-        LedgerError::TooLarge => AppError::field(field, LedgerError::TooLarge.to_string()),
+        LedgerError::TooLarge => AppError::field(field, Msg::BalanceTooLarge),
         LedgerError::Database(e) => e.into(),
         other => {
             tracing::error!(error = %other, "operator action failed");
@@ -295,10 +343,7 @@ pub async fn record_transfer(
         .to_uppercase();
     let reference = reference.as_str();
     if reference.is_empty() || reference.chars().count() > 64 {
-        return Err(AppError::field(
-            "bank_reference",
-            "Enter the bank's reference for the transfer (up to 64 characters)",
-        ));
+        return Err(AppError::field("bank_reference", Msg::EnterBankReference));
     }
     let now = now_millis();
     // The day it arrived goes into the reference; the movement itself is dated now, so the
@@ -309,12 +354,7 @@ pub async fn record_transfer(
     } else {
         zone.start_of_day(transfer.received_on)
             .filter(|day| *day <= now && *day > now - 366 * DAY)
-            .ok_or_else(|| {
-                AppError::field(
-                    "received_on",
-                    "Enter the day it arrived as YYYY-MM-DD, within the last year",
-                )
-            })?
+            .ok_or_else(|| AppError::field("received_on", Msg::ReceivedOnDate))?
     };
     let received = &zone.date(received);
     let mut tx = state.db.begin_write().await?;
@@ -326,7 +366,7 @@ pub async fn record_transfer(
     {
         return Err(AppError::field(
             "bank_reference",
-            "A transfer with this reference was already recorded",
+            Msg::TransferAlreadyRecorded,
         ));
     }
     let posted = credit_cash(
@@ -344,16 +384,13 @@ pub async fn record_transfer(
     )
     .await
     .map_err(|e| match e {
-        LedgerError::KeyReused => AppError::field(
-            "bank_reference",
-            "A transfer with this reference was already recorded",
-        ),
+        LedgerError::KeyReused => AppError::field("bank_reference", Msg::TransferAlreadyRecorded),
         other => ledger_refusal(other, "amount"),
     })?;
     if let Posted::Repeated(_) = posted {
         return Err(AppError::field(
             "bank_reference",
-            "A transfer with this reference was already recorded",
+            Msg::TransferAlreadyRecorded,
         ));
     }
     tx.commit().await?;
@@ -382,7 +419,7 @@ pub async fn give_voucher(
     let kind = match grant.kind {
         "regular" => VoucherKind::Regular,
         "discount" => VoucherKind::Discount,
-        _ => return Err(AppError::field("kind", "Choose regular or discount")),
+        _ => return Err(AppError::field("kind", Msg::ChooseVoucherKind)),
     };
     let amount = positive_amount(state, "amount", grant.amount, currency)?;
     let days = parse_days("validity_days", grant.validity_days)?;
@@ -466,13 +503,13 @@ pub async fn make_codes(
     let currency: Currency = form
         .currency
         .parse()
-        .map_err(|_| AppError::field("currency", "Choose CNY or USD"))?;
+        .map_err(|_| AppError::field("currency", Msg::ChooseCurrency))?;
     let denomination = positive_amount(state, "amount", form.amount, currency)?;
     let quantity: i64 = form
         .quantity
         .trim()
         .parse()
-        .map_err(|_| AppError::field("quantity", "Enter how many codes, a whole number"))?;
+        .map_err(|_| AppError::field("quantity", Msg::EnterCodeQuantity))?;
     let validity_days = parse_days("validity_days", form.validity_days)?;
     let now = now_millis();
     let last_day = state
@@ -480,18 +517,10 @@ pub async fn make_codes(
         .time_zone
         .day(form.codes_expire_on)
         .filter(|(start, end)| *end > now && *start < now + MAX_VALIDITY_DAYS * DAY)
-        .ok_or_else(|| {
-            AppError::field(
-                "codes_expire_on",
-                "Enter the last day the codes work as YYYY-MM-DD, today or later",
-            )
-        })?;
+        .ok_or_else(|| AppError::field("codes_expire_on", Msg::CodesExpireOnDate))?;
     let note = form.note.trim();
     if note.chars().count() > 200 {
-        return Err(AppError::field(
-            "note",
-            "Keep the note under 200 characters",
-        ));
+        return Err(AppError::field("note", Msg::NoteTooLong));
     }
     let batch = crate::funds::codes::NewBatch {
         currency,
@@ -689,17 +718,39 @@ mod tests {
             state.config = std::sync::Arc::new(config);
             operator(&state, staff).await.expect("configured operator");
             assert!(operator(&state, customer).await.is_err());
-            let found = find_accounts(&db, "DEMO@").await.expect("search");
+            let search = |q: &str| {
+                let (db, query) = (
+                    db.clone(),
+                    AccountQuery {
+                        q: q.to_string(),
+                        before: None,
+                    },
+                );
+                async move { find_accounts(&db, &query).await.expect("search").rows }
+            };
+            let found = search("DEMO@").await;
             assert_eq!(
                 found.iter().map(|a| a.id).collect::<Vec<_>>(),
                 vec![customer]
             );
-            let by_id = find_accounts(&db, &staff.to_string())
-                .await
-                .expect("search");
+            let by_id = search(&staff.to_string()).await;
             assert!(by_id.iter().any(|a| a.id == staff));
-            assert_eq!(find_accounts(&db, "").await.expect("all").len(), 2);
-            assert!(find_accounts(&db, "%").await.expect("literal").is_empty());
+            assert_eq!(search("").await.len(), 2);
+            assert!(search("%").await.is_empty());
+            // Paging walks on from the cursor: the older account only.
+            let older = find_accounts(
+                &db,
+                &AccountQuery {
+                    q: String::new(),
+                    before: Some(customer.max(staff)),
+                },
+            )
+            .await
+            .expect("older");
+            assert_eq!(
+                older.rows.iter().map(|a| a.id).collect::<Vec<_>>(),
+                vec![customer.min(staff)]
+            );
             assert!(matches!(
                 account_view(&state, 999_999).await,
                 Err(AppError::NotFound)

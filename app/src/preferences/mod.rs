@@ -80,7 +80,7 @@ pub fn cookie_value(header: &str, name: &str) -> Option<String> {
 pub async fn set_language(language: String, return_to: String) -> Result<String, AppError> {
     let locale: Locale = language
         .parse()
-        .map_err(|_| AppError::field("language", "Choose a listed language"))?;
+        .map_err(|_| AppError::field("language", crate::messages::Msg::ChooseLanguage))?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     let cookie = format!(
         "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",

@@ -38,30 +38,29 @@ fn escape_formula(field: &str) -> String {
 
 /// A CSV download streamed page by page, never built whole in memory: the byte-order mark and
 /// `header`, then each page `page` gives for a cursor (its rows, and the cursor of the next
-/// page), from the first (`None`) until a page has no next. A failure mid-way is logged and ends
+/// page), from the first (`None`) until a page has no next. The first page is read before the
+/// answer starts, so a bad filter is a 4xx with its message; a failure later is logged and ends
 /// the body with an error, so the client sees a broken download, not a short file that looks
 /// complete.
-pub fn export<F, Fut>(filename: &str, header: &[&str], page: F) -> axum::response::Response
+pub async fn export<F, Fut>(filename: &str, header: &[&str], page: F) -> axum::response::Response
 where
     F: Fn(Option<i64>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: std::future::Future<
-            Output = Result<(Vec<Vec<String>>, Option<i64>), crate::error::AppError>,
-        > + Send
-        + 'static,
+    Fut: std::future::Future<Output = Result<Rows, crate::error::AppError>> + Send + 'static,
 {
     use axum::http::header;
     use axum::response::IntoResponse;
     use futures::StreamExt;
-    let head = format!("{BOM}{}", line(header));
-    let rows = futures::stream::unfold(Some(None), move |cursor: Option<Option<i64>>| {
+    let (first, next) = match page(None).await {
+        Ok(first) => first,
+        Err(error) => return error.into_response(),
+    };
+    let head = format!("{BOM}{}{}", line(header), lines(&first));
+    let rest = futures::stream::unfold(next, move |cursor: Option<i64>| {
         let page = page.clone();
         async move {
             let before = cursor?;
-            match page(before).await {
-                Ok((rows, next)) => {
-                    let chunk: String = rows.iter().map(|row| line(row)).collect();
-                    Some((Ok::<_, std::io::Error>(chunk), next.map(Some)))
-                }
+            match page(Some(before)).await {
+                Ok((rows, next)) => Some((Ok::<_, std::io::Error>(lines(&rows)), next)),
                 Err(error) => {
                     tracing::error!(%error, "export stopped");
                     Some((Err(std::io::Error::other("export failed")), None))
@@ -71,7 +70,7 @@ where
     });
     // Fused: the body is polled once more after its end, which a bare `unfold` does not allow.
     let body = futures::stream::once(async move { Ok(head) })
-        .chain(rows)
+        .chain(rest)
         .fuse();
     let disposition = format!("attachment; filename=\"{filename}\"");
     (
@@ -83,6 +82,13 @@ where
         axum::body::Body::from_stream(body),
     )
         .into_response()
+}
+
+/// One page of an export: its rows as fields, and the cursor of the next page.
+pub type Rows = (Vec<Vec<String>>, Option<i64>);
+
+fn lines(rows: &[Vec<String>]) -> String {
+    rows.iter().map(|row| line(row)).collect()
 }
 
 #[cfg(test)]

@@ -31,6 +31,14 @@ impl<T> Page<T> {
         };
         Self { rows, next }
     }
+
+    /// The same page with each row made into another (a stored row into what a page shows).
+    pub fn map<U>(self, view: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            rows: self.rows.into_iter().map(view).collect(),
+            next: self.next,
+        }
+    }
 }
 
 /// A list's filters and place as the address bar holds them. Fields are strings as typed
@@ -72,6 +80,29 @@ pub trait ListQuery:
     fn from_query_string(text: &str) -> Self {
         serde_urlencoded::from_str(text.trim_start_matches('?')).unwrap_or_default()
     }
+}
+
+/// Makes a struct with a `before: Option<i64>` cursor field a [`ListQuery`] at `path`, with a
+/// CSV export at `export` when given.
+#[macro_export]
+macro_rules! list_query {
+    ($name:ident, path: $path:expr $(, export: $export:expr)?) => {
+        impl $crate::ui::ListQuery for $name {
+            const PATH: &'static str = $path;
+            $(const EXPORT: Option<&'static str> = Some($export);)?
+
+            fn before(&self) -> Option<i64> {
+                self.before
+            }
+
+            fn at(&self, before: Option<i64>) -> Self {
+                Self {
+                    before,
+                    ..self.clone()
+                }
+            }
+        }
+    };
 }
 
 fn with_query(path: &str, query: &str) -> String {
@@ -131,6 +162,58 @@ pub fn FilterForm<Q: ListQuery>(
     }
 }
 
+/// A filter that picks one of `options` (value, text); the current value is selected.
+#[component]
+pub fn SelectFilter(
+    name: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] options: Signal<Vec<(&'static str, String)>>,
+    #[prop(into)] current: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <select id=name name=name>
+                {move || {
+                    let current = current.get();
+                    options
+                        .get()
+                        .into_iter()
+                        .map(|(value, text)| {
+                            view! { <option value=value selected=current == value>{text}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </div>
+    }
+}
+
+/// A list's current page in a card: its rows as `rows` shows them (with the list's own empty
+/// state), then the pager. The page makes `resource` from the query (at its top, never inside
+/// a suspended view).
+#[component]
+pub fn PagedList<Q, T, F, V>(
+    query: Memo<Q>,
+    resource: Resource<Result<Page<T>, crate::error::AppError>>,
+    rows: F,
+) -> impl IntoView
+where
+    Q: ListQuery,
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(Vec<T>) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <section class="card">
+            <crate::ui::DataState resource let:page>
+                {rows(page.rows)}
+                <Pager query=query.get_untracked() next=page.next />
+            </crate::ui::DataState>
+        </section>
+    }
+}
+
 /// The way to the next (older) page, and back to the newest when not on it.
 #[component]
 pub fn Pager<Q: ListQuery>(query: Q, next: Option<i64>) -> impl IntoView {
@@ -163,19 +246,7 @@ mod tests {
         before: Option<i64>,
     }
 
-    impl ListQuery for Sample {
-        const PATH: &'static str = "/sample";
-        const EXPORT: Option<&'static str> = Some("/export/sample.csv");
-        fn before(&self) -> Option<i64> {
-            self.before
-        }
-        fn at(&self, before: Option<i64>) -> Self {
-            Self {
-                before,
-                ..self.clone()
-            }
-        }
-    }
+    crate::list_query!(Sample, path: "/sample", export: "/export/sample.csv");
 
     #[test]
     fn queries_round_trip_through_the_address() {

@@ -53,6 +53,20 @@ pub enum SendRefusal {
     TooMany { seconds: i64 },
 }
 
+impl From<&SendRefusal> for crate::messages::Msg {
+    fn from(refusal: &SendRefusal) -> Self {
+        use crate::messages::Msg;
+        match refusal {
+            SendRefusal::TooSoon { seconds } => Msg::CodeSentRecently {
+                seconds: seconds.to_string(),
+            },
+            SendRefusal::TooMany { seconds } => Msg::TooManyCodesRequested {
+                seconds: seconds.to_string(),
+            },
+        }
+    }
+}
+
 impl CodePolicy {
     /// The counters a new code for `purpose` to `address`, asked for from `client`, takes a
     /// hit of, each with the refusal it gives when reached. The resend pause and the address
@@ -156,6 +170,24 @@ pub enum CodeCheck {
     Used,
     #[error("No code was sent for this yet; please request one")]
     Missing,
+}
+
+impl From<&CodeCheck> for crate::messages::Msg {
+    fn from(check: &CodeCheck) -> Self {
+        use crate::messages::Msg;
+        match check {
+            // Not a refusal: an accepted code never becomes an error message.
+            CodeCheck::Accepted => Msg::Internal,
+            CodeCheck::Wrong { attempts_left } => Msg::WrongCode {
+                attempts_left: attempts_left.to_string(),
+            },
+            CodeCheck::WrongAndDead => Msg::WrongCodeLastAttempt,
+            CodeCheck::TooManyAttempts => Msg::TooManyCodeAttempts,
+            CodeCheck::Expired => Msg::VerificationCodeExpired,
+            CodeCheck::Used => Msg::CodeAlreadyUsed,
+            CodeCheck::Missing => Msg::NoCodeSent,
+        }
+    }
 }
 
 impl CodeCheck {

@@ -11,7 +11,7 @@ pub async fn list_sites(currency: Option<String>) -> Result<Vec<Site>, AppError>
         None | Some("") => None,
         Some(code) => Some(
             code.parse()
-                .map_err(|_| AppError::field("currency", "Choose CNY or USD"))?,
+                .map_err(|_| AppError::field("currency", crate::messages::Msg::ChooseCurrency))?,
         ),
     };
     let state = crate::state::app_state()?;

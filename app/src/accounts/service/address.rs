@@ -74,9 +74,7 @@ pub(super) async fn require_proof(
 ) -> Result<(), AppError> {
     match store::proof_at(conn, session_id, channel).await? {
         Some(at) if now - at < PROOF_VALID_MS => Ok(()),
-        _ => Err(AppError::Rejected(
-            "Please confirm your current address first (the confirmation lasts 15 minutes)".into(),
-        )),
+        _ => Err(AppError::Rejected(Msg::ConfirmCurrentAddressFirst)),
     }
 }
 
@@ -107,10 +105,7 @@ pub async fn send_new_code(
     require_proof(&mut tx, session_id, new_address.channel(), now).await?;
     let owner = store::find_by_address(&mut tx, new_address).await?;
     if owner.as_ref().is_some_and(|owner| owner.id == account_id) {
-        return Err(AppError::field(
-            "address",
-            "This is already your current address",
-        ));
+        return Err(AppError::field("address", Msg::AlreadyYourAddress));
     }
     let tries = Limit::new(
         format!("new-address:{account_id}"),
@@ -120,7 +115,7 @@ pub async fn send_new_code(
     if let Err(reached) = limits::take(&mut tx, &tries, now).await? {
         return Err(AppError::throttled(
             "address",
-            "Too many new addresses were tried today; please try again tomorrow",
+            Msg::TooManyNewAddresses,
             reached.seconds(),
         ));
     }
@@ -197,10 +192,7 @@ pub async fn change_address(
         .await?
         .is_some()
     {
-        return Err(AppError::field(
-            "address",
-            "This address already belongs to another account",
-        ));
+        return Err(AppError::field("address", Msg::AddressTaken));
     }
     store::set_address(&mut tx, account_id, new_address).await?;
     let mut notice_queued = None;

@@ -41,8 +41,7 @@ pub async fn reset_password(
     new_password: String,
     client: &Client,
 ) -> Result<SignedIn, AppError> {
-    password::check_new_password(&new_password)
-        .map_err(|p| AppError::field("password", p.to_string()))?;
+    password::check_new_password(&new_password).map_err(|p| AppError::field("password", &p))?;
     let now = now_millis();
     let code = check_code(state, address, Purpose::ResetPassword, code, now).await?;
     let hash = password::hash(new_password).await?;
@@ -97,8 +96,7 @@ pub async fn change_password(
             .await?
             .ok_or(AppError::Unauthorized)?
     };
-    password::check_new_password(&new_password)
-        .map_err(|p| AppError::field("new_password", p.to_string()))?;
+    password::check_new_password(&new_password).map_err(|p| AppError::field("new_password", &p))?;
     let now = now_millis();
     let limit = Limit::new(
         format!("current-password:{account_id}"),
@@ -111,7 +109,7 @@ pub async fn change_password(
             state,
             std::slice::from_ref(&limit),
             "current_password",
-            "Too many wrong passwords; please try again later",
+            Msg::TooManyWrongPasswords,
             now,
         )
         .await?;
@@ -126,7 +124,7 @@ pub async fn change_password(
             .await?;
             return Err(AppError::field(
                 "current_password",
-                "The current password is not correct",
+                Msg::CurrentPasswordWrong,
             ));
         }
     }

@@ -7,6 +7,7 @@ use super::model::{
 use super::model::{DESCRIPTION_MAX, PROFILE_FIELD_MAX};
 use super::{password, store};
 use crate::error::AppError;
+use crate::messages::Msg;
 use crate::server::db::now_millis;
 use crate::server::delivery::{DeliveryError, Message, Queued};
 use crate::server::limits::{self, Limit};
@@ -71,9 +72,6 @@ pub const SESSION_ABSOLUTE_MS: i64 = 12 * HOUR_MS;
 /// `last_seen_at` is written at most once a minute per session, not on every request.
 const SESSION_TOUCH_MS: i64 = MINUTE_MS;
 
-const WRONG_CREDENTIALS: &str = "The address or password is not correct";
-const TOO_MANY_FAILURES: &str = "Too many failed sign-ins; try again later, or sign in with a code";
-
 /// A new session: the token goes into the cookie, only its hash into the database.
 #[derive(Debug)]
 pub struct SignedIn {
@@ -86,7 +84,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 fn code_error(check: CodeCheck) -> AppError {
-    AppError::field("code", check.to_string())
+    AppError::field("code", &check)
 }
 
 fn send_error(error: SendError) -> AppError {
@@ -95,14 +93,11 @@ fn send_error(error: SendError) -> AppError {
             let seconds = match refusal {
                 SendRefusal::TooSoon { seconds } | SendRefusal::TooMany { seconds } => seconds,
             };
-            AppError::throttled("address", refusal.to_string(), seconds)
+            AppError::throttled("address", &refusal, seconds)
         }
         SendError::Delivery(error) => {
             tracing::error!(%error, "a message cannot be sent: its channel is not configured");
-            AppError::field(
-                "address",
-                "Messages to this kind of address cannot be sent here; use the other kind",
-            )
+            AppError::field("address", Msg::ChannelUnavailable)
         }
         SendError::Database(error) => error.into(),
     }
@@ -114,11 +109,7 @@ async fn deliver(state: &AppState, queued: &[Queued]) -> Result<(), AppError> {
     match state.delivery.deliver(&state.db, queued).await {
         Ok(()) => Ok(()),
         Err(DeliveryError::Outbox(error)) => Err(error.into()),
-        Err(_) => Err(AppError::Rejected(
-            "The message could not be sent just now; it will be retried in a minute. If it does \
-             not arrive, ask again in a few minutes"
-                .into(),
-        )),
+        Err(_) => Err(AppError::Rejected(Msg::MessageDelayed)),
     }
 }
 
@@ -136,16 +127,15 @@ fn check_country(state: &AppState, address: &Address) -> Result<(), AppError> {
     }
     Err(AppError::field(
         "address",
-        format!(
-            "Only mobile numbers with the country code {} can be used",
-            state
+        Msg::PhoneCountryNotAllowed {
+            codes: state
                 .config
                 .phone_country_codes
                 .iter()
                 .map(|c| format!("+{c}"))
                 .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                .join(", "),
+        },
     ))
 }
 
@@ -257,7 +247,7 @@ async fn take_attempt(
     state: &AppState,
     limits: &[Limit],
     field: &str,
-    message: &str,
+    message: Msg,
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
@@ -469,13 +459,7 @@ mod tests {
             )
             .await
             .expect_err("wrong");
-            assert_eq!(
-                error
-                    .message_for("password")
-                    .map(|m| m.english())
-                    .as_deref(),
-                Some(WRONG_CREDENTIALS)
-            );
+            assert_eq!(error.message_for("password"), Some(Msg::WrongCredentials));
         }
         // Now even the right password waits.
         let error = sign_in_with_password(
@@ -487,11 +471,8 @@ mod tests {
         .await
         .expect_err("throttled");
         assert_eq!(
-            error
-                .message_for("password")
-                .map(|m| m.english())
-                .as_deref(),
-            Some(TOO_MANY_FAILURES)
+            error.message_for("password"),
+            Some(Msg::TooManyFailedSignIns)
         );
         assert_eq!(error.status(), 429);
     });
@@ -518,12 +499,7 @@ mod tests {
             let mut evaluated = 0;
             for task in tasks {
                 let error = task.await.expect("task").expect_err("every guess is wrong");
-                if error
-                    .message_for("password")
-                    .map(|m| m.english())
-                    .as_deref()
-                    == Some(WRONG_CREDENTIALS)
-                {
+                if error.message_for("password") == Some(Msg::WrongCredentials) {
                     evaluated += 1;
                 }
             }
@@ -694,10 +670,7 @@ mod tests {
             let err = sign_in_with_password(&state, &address, "anything at all".into(), &c)
                 .await
                 .expect_err("no password");
-            assert_eq!(
-                err.message_for("password").map(|m| m.english()).as_deref(),
-                Some(WRONG_CREDENTIALS)
-            );
+            assert_eq!(err.message_for("password"), Some(Msg::WrongCredentials));
         }
     );
 
@@ -981,10 +954,7 @@ mod tests {
         let err = sign_in_with_password(&state, &old, "correct horse battery".into(), &c)
             .await
             .expect_err("old refused");
-        assert_eq!(
-            err.message_for("password").map(|m| m.english()).as_deref(),
-            Some(WRONG_CREDENTIALS)
-        );
+        assert_eq!(err.message_for("password"), Some(Msg::WrongCredentials));
         let notice: String = sqlx::query(
             "SELECT subject FROM outbox_messages WHERE address = $1 ORDER BY id DESC LIMIT 1",
         )

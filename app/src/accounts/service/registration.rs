@@ -21,14 +21,13 @@ pub async fn register(
         company_name(&form.company_name).map_err(|m| AppError::field("company_name", m))?;
     let password = form.password.filter(|p| !p.is_empty());
     if let Some(password) = &password {
-        password::check_new_password(password)
-            .map_err(|p| AppError::field("password", p.to_string()))?;
+        password::check_new_password(password).map_err(|p| AppError::field("password", &p))?;
     }
     let currency = {
         let mut conn = state.db.pool().acquire().await?;
         store::site_currency(&mut conn, &form.site_code)
             .await?
-            .ok_or_else(|| AppError::field("site_code", "Choose a site from the list"))?
+            .ok_or_else(|| AppError::field("site_code", Msg::ChooseSite))?
     };
     let now = now_millis();
     let code = check_code(state, &form.address, Purpose::Register, &form.code, now).await?;
@@ -43,10 +42,7 @@ pub async fn register(
         .is_some()
     {
         // Only someone who holds the address learns this: they just proved it with a code.
-        return Err(AppError::field(
-            "address",
-            "An account already uses this address; sign in instead",
-        ));
+        return Err(AppError::field("address", Msg::AccountExists));
     }
     let account = store::NewAccount {
         company_name: &company,

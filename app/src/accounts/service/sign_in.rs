@@ -30,7 +30,7 @@ pub async fn sign_in_with_password(
 ) -> Result<SignedIn, AppError> {
     let now = now_millis();
     let limits = sign_in_limits(address, client);
-    take_attempt(state, &limits, "password", TOO_MANY_FAILURES, now).await?;
+    take_attempt(state, &limits, "password", Msg::TooManyFailedSignIns, now).await?;
     let account = {
         let mut conn = state.db.pool().acquire().await?;
         store::find_by_address(&mut conn, address).await?
@@ -46,7 +46,7 @@ pub async fn sign_in_with_password(
     };
     if !verified {
         record_failure(state, account.map(|a| a.id), address, client).await?;
-        return Err(AppError::field("password", WRONG_CREDENTIALS));
+        return Err(AppError::field("password", Msg::WrongCredentials));
     }
     let account_id = account.map(|a| a.id).ok_or(AppError::Internal)?;
     let mut tx = state.db.begin_write().await?;

@@ -2,9 +2,13 @@ use super::recharge::BalancesCard;
 use crate::funds::api::{
     list_prepaid_cards, list_vouchers, new_request_id, ActivateVoucher, BuyPrepaidCard,
 };
-use crate::funds::model::{InstrumentStatus, PrepaidCardView, VoucherKind, VoucherView};
+use crate::funds::model::{
+    CardQuery, InstrumentStatus, PrepaidCardView, VoucherKind, VoucherQuery, VoucherView,
+};
 use crate::i18n::*;
-use crate::ui::{successes, DataState, DataTable, Field, FormError};
+use crate::ui::{
+    successes, use_list_query, DataTable, Field, FilterForm, FormError, PagedList, SelectFilter,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -16,7 +20,11 @@ pub fn VouchersPage() -> impl IntoView {
     let action = ServerAction::<ActivateVoucher>::new();
     let result = Signal::derive(move || action.value().get());
     let activated = successes(result);
-    let vouchers = Resource::new(move || activated.get(), |_| list_vouchers());
+    let query = use_list_query::<VoucherQuery>();
+    let vouchers = Resource::new(
+        move || (activated.get(), query.get()),
+        |(_, q)| list_vouchers(q.status, q.before),
+    );
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, vouchers_title).to_string()) />
         <h1>{t!(i18n, vouchers_title)}</h1>
@@ -35,11 +43,10 @@ pub fn VouchersPage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, voucher_activate)}</button>
             </ActionForm>
         </section>
-        <section class="card">
-            <DataState resource=vouchers let:vouchers>
-                <VoucherTable vouchers />
-            </DataState>
-        </section>
+        <FilterForm query>
+            <StatusFilter current=Signal::derive(move || query.get().status) />
+        </FilterForm>
+        <PagedList query resource=vouchers rows=|vouchers| view! { <VoucherTable vouchers /> } />
     }
 }
 
@@ -98,7 +105,11 @@ pub fn PrepaidCardsPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<BuyPrepaidCard>::new();
     let result = Signal::derive(move || action.value().get());
-    let cards = Resource::new(move || action.version().get(), |_| list_prepaid_cards());
+    let query = use_list_query::<CardQuery>();
+    let cards = Resource::new(
+        move || (action.version().get(), query.get()),
+        |(_, q)| list_prepaid_cards(q.status, q.before),
+    );
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, cards_title).to_string()) />
         <h1>{t!(i18n, cards_title)}</h1>
@@ -118,11 +129,10 @@ pub fn PrepaidCardsPage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, buy_card)}</button>
             </ActionForm>
         </section>
-        <section class="card">
-            <DataState resource=cards let:cards>
-                <CardTable cards />
-            </DataState>
-        </section>
+        <FilterForm query>
+            <StatusFilter current=Signal::derive(move || query.get().status) />
+        </FilterForm>
+        <PagedList query resource=cards rows=|cards| view! { <CardTable cards /> } />
     }
 }
 
@@ -158,6 +168,30 @@ pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
         </DataTable>
     }
     .into_any()
+}
+
+/// The status filter of the vouchers and cards lists.
+#[component]
+fn StatusFilter(current: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let options = move || {
+        let locale = i18n.get_locale();
+        std::iter::once(("", td_string!(locale, status_all).to_string()))
+            .chain(
+                InstrumentStatus::ALL
+                    .into_iter()
+                    .map(|status| (status.code(), instrument_status(locale, status).to_string())),
+            )
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <SelectFilter
+            name="status"
+            label=move || t_string!(i18n, filter_status).to_string()
+            options
+            current
+        />
+    }
 }
 
 fn instrument_status(locale: Locale, status: InstrumentStatus) -> &'static str {

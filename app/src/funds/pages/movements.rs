@@ -1,8 +1,8 @@
 use crate::error::AppError;
 use crate::funds::api::income_expenditure;
-use crate::funds::model::{Movement, MovementPage, MovementQuery};
+use crate::funds::model::{Movement, MovementQuery};
 use crate::i18n::*;
-use crate::ui::{use_list_query, DataState, DataTable, FilterForm, Pager};
+use crate::ui::{use_list_query, DataState, DataTable, FilterForm, PagedList, SelectFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -28,41 +28,29 @@ pub fn IncomeExpenditurePage() -> impl IntoView {
                 <label for="to">{t!(i18n, filter_to)}</label>
                 <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=move || query.get().to />
             </div>
-            <div class="field">
-                <label for="kind">{t!(i18n, filter_kind)}</label>
-                <select id="kind" name="kind">
-                    {move || {
-                        let current = query.get().kind;
-                        crate::funds::model::MOVEMENT_KINDS
-                            .into_iter()
-                            .map(|kind| {
-                                let label = kind_label(i18n.get_locale(), kind);
-                                view! { <option value=kind selected=current == kind>{label}</option> }
-                            })
-                            .collect_view()
-                    }}
-                </select>
-            </div>
+            <SelectFilter
+                name="kind"
+                label=move || t_string!(i18n, filter_kind).to_string()
+                options=move || {
+                    crate::funds::model::MOVEMENT_KINDS
+                        .into_iter()
+                        .map(|kind| (kind, kind_label(i18n.get_locale(), kind).to_string()))
+                        .collect::<Vec<_>>()
+                }
+                current=move || query.get().kind
+            />
         </FilterForm>
-        <section class="card">
-            <DataState resource=page let:page>
-                <MovementsTable page query=query.get_untracked() />
-            </DataState>
-        </section>
+        <PagedList query resource=page rows=|rows| view! { <MovementsTable rows /> } />
     }
 }
 
 #[component]
-fn MovementsTable(page: MovementPage, query: MovementQuery) -> impl IntoView {
+fn MovementsTable(rows: Vec<Movement>) -> impl IntoView {
     let i18n = use_i18n();
-    if page.rows.is_empty() {
+    if rows.is_empty() {
         return view! { <p class="empty">{t!(i18n, movements_empty)}</p> }.into_any();
     }
-    view! {
-        <MovementRows rows=page.rows />
-        <Pager query next=page.next />
-    }
-    .into_any()
+    view! { <MovementRows rows /> }.into_any()
 }
 
 /// The latest few movements (`latest`, from `recent_movements`) with a way to all of them

@@ -1,7 +1,9 @@
 use crate::funds::api::{load_balances, recharge_options, recharge_orders, CreateRecharge};
-use crate::funds::model::{Balances, BankDetails, OrderStatus, RechargeOrder};
+use crate::funds::model::{Balances, BankDetails, OrderQuery, OrderStatus, RechargeOrder};
 use crate::i18n::*;
-use crate::ui::{DataState, DataTable, Field, FormError};
+use crate::ui::{
+    use_list_query, DataState, DataTable, Field, FilterForm, FormError, PagedList, SelectFilter,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,7 +13,8 @@ pub fn RechargePage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<CreateRecharge>::new();
     let result = Signal::derive(move || action.value().get());
-    let orders = Resource::new(|| (), |_| recharge_orders());
+    let query = use_list_query::<OrderQuery>();
+    let orders = Resource::new(move || query.get(), |q| recharge_orders(q.status, q.before));
     let options = Resource::new(|| (), |_| recharge_options());
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, recharge_title).to_string()) />
@@ -39,9 +42,22 @@ pub fn RechargePage() -> impl IntoView {
         </Suspense>
         <section class="card" aria-labelledby="recharge-orders">
             <h2 id="recharge-orders">{t!(i18n, recharge_orders)}</h2>
-            <DataState resource=orders let:orders>
-                <OrdersTable orders />
-            </DataState>
+            <FilterForm query>
+                <SelectFilter
+                    name="status"
+                    label=move || t_string!(i18n, filter_status).to_string()
+                    options=move || {
+                        let locale = i18n.get_locale();
+                        std::iter::once(("", td_string!(locale, status_all).to_string()))
+                            .chain(OrderStatus::ALL.into_iter().map(|status| {
+                                (status.code(), status_label(locale, status).to_string())
+                            }))
+                            .collect::<Vec<_>>()
+                    }
+                    current=Signal::derive(move || query.get().status)
+                />
+            </FilterForm>
+            <PagedList query resource=orders rows=|orders| view! { <OrdersTable orders /> } />
         </section>
     }
 }

@@ -1,35 +1,28 @@
 use super::OperatorNav;
 use crate::i18n::*;
 use crate::operators::api::find_accounts;
-use crate::operators::model::AccountMatch;
-use crate::ui::{DataState, DataTable};
+use crate::operators::model::{AccountMatch, AccountQuery};
+use crate::ui::{use_list_query, DataTable, FilterForm, PagedList};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// Operator console: find a customer's account by id, email, phone or company name.
 #[component]
 pub fn OperatorPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let found = Resource::new(q, find_accounts);
+    let query = use_list_query::<AccountQuery>();
+    let found = Resource::new(move || query.get(), |q| find_accounts(q.q, q.before));
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, operator_title).to_string()) />
         <h1>{t!(i18n, operator_title)}</h1>
         <OperatorNav />
-        <form method="get" action="/operator" class="card filter-form" role="search">
+        <FilterForm query role="search" submit=Signal::derive(move || t_string!(i18n, operator_find).to_string())>
             <div class="field">
                 <label for="q">{t!(i18n, operator_search)}</label>
-                <input id="q" name="q" type="search" value=q />
+                <input id="q" name="q" type="search" value=move || query.get().q />
             </div>
-            <button type="submit" class="button">{t!(i18n, operator_find)}</button>
-        </form>
-        <section class="card">
-            <DataState resource=found let:accounts>
-                <AccountList accounts />
-            </DataState>
-        </section>
+        </FilterForm>
+        <PagedList query resource=found rows=|accounts| view! { <AccountList accounts /> } />
     }
 }
 

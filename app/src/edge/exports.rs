@@ -1,0 +1,65 @@
+//! The CSV export of a list, as a plain route: the signed-in account's rows for the list's query
+//! (the filters in the address, as on the page), streamed page by page through the one CSV
+//! writer. Every list with a CSV link is one line of its area's `routes()`.
+use crate::accounts::caller::Caller;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::ui::{ListQuery, Page};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
+use std::future::Future;
+
+/// `GET` of a list's CSV: `page` reads one page of the list for the caller's account (and may
+/// refuse, as an operator list does for a customer); `row` makes a row into its fields.
+pub fn csv_list<Q, T, F, Fut>(
+    filename: &'static str,
+    header: &'static [&'static str],
+    page: F,
+    row: fn(&T) -> Vec<String>,
+) -> MethodRouter<AppState>
+where
+    Q: ListQuery,
+    T: Send + 'static,
+    F: Fn(AppState, i64, Q) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Page<T>, AppError>> + Send + 'static,
+{
+    get(
+        move |State(state): State<AppState>,
+              caller: Result<Caller, AppError>,
+              Query(query): Query<Q>| {
+            let page = page.clone();
+            async move {
+                let account = match caller {
+                    Ok(caller) => caller.account_id,
+                    Err(error) => return error.into_response(),
+                };
+                export(state, account, query, (filename, header), page, row).await
+            }
+        },
+    )
+}
+
+async fn export<Q, T, F, Fut>(
+    state: AppState,
+    account: i64,
+    query: Q,
+    (filename, header): (&str, &[&str]),
+    page: F,
+    row: fn(&T) -> Vec<String>,
+) -> Response
+where
+    Q: ListQuery,
+    T: Send + 'static,
+    F: Fn(AppState, i64, Q) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Page<T>, AppError>> + Send + 'static,
+{
+    crate::server::csv::export(filename, header, move |before| {
+        let (state, query, page) = (state.clone(), query.at(before), page.clone());
+        async move {
+            let found = page(state, account, query).await?;
+            Ok((found.rows.iter().map(row).collect(), found.next))
+        }
+    })
+    .await
+}
