@@ -138,13 +138,27 @@ impl FromServerFnError for AppError {
 }
 
 /// For plain routes (exports, downloads): the status of [`AppError::status`], `Retry-After`
-/// where it applies, and the message as text.
+/// where it applies, and the message as text (in English; [`AppError::response_in`] answers in
+/// the reader's language).
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
+        self.response_in(Locale::en)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The plain-route answer with the message in `locale`.
+    pub fn response_in(self, locale: Locale) -> axum::response::Response {
+        use axum::response::IntoResponse;
         let status = axum::http::StatusCode::from_u16(self.status())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, self.to_string()).into_response();
+        let headers = [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )];
+        let mut response = (status, headers, self.text(locale)).into_response();
         if let Some(seconds) = self.retry_after() {
             response
                 .headers_mut()

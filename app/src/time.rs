@@ -123,7 +123,20 @@ mod zone {
         /// The day written "YYYY-MM-DD" in this zone as [start, end) in Unix milliseconds (23
         /// or 25 hours on a day the clocks change).
         pub fn day(&self, text: &str) -> Option<(i64, i64)> {
-            let date: jiff::civil::Date = text.trim().parse().ok()?;
+            let text = text.trim();
+            // Exactly a date: jiff would also read a date-time and drop its time and offset.
+            let shape = text.len() == 10
+                && text.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            if !shape {
+                return None;
+            }
+            let date: jiff::civil::Date = text.parse().ok()?;
             if !(1970..=9998).contains(&date.year()) {
                 return None;
             }
@@ -182,6 +195,8 @@ mod tests {
         );
         assert_eq!(beijing.start_of_day("2026-02-30"), None);
         assert_eq!(beijing.start_of_day("yesterday"), None);
+        assert_eq!(beijing.start_of_day("2026-11-22T23:00-05:00"), None);
+        assert_eq!(beijing.start_of_day("2026-1-2"), None);
         assert!(Zone::named("Mars/Olympus").is_err());
         // The day the clocks go forward in Frankfurt has 23 hours.
         let frankfurt = Zone::named("Europe/Berlin").expect("zone");

@@ -5,8 +5,9 @@ use crate::accounts::caller::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::ui::{ListQuery, Page};
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use std::future::Future;
 
@@ -27,14 +28,29 @@ where
     get(
         move |State(state): State<AppState>,
               caller: Result<Caller, AppError>,
-              Query(query): Query<Q>| {
+              headers: HeaderMap,
+              RawQuery(query): RawQuery| {
             let page = page.clone();
             async move {
-                let account = match caller {
-                    Ok(caller) => caller.account_id,
-                    Err(error) => return error.into_response(),
+                // Read as the page reads it, so the same address lists the same rows.
+                let query = Q::from_query_string(query.as_deref().unwrap_or_default());
+                let answer = match caller {
+                    Ok(caller) => {
+                        export(
+                            state,
+                            caller.account_id,
+                            query,
+                            (filename, header),
+                            page,
+                            row,
+                        )
+                        .await
+                    }
+                    Err(error) => Err(error),
                 };
-                export(state, account, query, (filename, header), page, row).await
+                answer.unwrap_or_else(|error| {
+                    error.response_in(crate::preferences::request_locale(&headers))
+                })
             }
         },
     )
@@ -47,7 +63,7 @@ async fn export<Q, T, F, Fut>(
     (filename, header): (&str, &[&str]),
     page: F,
     row: fn(&T) -> Vec<String>,
-) -> Response
+) -> Result<Response, AppError>
 where
     Q: ListQuery,
     T: Send + 'static,

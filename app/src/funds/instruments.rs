@@ -176,3 +176,110 @@ pub async fn buy_card(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::funds::deduction::{deduct, issue_voucher, Charge, NewVoucher, VoucherKind};
+    use crate::money::Currency;
+    use crate::server::db::now_millis;
+    use crate::server::testing::{another_account, db_test, state_for};
+    use crate::time::DAY_MS;
+    use crate::ui::ListQuery;
+
+    db_test!(
+        voucher_lists_filter_page_and_stay_the_accounts_own,
+        |db| async move {
+            let state = state_for(&db).await;
+            let account = crate::demo::seed_account(&db).await.expect("account");
+            let stranger = another_account(&db).await;
+            let now = now_millis();
+            let mut tx = db.begin_write().await.expect("tx");
+            for i in 0..(ROWS_PER_PAGE + 5) {
+                let key = format!("v-{i}");
+                let voucher = NewVoucher {
+                    account,
+                    currency: Currency::CNY,
+                    kind: VoucherKind::Regular,
+                    amount: 100,
+                    expires_at: now + 30 * DAY_MS,
+                    scope: &[],
+                    actor: "operator:test",
+                    key: &key,
+                    now,
+                };
+                issue_voucher(&mut tx, &voucher).await.expect("voucher");
+            }
+            // Two vouchers' worth is charged: the two nearest to expiry (the first issued) are used up.
+            let charge = Charge {
+                account,
+                currency: Currency::CNY,
+                item: "logs",
+                amount: 200,
+                reference: "day",
+                key: "charge",
+                at: now,
+            };
+            deduct(&mut tx, db.backend(), &charge)
+                .await
+                .expect("charge");
+            tx.commit().await.expect("commit");
+
+            let all = VoucherQuery::default();
+            let first = vouchers(&state, account, &all).await.expect("first");
+            assert_eq!(first.rows.len(), ROWS_PER_PAGE as usize);
+            let second = vouchers(&state, account, &all.at(first.next))
+                .await
+                .expect("second");
+            assert_eq!(second.rows.len(), 5);
+            assert_eq!(second.next, None);
+            let mut ids: Vec<i64> = first
+                .rows
+                .iter()
+                .chain(&second.rows)
+                .map(|v| v.id)
+                .collect();
+            assert!(
+                ids.windows(2).all(|w| w[0] > w[1]),
+                "newest first, no repeats"
+            );
+            ids.dedup();
+            assert_eq!(ids.len() as i64, ROWS_PER_PAGE + 5);
+
+            let used_up = VoucherQuery {
+                status: "used_up".into(),
+                before: None,
+            };
+            let found = vouchers(&state, account, &used_up).await.expect("used up");
+            assert_eq!(found.rows.len(), 2);
+            assert!(found
+                .rows
+                .iter()
+                .all(|v| v.status == InstrumentStatus::UsedUp));
+            let active = VoucherQuery {
+                status: "active".into(),
+                before: None,
+            };
+            let found = vouchers(&state, account, &active).await.expect("active");
+            assert!(found
+                .rows
+                .iter()
+                .all(|v| v.status == InstrumentStatus::Active));
+
+            // Another account sees none of them, whatever cursor it sends.
+            let theirs = vouchers(&state, stranger, &all.at(Some(i64::MAX)))
+                .await
+                .expect("stranger");
+            assert!(theirs.rows.is_empty());
+            // A status the list does not know is a field error, not an empty list.
+            let bogus = VoucherQuery {
+                status: "gone'; --".into(),
+                before: Some(i64::MIN),
+            };
+            assert!(matches!(
+                vouchers(&state, account, &bogus).await,
+                Err(AppError::Field { ref field, .. }) if field == "status"
+            ));
+        }
+    );
+}

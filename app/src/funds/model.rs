@@ -164,10 +164,10 @@ pub struct Balances {
 pub struct Movement {
     pub id: i64,
     pub created_at: Stamp,
-    /// The journal kind: "recharge", "daily_charge", ...
-    pub kind: String,
-    /// "cash", "voucher", "prepaid_card" or "arrears".
-    pub holding: String,
+    /// Why it moved.
+    pub kind: crate::ledger::JournalKind,
+    /// Cash, a voucher, a prepaid card or arrears.
+    pub holding: crate::ledger::LedgerKind,
     pub instrument_id: i64,
     /// Signed, formatted: "+¥100.00", "-¥3.20".
     pub amount: String,

@@ -59,8 +59,8 @@ pub const CSV_HEADER: [&str; 6] = [
 pub fn csv_row(movement: &Movement) -> Vec<String> {
     vec![
         Zone::utc().format(movement.created_at.ms),
-        movement.kind.clone(),
-        movement.holding.clone(),
+        movement.kind.code().to_string(),
+        movement.holding.code().to_string(),
         movement.instrument_id.to_string(),
         movement.amount.clone(),
         movement.reference.clone(),

@@ -7,7 +7,7 @@ use super::deduction::VoucherKind;
 use super::model::{InstrumentStatus, OrderStatus};
 use super::movements::MovementFilter;
 use crate::ledger::store::row_currency;
-use crate::ledger::LedgerKind;
+use crate::ledger::{JournalKind, LedgerKind};
 use crate::money::Currency;
 use sqlx::{AnyConnection, Row};
 
@@ -458,8 +458,10 @@ pub async fn prepaid_cards(
 pub struct MovementRow {
     pub id: i64,
     pub created_at: i64,
-    pub kind: String,
-    pub holding: String,
+    #[sqlx(try_from = "String")]
+    pub kind: JournalKind,
+    #[sqlx(try_from = "String")]
+    pub holding: LedgerKind,
     pub instrument_id: i64,
     #[sqlx(try_from = "String")]
     pub currency: Currency,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 /// What a ledger account holds. The first four belong to a billing account (the customer's
 /// holdings and debt); the rest are the house's side of every movement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
     /// Recharged money; never below zero.
     Cash,
@@ -97,6 +98,7 @@ impl std::fmt::Display for Actor<'_> {
 
 /// Why money moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum JournalKind {
     Recharge,
     VoucherActivation,
@@ -109,6 +111,21 @@ pub enum JournalKind {
 }
 
 impl JournalKind {
+    pub const ALL: [JournalKind; 7] = [
+        JournalKind::Recharge,
+        JournalKind::VoucherActivation,
+        JournalKind::CardPurchase,
+        JournalKind::CardIssue,
+        JournalKind::DailyCharge,
+        JournalKind::Expiry,
+        JournalKind::Adjustment,
+    ];
+
+    /// The kind a stored code names.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             JournalKind::Recharge => "recharge",
@@ -119,6 +136,23 @@ impl JournalKind {
             JournalKind::Expiry => "expiry",
             JournalKind::Adjustment => "adjustment",
         }
+    }
+}
+
+/// Stored codes, read back.
+impl TryFrom<String> for JournalKind {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        Self::from_code(&code).ok_or_else(|| format!("no journal kind {code:?}"))
+    }
+}
+
+impl TryFrom<String> for LedgerKind {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        Self::from_code(&code).ok_or_else(|| format!("no ledger account kind {code:?}"))
     }
 }
 
@@ -139,5 +173,18 @@ mod tests {
         );
         assert_eq!(Actor::Provider("sandbox").to_string(), "provider:sandbox");
         assert_eq!(Actor::System.to_string(), "system");
+    }
+
+    #[test]
+    fn kinds_cross_the_wire_as_their_stored_codes() {
+        for kind in super::JournalKind::ALL {
+            let wire = serde_json::to_string(&kind).expect("json");
+            assert_eq!(wire, format!("\"{}\"", kind.code()));
+            assert_eq!(super::JournalKind::from_code(kind.code()), Some(kind));
+        }
+        for kind in super::LedgerKind::ALL {
+            let wire = serde_json::to_string(&kind).expect("json");
+            assert_eq!(wire, format!("\"{}\"", kind.code()));
+        }
     }
 }

@@ -28,7 +28,11 @@ async fn account_page(
     account: i64,
     search: crate::operators::model::AccountQuery,
 ) -> Result<crate::ui::Page<crate::operators::model::AccountMatch>, AppError> {
-    crate::operators::service::operator(&state, account).await?;
+    let operator = crate::operators::service::operator(&state, account).await?;
+    if search.before.is_none() {
+        // Customers' addresses leave the system here: who took them is kept in the log.
+        tracing::info!(operator = %operator.actor, q = %search.q, "account search exported");
+    }
     crate::operators::service::find_accounts(&state.db, &search).await
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A customer's account in the search results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AccountMatch {
     pub id: i64,
     pub company_name: String,
@@ -36,8 +37,11 @@ pub const ACCOUNTS_PER_PAGE: i64 = 50;
 pub struct OperatorAccountView {
     pub account: AccountMatch,
     pub balances: Balances,
+    /// The newest vouchers and cards (a page of each); `more_*` when there are older ones.
     pub vouchers: Vec<VoucherView>,
+    pub more_vouchers: bool,
     pub cards: Vec<PrepaidCardView>,
+    pub more_cards: bool,
     /// The latest movements, newest first.
     pub movements: Vec<Movement>,
 }

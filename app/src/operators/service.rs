@@ -1,5 +1,6 @@
 //! The operator role and what operators do to customers' accounts.
 use super::model::{AccountMatch, AccountQuery, OperatorAccountView, ACCOUNTS_PER_PAGE};
+use super::store;
 use crate::error::AppError;
 use crate::funds::cash::{credit_cash, Credit};
 use crate::funds::deduction::{
@@ -12,7 +13,6 @@ use crate::money::{parse_amount, to_minor_units, Currency};
 use crate::server::db::{now_millis, Db};
 use crate::state::AppState;
 use crate::ui::Page;
-use sqlx::Row;
 
 use crate::time::DAY_MS as DAY;
 /// The longest a voucher or card an operator gives may last.
@@ -51,25 +51,14 @@ pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, App
 pub async fn grant(db: &Db, email: &str, granted_by: &str) -> Result<i64, AppError> {
     let email = email.trim().to_lowercase();
     let mut tx = db.begin_write().await?;
-    let account: i64 = sqlx::query("SELECT id FROM billing_accounts WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(&mut *tx)
+    let account = store::account_by_email(&mut tx, &email)
         .await?
         .ok_or_else(|| {
             AppError::Rejected(Msg::NoAccountWithEmail {
                 email: email.clone(),
             })
-        })?
-        .try_get("id")?;
-    sqlx::query(
-        "INSERT INTO operators (account_id, granted_by, granted_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id) DO NOTHING",
-    )
-    .bind(account)
-    .bind(granted_by)
-    .bind(now_millis())
-    .execute(&mut *tx)
-    .await?;
+        })?;
+    store::insert_operator(&mut tx, account, granted_by, now_millis()).await?;
     tx.commit().await?;
     Ok(account)
 }
@@ -77,28 +66,10 @@ pub async fn grant(db: &Db, email: &str, granted_by: &str) -> Result<i64, AppErr
 /// Takes the role from the account of `email`; whether it had it.
 pub async fn revoke(db: &Db, email: &str) -> Result<bool, AppError> {
     let mut tx = db.begin_write().await?;
-    let done = sqlx::query(
-        "DELETE FROM operators WHERE account_id IN (SELECT id FROM billing_accounts WHERE email = $1)",
-    )
-    .bind(email.trim().to_lowercase())
-    .execute(&mut *tx)
-    .await?;
+    let done = store::delete_operator(&mut tx, &email.trim().to_lowercase()).await?;
     tx.commit().await?;
-    Ok(done.rows_affected() > 0)
+    Ok(done)
 }
-
-fn account_match(row: &sqlx::any::AnyRow) -> Result<AccountMatch, sqlx::Error> {
-    Ok(AccountMatch {
-        id: row.try_get("id")?,
-        company_name: row.try_get("company_name")?,
-        email: row.try_get("email")?,
-        phone: row.try_get("phone")?,
-        site_code: row.try_get("site_code")?,
-        currency: row.try_get("currency")?,
-    })
-}
-
-const MATCH_COLUMNS: &str = "id, company_name, email, phone, site_code, currency";
 
 /// The longest search an operator may type, in characters.
 const SEARCH_MAX: usize = 100;
@@ -115,41 +86,14 @@ pub async fn find_accounts(db: &Db, search: &AccountQuery) -> Result<Page<Accoun
             },
         ));
     }
-    // LIKE's own wildcards in what was typed are matched literally.
-    let pattern = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let id: i64 = query.parse().unwrap_or(0);
-    let older = if search.before.is_some() {
-        "AND id < $5"
-    } else {
-        ""
+    let search = store::Search {
+        text: &query,
+        id: query.parse().unwrap_or(0),
+        before: search.before,
+        limit: ACCOUNTS_PER_PAGE + 1,
     };
-    let sql = format!(
-        "SELECT {MATCH_COLUMNS} FROM billing_accounts \
-         WHERE ($1 = '' OR id = $2 OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \
-               OR COALESCE(phone, '') LIKE $3 ESCAPE '\\' OR LOWER(company_name) LIKE $3 ESCAPE '\\') \
-               {older} \
-         ORDER BY id DESC LIMIT $4"
-    );
-    let mut rows = sqlx::query(&sql)
-        .bind(&query)
-        .bind(id)
-        .bind(&pattern)
-        .bind(ACCOUNTS_PER_PAGE + 1);
-    if let Some(before) = search.before {
-        rows = rows.bind(before);
-    }
-    let found = rows
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(account_match)
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mut conn = db.pool().acquire().await?;
+    let found = store::find_accounts(&mut conn, search).await?;
     Ok(Page::from_rows(found, ACCOUNTS_PER_PAGE as usize, |a| a.id))
 }
 
@@ -170,13 +114,12 @@ pub fn account_csv_row(account: &AccountMatch) -> Vec<String> {
 
 /// The customer's account `id` with its balances, instruments and latest movements.
 pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountView, AppError> {
-    let row = sqlx::query(&format!(
-        "SELECT {MATCH_COLUMNS} FROM billing_accounts WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(state.db.pool())
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let account = {
+        let mut conn = state.db.pool().acquire().await?;
+        store::account(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
     let latest = crate::funds::movements::page(
         &state.db,
         &state.config.time_zone,
@@ -186,28 +129,32 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
         20,
     )
     .await?;
+    let vouchers = crate::funds::instruments::vouchers(state, id, &Default::default()).await?;
+    let cards = crate::funds::instruments::prepaid_cards(state, id, &Default::default()).await?;
     Ok(OperatorAccountView {
-        account: account_match(&row)?,
+        account,
         balances: crate::funds::recharge::balances(state, id).await?,
-        vouchers: crate::funds::instruments::vouchers(state, id, &Default::default())
-            .await?
-            .rows,
-        cards: crate::funds::instruments::prepaid_cards(state, id, &Default::default())
-            .await?
-            .rows,
+        vouchers: vouchers.rows,
+        more_vouchers: vouchers.next.is_some(),
+        cards: cards.rows,
+        more_cards: cards.next.is_some(),
         movements: latest.rows,
     })
 }
 
 async fn currency_of(db: &Db, account: i64) -> Result<Currency, AppError> {
-    let row = sqlx::query("SELECT currency FROM billing_accounts WHERE id = $1")
-        .bind(account)
-        .fetch_optional(db.pool())
+    let mut conn = db.pool().acquire().await?;
+    let found = store::account(&mut conn, account)
         .await?
         .ok_or(AppError::NotFound)?;
-    row.try_get::<String, _>("currency")?
-        .parse()
-        .map_err(|_| AppError::Internal)
+    found.currency.parse().map_err(|_| AppError::Internal)
+}
+
+/// The first instant of the day `now` falls on, in the configured zone.
+fn today_start(state: &AppState, now: i64) -> i64 {
+    let zone = &state.config.time_zone;
+    zone.start_of_day(&zone.date(now))
+        .unwrap_or(now - now.rem_euclid(DAY))
 }
 
 /// A positive amount as typed, at most the configured operator maximum, in minor units.
@@ -432,8 +379,9 @@ pub async fn give_voucher(
         currency,
         kind,
         amount,
-        // Whole days from the start of today, so a retried form gives the same voucher.
-        expires_at: now - now.rem_euclid(DAY) + (days + 1) * DAY,
+        // Whole days from the start of today in the reader's zone, so a retried form gives the
+        // same voucher and it ends at midnight where the customer reads it.
+        expires_at: today_start(state, now) + (days + 1) * DAY,
         scope: &scope,
         actor: &operator.actor,
         key: &format!("operator-voucher:{}", grant.request_id),
@@ -538,6 +486,7 @@ pub async fn make_codes(
 mod tests {
     use super::*;
     use crate::server::testing::{db_test, state_for};
+    use sqlx::Row;
 
     async fn operator_and_customer(state: &AppState) -> (Operator, i64) {
         let customer = crate::demo::seed_account(&state.db)

@@ -66,6 +66,42 @@ fn preferred_languages() -> Option<String> {
     None
 }
 
+/// The language of a plain request (an export, a download) for its error text: the picked one
+/// when the cookie names one, otherwise the first of Accept-Language that we speak.
+#[cfg(feature = "ssr")]
+pub fn request_locale(headers: &http::HeaderMap) -> Locale {
+    let picked = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookies| cookie_value(cookies, LANGUAGE_COOKIE))
+        .and_then(|code| code.parse::<Locale>().ok());
+    picked.unwrap_or_else(|| {
+        headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .split(',')
+            .map(|tag| {
+                tag.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase()
+            })
+            .find_map(|tag| {
+                if tag.starts_with("zh") {
+                    Some(Locale::zh)
+                } else if tag.starts_with("en") {
+                    Some(Locale::en)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(Locale::en)
+    })
+}
+
 /// The value of cookie `name` in a `Cookie:` header.
 pub fn cookie_value(header: &str, name: &str) -> Option<String> {
     header.split(';').find_map(|pair| {

@@ -20,15 +20,26 @@ pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
 
 /// A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula in
 /// a spreadsheet, so it gets a leading `'`. Amounts are written with their sign and currency
-/// ("-¥1,000.00") and must stay numbers, so a plain signed number is left as it is.
+/// ("-¥1,000.00", "+¥5.00") and must stay numbers, so those are left as they are, and so is a
+/// plain negative number; a `+` before digits alone (a phone number, "+8613800138000") is
+/// escaped, which also keeps a spreadsheet from reading the number as 8.61E+12.
 fn escape_formula(field: &str) -> String {
-    let number = field
-        .strip_prefix(['-', '+'])
-        .unwrap_or(field)
-        .trim_start_matches(['¥', '$'])
-        .replace(',', "")
-        .parse::<rust_decimal::Decimal>()
-        .is_ok();
+    let amount = |rest: &str| {
+        rest.replace(',', "")
+            .parse::<rust_decimal::Decimal>()
+            .is_ok()
+    };
+    let number = match field.strip_prefix('+') {
+        Some(rest) => rest
+            .strip_prefix(['¥', '$'])
+            .is_some_and(|rest| amount(rest)),
+        None => amount(
+            field
+                .strip_prefix('-')
+                .unwrap_or(field)
+                .trim_start_matches(['¥', '$']),
+        ),
+    };
     if !number && field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{field}")
     } else {
@@ -39,10 +50,14 @@ fn escape_formula(field: &str) -> String {
 /// A CSV download streamed page by page, never built whole in memory: the byte-order mark and
 /// `header`, then each page `page` gives for a cursor (its rows, and the cursor of the next
 /// page), from the first (`None`) until a page has no next. The first page is read before the
-/// answer starts, so a bad filter is a 4xx with its message; a failure later is logged and ends
-/// the body with an error, so the client sees a broken download, not a short file that looks
-/// complete.
-pub async fn export<F, Fut>(filename: &str, header: &[&str], page: F) -> axum::response::Response
+/// answer starts, so a bad filter is the caller's error to answer (a 4xx with its message); a
+/// failure later is logged and ends the body with an error, so the client sees a broken
+/// download, not a short file that looks complete.
+pub async fn export<F, Fut>(
+    filename: &str,
+    header: &[&str],
+    page: F,
+) -> Result<axum::response::Response, crate::error::AppError>
 where
     F: Fn(Option<i64>) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<Rows, crate::error::AppError>> + Send + 'static,
@@ -50,10 +65,7 @@ where
     use axum::http::header;
     use axum::response::IntoResponse;
     use futures::StreamExt;
-    let (first, next) = match page(None).await {
-        Ok(first) => first,
-        Err(error) => return error.into_response(),
-    };
+    let (first, next) = page(None).await?;
     let head = format!("{BOM}{}{}", line(header), lines(&first));
     let rest = futures::stream::unfold(next, move |cursor: Option<i64>| {
         let page = page.clone();
@@ -73,7 +85,7 @@ where
         .chain(rest)
         .fuse();
     let disposition = format!("attachment; filename=\"{filename}\"");
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
@@ -81,7 +93,7 @@ where
         ],
         axum::body::Body::from_stream(body),
     )
-        .into_response()
+        .into_response())
 }
 
 /// One page of an export: its rows as fields, and the cursor of the next page.
@@ -111,5 +123,7 @@ mod tests {
             "+¥123.45,\"-$1,000.00\",'+=1\r\n"
         );
         assert_eq!(line(&["line\nbreak", "财务"]), "\"line\nbreak\",财务\r\n");
+        // A phone number keeps its plus sign as text, not as a formula or a number.
+        assert_eq!(line(&["+8613800138000", "+5"]), "'+8613800138000,'+5\r\n");
     }
 }

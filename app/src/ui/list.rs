@@ -76,9 +76,20 @@ pub trait ListQuery:
         Self::EXPORT.map(|path| with_query(path, &self.at(None).query_string()))
     }
 
-    /// Reads a query string (with or without `?`); what cannot be read is left at its default.
+    /// Reads a query string (with or without `?`); what cannot be read is left at its default,
+    /// and of a name given twice the first counts (one bad parameter never drops the others).
     fn from_query_string(text: &str) -> Self {
-        serde_urlencoded::from_str(text.trim_start_matches('?')).unwrap_or_default()
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(text.trim_start_matches('?')).unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        let first: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(name, _)| seen.insert(name.clone()))
+            .collect();
+        serde_urlencoded::to_string(&first)
+            .ok()
+            .and_then(|text| serde_urlencoded::from_str(&text).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -275,6 +286,11 @@ mod tests {
         assert_eq!(query.before, None);
         assert_eq!(query.kind, "x");
         assert_eq!(Sample::from_query_string("%%%"), Sample::default());
+        let twice = Sample::from_query_string("kind=a&kind=b&from=2026-01-01");
+        assert_eq!(
+            (twice.kind.as_str(), twice.from.as_str()),
+            ("a", "2026-01-01")
+        );
     }
 
     #[test]

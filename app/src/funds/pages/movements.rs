@@ -2,6 +2,7 @@ use crate::error::AppError;
 use crate::funds::api::income_expenditure;
 use crate::funds::model::{Movement, MovementQuery};
 use crate::i18n::*;
+use crate::ledger::LedgerKind;
 use crate::ui::{use_list_query, DataState, DataTable, FilterForm, PagedList, SelectFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -96,14 +97,13 @@ pub fn MovementRows(rows: Vec<Movement>) -> impl IntoView {
 #[component]
 fn MovementRow(movement: Movement) -> impl IntoView {
     let i18n = use_i18n();
-    let kind = movement.kind.clone();
-    let holding = movement.holding.clone();
+    let (kind, holding) = (movement.kind, movement.holding);
     let instrument = (movement.instrument_id > 0).then(|| format!(" #{}", movement.instrument_id));
     view! {
-        <tr data-kind=movement.kind.clone()>
+        <tr data-kind=kind.code()>
             <td>{movement.created_at.text.clone()}</td>
-            <td>{move || kind_label(i18n.get_locale(), &kind)}</td>
-            <td>{move || holding_label(i18n.get_locale(), &holding)}{instrument}</td>
+            <td>{move || kind_label(i18n.get_locale(), kind.code())}</td>
+            <td>{move || holding_label(i18n.get_locale(), holding)}{instrument}</td>
             <td class="amount">{movement.amount}</td>
             <td class="wrap">{movement.reference}</td>
         </tr>
@@ -123,11 +123,11 @@ fn kind_label(locale: Locale, kind: &str) -> &'static str {
     }
 }
 
-fn holding_label(locale: Locale, holding: &str) -> &'static str {
+fn holding_label(locale: Locale, holding: LedgerKind) -> &'static str {
     match holding {
-        "voucher" => td_string!(locale, holding_voucher),
-        "prepaid_card" => td_string!(locale, holding_prepaid_card),
-        "arrears" => td_string!(locale, arrears),
+        LedgerKind::Voucher => td_string!(locale, holding_voucher),
+        LedgerKind::PrepaidCard => td_string!(locale, holding_prepaid_card),
+        LedgerKind::Arrears => td_string!(locale, arrears),
         _ => td_string!(locale, holding_cash),
     }
 }

@@ -130,10 +130,12 @@ fn AccountHoldings(view: OperatorAccountView) -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, vouchers_title)}</h2>
             <VoucherTable vouchers=view.vouchers />
+            {view.more_vouchers.then(|| view! { <p class="muted">{t!(i18n, newest_only)}</p> })}
         </section>
         <section class="card">
             <h2>{t!(i18n, cards_title)}</h2>
             <CardTable cards=view.cards />
+            {view.more_cards.then(|| view! { <p class="muted">{t!(i18n, newest_only)}</p> })}
         </section>
         <section class="card">
             <h2>{t!(i18n, recent_movements)}</h2>
