@@ -58,13 +58,30 @@ test("recharge through the sandbox provider and see the balance", async ({ page,
   await expect(page.locator("#prepaid-cards tbody tr")).toHaveCount(1);
   await expect(page.locator("#prepaid-cards tbody tr").first()).toContainText("¥100.00");
   await expect(page.locator("#cash-balance")).toHaveText("¥23.45");
+  // The cards list filters by status through the address and exports what it lists.
+  await page.locator("#status").selectOption("expired");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/status=expired/);
+  await expect(page.locator(".empty")).toBeVisible();
+  await page.locator("#status").selectOption("active");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.locator("#prepaid-cards tbody tr")).toHaveCount(1);
+  const cardsHref = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  expect(cardsHref).toContain("status=active");
+  const cards = await page.request.get(cardsHref!);
+  expect(cards.status()).toBe(200);
+  const cardsText = await cards.text();
+  expect(cardsText).toContain("card_no,denomination,remaining,status,purchased_at_utc,expires_at_utc");
+  expect(cardsText).toMatch(/PC[0-9A-F]{16},¥100\.00,¥100\.00,active,/);
   await open(page, "/vouchers", javaScriptEnabled);
   await expect(page.locator(".empty")).toBeVisible();
 });
 
 test("the export needs a signed-in account", async ({ request }) => {
-  const response = await request.get("/export/income-expenditure.csv");
-  expect(response.status()).toBe(401);
+  for (const path of ["/export/income-expenditure.csv", "/export/vouchers.csv", "/export/prepaid-cards.csv", "/export/recharge-orders.csv"]) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(401);
+  }
 });
 
 test("a callback without a valid signature is refused", async ({ request }) => {
