@@ -108,6 +108,8 @@ pub async fn give_card(
 
 /// Makes a batch of voucher activation codes; its codes are then downloaded as CSV.
 #[server(endpoint = "operator/codes")]
+// A plain HTML form posts its fields by name, so each field is an argument; the service below
+// takes them as one struct.
 #[allow(clippy::too_many_arguments)]
 pub async fn make_codes(
     currency: String,

@@ -10,6 +10,15 @@ use sqlx::AnyConnection;
 /// Code entries one address may have compared per day, over all its codes and purposes.
 pub const GUESSES_PER_ADDRESS_DAY: i64 = 30;
 
+/// A code to send: for `purpose`, to `address`, asked from `client_addr` at `now`.
+#[derive(Clone, Copy, Debug)]
+pub struct CodeRequest<'a> {
+    pub address: &'a Address,
+    pub purpose: Purpose,
+    pub client_addr: &'a str,
+    pub now: i64,
+}
+
 /// Issues and checks codes under one policy, hashing them with a server secret (a leaked
 /// table of hashes of 6-digit codes is worthless without it).
 #[derive(Clone)]
@@ -75,20 +84,21 @@ impl Verifier {
         Ok(())
     }
 
-    /// Makes a new code for `purpose` to `address` in `conn` (a write transaction the caller
-    /// commits): takes the send limits, stores the hash (replacing any earlier code) and queues
-    /// the message, which the caller delivers after committing.
-    #[allow(clippy::too_many_arguments)]
+    /// Makes a new code as `request` asks in `conn` (a write transaction the caller commits):
+    /// takes the send limits, stores the hash (replacing any earlier code) and queues the
+    /// message from `brand`, which the caller delivers after committing.
     pub async fn send(
         &self,
         conn: &mut AnyConnection,
-        delivery: &Delivery,
-        brand: &str,
-        address: &Address,
-        purpose: Purpose,
-        client_addr: &str,
-        now: i64,
+        (delivery, brand): (&Delivery, &str),
+        request: &CodeRequest<'_>,
     ) -> Result<Queued, SendError> {
+        let CodeRequest {
+            address,
+            purpose,
+            client_addr,
+            now,
+        } = *request;
         self.take_send_limits(conn, address, purpose, client_addr, now)
             .await?;
         let code = format!(
@@ -280,12 +290,13 @@ mod tests {
         let sent = verifier()
             .send(
                 &mut tx,
-                &delivery,
-                "Billing Center",
-                address,
-                purpose,
-                client,
-                now,
+                (&delivery, "Billing Center"),
+                &CodeRequest {
+                    address,
+                    purpose,
+                    client_addr: client,
+                    now,
+                },
             )
             .await?;
         tx.commit().await.expect("commit");

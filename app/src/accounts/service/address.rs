@@ -1,6 +1,7 @@
 //! Changing the email or phone in four steps: prove the current address, then the new one.
 #[allow(unused_imports)]
 use super::*;
+use crate::verification::service::CodeRequest;
 
 /// The address that proves the account holder before `channel` changes: the current address on
 /// that channel, or, when the account has none there yet, the one on the other channel.
@@ -141,12 +142,13 @@ pub async fn send_new_code(
                 .verifier
                 .send(
                     &mut tx,
-                    &state.delivery,
-                    brand,
-                    new_address,
-                    purpose,
-                    &client.addr,
-                    now,
+                    (&state.delivery, brand),
+                    &CodeRequest {
+                        address: new_address,
+                        purpose,
+                        client_addr: &client.addr,
+                        now,
+                    },
                 )
                 .await
                 .map_err(send_error)?,

@@ -1,6 +1,7 @@
 //! Asking for a verification code: a code, a notice, or nothing, with the same answer whichever.
 #[allow(unused_imports)]
 use super::*;
+use crate::verification::service::CodeRequest;
 
 /// Sends a code for `purpose` to `address`. The answer is the same whether or not the address
 /// has an account: codes to sign in or reset go only to known addresses, and someone registering
@@ -45,12 +46,13 @@ pub async fn request_code(
                 .verifier
                 .send(
                     &mut tx,
-                    &state.delivery,
-                    brand,
-                    address,
-                    purpose,
-                    &client.addr,
-                    now,
+                    (&state.delivery, brand),
+                    &CodeRequest {
+                        address: address,
+                        purpose,
+                        client_addr: &client.addr,
+                        now,
+                    },
                 )
                 .await
                 .map_err(send_error)?,
