@@ -9,6 +9,7 @@ use super::movements::MovementFilter;
 use crate::ledger::store::row_currency;
 use crate::ledger::{JournalKind, LedgerKind};
 use crate::money::Currency;
+use crate::server::db::keyset_older;
 use sqlx::{AnyConnection, Row};
 
 /// A new voucher row; returns its id.
@@ -290,7 +291,7 @@ pub async fn recharge_orders(
     let sql = format!(
         "SELECT {ORDER_COLUMNS} FROM recharge_orders WHERE billing_account_id = $1 {status} {older} \
          ORDER BY id DESC LIMIT $2",
-        older = older_than("id", slice.before, if uses_now { 4 } else { 3 }),
+        older = keyset_older("id", slice.before, if uses_now { 4 } else { 3 }),
     );
     let mut query = sqlx::query_as::<_, OrderRow>(&sql)
         .bind(account)
@@ -363,15 +364,6 @@ pub struct Slice<S> {
     pub limit: i64,
 }
 
-/// `AND id < $n` when reading on from a cursor, nothing for the first page. (No bound at all
-/// on the first page: given `id < i64::MAX`, SQLite's planner took another path and read the
-/// first page 100 times slower than any later one.)
-fn older_than(column: &str, before: Option<i64>, placeholder: usize) -> String {
-    before
-        .map(|_| format!("AND {column} < ${placeholder}"))
-        .unwrap_or_default()
-}
-
 /// The account's vouchers or cards (`kind`), newest first, each with `extra` columns.
 async fn held_rows(
     conn: &mut AnyConnection,
@@ -394,7 +386,7 @@ async fn held_rows(
          WHERE t.billing_account_id = $1 {status} {older} ORDER BY t.id DESC LIMIT $2",
         table = instrument_table(kind),
         code = kind.code(),
-        older = older_than("t.id", slice.before, 3),
+        older = keyset_older("t.id", slice.before, 3),
     );
     let mut query = sqlx::query(&sql).bind(account).bind(slice.limit);
     if let Some(before) = slice.before {
@@ -479,13 +471,7 @@ pub async fn movements(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<MovementRow>, sqlx::Error> {
-    // The first page has no id bound at all: given `id < i64::MAX`, SQLite's planner took
-    // another path and read the first page 100 times slower than any later one.
-    let older = if before.is_some() {
-        "AND p.id < $6"
-    } else {
-        ""
-    };
+    let older = keyset_older("p.id", before, 6);
     let sql = format!(
         "SELECT p.id, p.created_at, p.kind, p.amount, p.currency, la.kind AS holding, la.instrument_id, j.reference \
          FROM postings p \

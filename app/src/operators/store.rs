@@ -1,5 +1,6 @@
 //! SQL of the operator console: the operator role and the account search.
 use super::model::AccountMatch;
+use crate::server::db::keyset_older;
 use sqlx::{AnyConnection, Row};
 
 /// The account signed in with `email`, if any.
@@ -73,11 +74,7 @@ pub async fn find_accounts(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let older = if search.before.is_some() {
-        "AND id < $5"
-    } else {
-        ""
-    };
+    let older = keyset_older("id", search.before, 5);
     let sql = format!(
         "SELECT {MATCH_COLUMNS} FROM billing_accounts \
          WHERE ($1 = '' OR id = $2 OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \

@@ -45,20 +45,26 @@ pub fn provide_server_language() {
 #[cfg(feature = "ssr")]
 fn preferred_languages() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    let picked = parts
-        .headers
+    picked_language(&parts.headers)
+        .map(|locale| locale.as_str().to_string())
+        .or_else(|| {
+            parts
+                .headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string)
+        })
+}
+
+/// The language the user picked, when the cookie names one we speak.
+#[cfg(feature = "ssr")]
+fn picked_language(headers: &http::HeaderMap) -> Option<Locale> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(|cookies| cookie_value(cookies, LANGUAGE_COOKIE))
-        .filter(|code| code.parse::<Locale>().is_ok());
-    picked.or_else(|| {
-        parts
-            .headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string)
-    })
+        .and_then(|code| code.parse::<Locale>().ok())
 }
 
 #[cfg(not(feature = "ssr"))]
@@ -70,13 +76,7 @@ fn preferred_languages() -> Option<String> {
 /// when the cookie names one, otherwise the first of Accept-Language that we speak.
 #[cfg(feature = "ssr")]
 pub fn request_locale(headers: &http::HeaderMap) -> Locale {
-    let picked = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|cookies| cookie_value(cookies, LANGUAGE_COOKIE))
-        .and_then(|code| code.parse::<Locale>().ok());
-    picked.unwrap_or_else(|| {
+    picked_language(headers).unwrap_or_else(|| {
         headers
             .get(http::header::ACCEPT_LANGUAGE)
             .and_then(|value| value.to_str().ok())

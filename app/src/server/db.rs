@@ -117,6 +117,16 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
+/// The keyset condition of a list read on from a cursor: `AND <column> < $<placeholder>` when
+/// there is a cursor, nothing for the first page. (No bound at all on the first page: given
+/// `id < i64::MAX`, SQLite's planner took another path and read the first page 100 times slower
+/// than any later one.)
+pub fn keyset_older(column: &str, before: Option<i64>, placeholder: usize) -> String {
+    before
+        .map(|_| format!("AND {column} < ${placeholder}"))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
