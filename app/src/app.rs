@@ -103,6 +103,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator/voucher-codes") view=VoucherCodesPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
+                        <Route path=path!("/account/members") view=crate::team::pages::MembersPage ssr=SsrMode::Async />
+                        <Route path=path!("/account/audit-log") view=crate::team::pages::AuditLogPage ssr=SsrMode::Async />
+                        <Route path=path!("/invitations/accept") view=crate::team::pages::InvitationPage ssr=SsrMode::Async />
                         <Route path=path!("/account/email") view=|| view! { <ChangeAddressPage channel="email" /> } ssr=SsrMode::Async />
                         <Route path=path!("/account/phone") view=|| view! { <ChangeAddressPage channel="sms" /> } ssr=SsrMode::Async />
                     </Routes>

@@ -31,24 +31,36 @@ pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let mut tx = db.begin_write().await?;
-    // Found by its fixed address: a company name is something any customer can choose.
-    let existing = sqlx::query("SELECT id FROM billing_accounts WHERE email = $1")
-        .bind(DEMO_EMAIL)
-        .fetch_optional(&mut *tx)
-        .await?;
+    // Found by its Owner's fixed address: a company name is something any customer can choose.
+    let existing = sqlx::query(
+        "SELECT m.billing_account_id FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE u.email = $1 AND m.role = 'owner' ORDER BY m.billing_account_id LIMIT 1",
+    )
+    .bind(DEMO_EMAIL)
+    .fetch_optional(&mut *tx)
+    .await?;
     let account_id: i64 = match existing {
-        Some(row) => row.try_get("id")?,
-        None => sqlx::query(
-            "INSERT INTO billing_accounts (company_name, currency, site_code, created_at, email, password_hash) \
-             VALUES ($1, 'CNY', 'CN1', $2, $3, $4) RETURNING id",
-        )
-        .bind(DEMO_COMPANY)
-        .bind(now_millis())
-        .bind(DEMO_EMAIL)
-        .bind(&password_hash)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?,
+        Some(row) => row.try_get("billing_account_id")?,
+        None => {
+            let address = crate::contact::Address::stored(
+                crate::contact::Channel::Email,
+                DEMO_EMAIL.to_string(),
+            );
+            let account = crate::accounts::store::NewAccount {
+                company_name: DEMO_COMPANY,
+                site_code: "CN1",
+                currency: "CNY",
+            };
+            crate::accounts::service::insert_account_with_owner(
+                &mut tx,
+                &account,
+                &address,
+                Some(&password_hash),
+                now_millis(),
+            )
+            .await?
+            .0
+        }
     };
     for (workspace_uuid, name, site) in DEMO_WORKSPACES {
         sqlx::query(

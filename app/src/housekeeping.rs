@@ -88,6 +88,7 @@ mod tests {
         old_rows_are_forgotten_and_recent_ones_kept,
         |db| async move {
             let account = crate::demo::seed_account(&db).await.expect("account");
+            let user = crate::server::testing::owner_of(&db, account).await;
             let now = now_millis();
             let long_ago = now - 40 * DAY_MS;
             for sent_at in [long_ago, now - 3 * DAY_MS, now - DAY_MS, now] {
@@ -119,13 +120,14 @@ mod tests {
             .enumerate()
             {
                 sqlx::query(
-                "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, user_agent, client_addr, ended_at) \
-                 VALUES ($1, $2, $3, $3, 'test', '10.0.0.1', $4)",
+                "INSERT INTO sessions (token_hash, user_id, account_id, created_at, last_seen_at, user_agent, client_addr, ended_at) \
+                 VALUES ($1, $2, $5, $3, $3, 'test', '10.0.0.1', $4)",
             )
             .bind(format!("token-{i}"))
-            .bind(account)
+            .bind(user)
             .bind(created_at)
             .bind(ended_at)
+            .bind(account)
             .execute(db.pool())
             .await
             .expect("session");

@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod team;
 pub mod text;
 pub mod time;
 pub mod ui;

@@ -21,57 +21,162 @@ const HOST: &str = "127.0.0.1:3000";
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const ORIGIN: &str = "http://127.0.0.1:3000";
 
-/// Every server function, by endpoint. A new one must be added here (the test compares this
-/// list with what the server registered), so none escapes the malformed-input test.
-const SERVER_FUNCTIONS: &[&str] = &[
-    "accounts/address",
-    "accounts/code",
-    "accounts/current",
-    "accounts/password",
-    "accounts/profile",
-    "accounts/profile/update",
-    "accounts/register",
-    "accounts/reset-password",
-    "accounts/security-log",
-    "accounts/sessions",
-    "accounts/sessions/end",
-    "accounts/sign-in",
-    "accounts/sign-out",
-    "funds/balances",
-    "funds/cards",
-    "funds/cards/buy",
-    "funds/movements",
-    "funds/movements/recent",
-    "funds/recharge",
-    "funds/recharge/options",
-    "funds/recharge/order",
-    "funds/recharge/orders",
-    "funds/request-id",
-    "funds/sandbox/settle",
-    "funds/vouchers",
-    "funds/vouchers/activate",
-    "operator/account",
-    "operator/accounts",
-    "operator/card",
-    "operator/code-batches",
-    "operator/codes",
-    "operator/transfer",
-    "operator/voucher",
-    "outbox/list",
-    "preferences/language",
-    "sites/list",
+/// Who may call an endpoint, as its list below declares it (independently of the code that
+/// checks it: the permission matrix test compares the two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    /// Anyone, signed in or not.
+    Public,
+    /// Anyone signed in, whatever their role (their own password, sessions, the switcher).
+    SignedIn,
+    /// Operators only.
+    Operator,
+    /// A member whose role has this permission.
+    Account(Permission),
+}
+
+use app::team::model::Permission;
+use Need::{Account, Operator, Public, SignedIn};
+
+/// Every server function, by endpoint, with who may call it and a body it can read (so that the
+/// permission, not the input, decides the answer). A new one must be added here (the test
+/// compares this list with what the server registered), so none escapes the malformed-input
+/// test or the permission matrix.
+const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
+    (
+        "accounts/address",
+        SignedIn,
+        "channel=email&step=prove_current&code=000000",
+    ),
+    (
+        "accounts/code",
+        Public,
+        "address=nobody%40example.com&purpose=sign_in&next=%2F",
+    ),
+    ("accounts/current", Public, ""),
+    ("accounts/password", SignedIn, "new_password=x"),
+    ("accounts/profile", Account(Permission::Read), ""),
+    (
+        "accounts/profile/update",
+        Account(Permission::CompanyProfile),
+        "company_name=Matrix%20Co.&industry=&region=&description=&contact_name=",
+    ),
+    (
+        "accounts/register",
+        Public,
+        "address=x&code=1&company_name=x&site_code=CN1",
+    ),
+    (
+        "accounts/reset-password",
+        Public,
+        "address=x&code=1&password=x",
+    ),
+    ("accounts/security-log", SignedIn, ""),
+    ("accounts/sessions", SignedIn, ""),
+    ("accounts/sessions/end", SignedIn, "session_id=0"),
+    ("accounts/sign-in", Public, "address=x&password=x"),
+    ("accounts/sign-out", SignedIn, ""),
+    ("funds/balances", Account(Permission::Read), ""),
+    ("funds/cards", Account(Permission::Read), ""),
+    (
+        "funds/cards/buy",
+        Account(Permission::Recharge),
+        "amount=x&request_id=matrix",
+    ),
+    (
+        "funds/movements",
+        Account(Permission::Read),
+        "from=&to=&kind=",
+    ),
+    ("funds/movements/recent", Account(Permission::Read), ""),
+    ("funds/recharge", Account(Permission::Recharge), "amount=x"),
+    ("funds/recharge/options", Account(Permission::Read), ""),
+    (
+        "funds/recharge/order",
+        Account(Permission::Read),
+        "order_no=R0",
+    ),
+    ("funds/recharge/orders", Account(Permission::Read), ""),
+    ("funds/request-id", Public, ""),
+    (
+        "funds/sandbox/settle",
+        Account(Permission::Recharge),
+        "order_no=R0&outcome=paid",
+    ),
+    ("funds/vouchers", Account(Permission::Read), ""),
+    (
+        "funds/vouchers/activate",
+        Account(Permission::Recharge),
+        "code=x",
+    ),
+    ("operator/account", Operator, "id=1"),
+    ("operator/accounts", Operator, ""),
+    (
+        "operator/card",
+        Operator,
+        "account_id=1&amount=x&validity_days=&request_id=m",
+    ),
+    ("operator/code-batches", Operator, ""),
+    (
+        "operator/codes",
+        Operator,
+        "currency=CNY&amount=x&quantity=1&validity_days=1&codes_expire_on=x&scope=&note=",
+    ),
+    (
+        "operator/transfer",
+        Operator,
+        "account_id=1&amount=x&bank_reference=x&received_on=",
+    ),
+    (
+        "operator/voucher",
+        Operator,
+        "account_id=1&kind=regular&amount=x&validity_days=1&scope=&request_id=m",
+    ),
+    ("outbox/list", Public, ""),
+    ("preferences/language", Public, "language=en&return_to=%2F"),
+    ("sites/list", Public, ""),
+    ("team/audit", Account(Permission::Read), ""),
+    ("team/invitation", Public, "token=x"),
+    ("team/invitation/accept", SignedIn, "token=x"),
+    ("team/invitation/register", Public, "token=x&code=1"),
+    (
+        "team/invitations/revoke",
+        Account(Permission::Members),
+        "invitation=0",
+    ),
+    (
+        "team/invite",
+        Account(Permission::Members),
+        "address=x&role=viewer",
+    ),
+    ("team/leave", Account(Permission::Read), ""),
+    ("team/members", Account(Permission::Read), ""),
+    ("team/remove", Account(Permission::Members), "member=0"),
+    (
+        "team/role",
+        Account(Permission::Members),
+        "member=0&role=viewer",
+    ),
+    ("team/switch", SignedIn, "account=0"),
+    (
+        "team/transfer",
+        Account(Permission::Members),
+        "to=0&then=viewer&code=000000",
+    ),
+    ("team/transfer/code", Account(Permission::Members), ""),
 ];
 
-/// The plain routes besides pages and server functions.
-const MACHINE_ENDPOINTS: &[&str] = &[
-    "/healthz",
-    "/export/income-expenditure.csv",
-    "/export/prepaid-cards.csv",
-    "/export/recharge-orders.csv",
-    "/export/vouchers.csv",
-    "/operator/accounts.csv",
-    "/operator/voucher-codes.csv",
-    "/payments/callback/{provider}",
+/// The plain routes besides pages and server functions, with who may call them.
+const MACHINE_ENDPOINTS: &[(&str, Need)] = &[
+    ("/healthz", Public),
+    ("/export/audit-log.csv", Account(Permission::Read)),
+    ("/export/income-expenditure.csv", Account(Permission::Read)),
+    ("/export/prepaid-cards.csv", Account(Permission::Read)),
+    ("/export/recharge-orders.csv", Account(Permission::Read)),
+    ("/export/vouchers.csv", Account(Permission::Read)),
+    ("/operator/accounts.csv", Operator),
+    ("/operator/voucher-codes.csv", Operator),
+    ("/payments/callback/{provider}", Public),
 ];
 
 /// Panics anywhere in this process (request tasks and tasks they leave behind alike), counted
@@ -233,6 +338,13 @@ fn malformed_bodies() -> Vec<String> {
         "return_to",
         "account_id",
         "currency",
+        "role",
+        "member",
+        "invitation",
+        "then",
+        "token",
+        "person",
+        "action",
     ];
     let long = "x".repeat(100_000);
     let values = [
@@ -283,7 +395,10 @@ async fn every_endpoint_is_in_the_robustness_list() {
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
         .collect();
-    let listed: BTreeSet<String> = SERVER_FUNCTIONS.iter().map(|s| s.to_string()).collect();
+    let listed: BTreeSet<String> = SERVER_FUNCTIONS
+        .iter()
+        .map(|(s, _, _)| s.to_string())
+        .collect();
     assert_eq!(
         registered, listed,
         "server functions registered vs. listed here"
@@ -293,7 +408,7 @@ async fn every_endpoint_is_in_the_robustness_list() {
         .into_iter()
         .map(|(path, _)| path)
         .collect();
-    let machine: BTreeSet<&str> = MACHINE_ENDPOINTS.iter().copied().collect();
+    let machine: BTreeSet<&str> = MACHINE_ENDPOINTS.iter().map(|(path, _)| *path).collect();
     assert_eq!(
         routed, machine,
         "plain routes of the router vs. listed here"
@@ -310,9 +425,9 @@ async fn malformed_input_gets_4xx_never_5xx() {
         let cookie = demo_session(&state).await;
         let router = app::edge::router(state.clone());
         let bodies = malformed_bodies();
-        for endpoint in SERVER_FUNCTIONS {
-            // Signing out would end the session the rest of the test uses.
-            if *endpoint == "accounts/sign-out" {
+        for (endpoint, _, _) in SERVER_FUNCTIONS {
+            // Signing out (or leaving the account) would end what the rest of the test uses.
+            if ["accounts/sign-out", "team/leave"].contains(endpoint) {
                 continue;
             }
             let uri = format!("/api/{endpoint}");

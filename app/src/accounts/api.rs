@@ -82,6 +82,7 @@ pub async fn sign_in(
     address: String,
     password: Option<String>,
     code: Option<String>,
+    next: Option<String>,
 ) -> Result<(), AppError> {
     let address = ssr::address(&address)?;
     let state = crate::state::app_state()?;
@@ -96,7 +97,8 @@ pub async fn sign_in(
         }
     };
     ssr::begin_session(signed_in).await?;
-    leptos_axum::redirect("/");
+    // Back where the sign-in was asked for (an invitation link), never to another site.
+    leptos_axum::redirect(&crate::preferences::local_path(&next.unwrap_or_default()));
     Ok(())
 }
 
@@ -129,22 +131,22 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in account, or `None` for a visitor.
+/// The signed-in user and the billing account they act in, or `None` for a visitor.
 #[server(endpoint = "accounts/current")]
 pub async fn current_account() -> Result<Option<AccountSummary>, AppError> {
-    let Some(account_id) = crate::accounts::session::current_account_id().await? else {
+    let Some(session) = crate::accounts::session::current_session().await? else {
         return Ok(None);
     };
     let state = crate::state::app_state()?;
-    super::service::summary(&state, account_id).await.map(Some)
+    super::service::summary(&state, &session).await.map(Some)
 }
 
 /// Account > Profile.
 #[server(endpoint = "accounts/profile")]
 pub async fn load_profile() -> Result<Profile, AppError> {
-    let caller = crate::accounts::session::require_session().await?;
+    let caller = crate::accounts::session::require(crate::team::model::Permission::Read).await?;
     let state = crate::state::app_state()?;
-    super::service::profile(&state, caller.account_id).await
+    super::service::profile(&state, &caller).await
 }
 
 /// Saves the company details of the caller's account.
@@ -156,7 +158,8 @@ pub async fn update_profile(
     description: String,
     contact_name: String,
 ) -> Result<(), AppError> {
-    let caller = crate::accounts::session::require_session().await?;
+    let caller =
+        crate::accounts::session::require(crate::team::model::Permission::CompanyProfile).await?;
     let state = crate::state::app_state()?;
     let input = Profile {
         company_name,
@@ -166,13 +169,8 @@ pub async fn update_profile(
         contact_name,
         ..Profile::default()
     };
-    super::service::update_profile(
-        &state,
-        caller.account_id,
-        input,
-        &crate::accounts::session::client(),
-    )
-    .await?;
+    super::service::update_profile(&state, &caller, input, &crate::accounts::session::client())
+        .await?;
     leptos_axum::redirect("/account?saved=1");
     Ok(())
 }
@@ -190,7 +188,7 @@ pub async fn change_password(
     let current = current_password.unwrap_or_default();
     let renewed = super::service::change_password(
         &state,
-        caller.account_id,
+        caller.user_id,
         super::service::PasswordProof {
             current,
             code: code.unwrap_or_default(),
@@ -209,7 +207,7 @@ pub async fn change_password(
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
     let caller = crate::accounts::session::require_session().await?;
     let state = crate::state::app_state()?;
-    super::service::sessions(&state, caller.account_id, caller.session_id).await
+    super::service::sessions(&state, caller.user_id, caller.session_id).await
 }
 
 /// Signs out one of the caller's sessions, or every other one when `session_id` is "others".
@@ -219,11 +217,11 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let client = crate::accounts::session::client();
     if session_id == "others" {
-        super::service::end_other_sessions(&state, caller.account_id, caller.session_id, &client)
+        super::service::end_other_sessions(&state, caller.user_id, caller.session_id, &client)
             .await?;
     } else {
         let target = session_id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-        super::service::end_session(&state, caller.account_id, target, &client).await?;
+        super::service::end_session(&state, caller.user_id, target, &client).await?;
     }
     leptos_axum::redirect("/account/security");
     Ok(())
@@ -234,7 +232,7 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
 pub async fn security_log() -> Result<Vec<SecurityEvent>, AppError> {
     let caller = crate::accounts::session::require_session().await?;
     let state = crate::state::app_state()?;
-    super::service::security_log(&state, caller.account_id).await
+    super::service::security_log(&state, caller.user_id).await
 }
 
 /// Changing the email (`channel` "email") or phone ("sms"), one step per call:
@@ -265,20 +263,19 @@ pub async fn change_address(
         .map_err(|e| AppError::field("address", &e))
     };
     let code = code.unwrap_or_default();
-    let (account, session) = (caller.account_id, caller.session_id);
+    let (user, session) = (caller.user_id, caller.session_id);
     let next = match step.as_str() {
         "send_current" => {
-            super::service::send_current_code(&state, account, channel, &client).await?;
+            super::service::send_current_code(&state, user, channel, &client).await?;
             format!("{page}?step=prove")
         }
         "prove_current" => {
-            super::service::prove_current(&state, account, session, channel, &code, &client)
-                .await?;
+            super::service::prove_current(&state, user, session, channel, &code, &client).await?;
             format!("{page}?step=new")
         }
         "send_new" => {
             let new = new_address()?;
-            super::service::send_new_code(&state, account, session, &new, &client).await?;
+            super::service::send_new_code(&state, user, session, &new, &client).await?;
             format!(
                 "{page}?step=confirm&address={}",
                 crate::ui::query_value(new.as_str())
@@ -287,7 +284,7 @@ pub async fn change_address(
         "confirm_new" => {
             let renewed = super::service::change_address(
                 &state,
-                account,
+                user,
                 session,
                 &new_address()?,
                 &code,

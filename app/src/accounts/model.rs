@@ -73,10 +73,12 @@ pub fn profile_field(input: &str, max: usize) -> Result<String, Msg> {
     }
 }
 
-/// The signed-in account as every page sees it.
+/// The signed-in user and the billing account they act in, as every page sees them. `id` is the
+/// active billing account (0 while the user belongs to none); `role` their role in it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSummary {
     pub id: i64,
+    pub user_id: i64,
     pub company_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -86,6 +88,17 @@ pub struct AccountSummary {
     /// May use the operator console: listed as an operator, or the account of
     /// `BC_OPERATOR_EMAIL` (the first operator, before anyone could grant the role).
     pub is_operator: bool,
+    pub role: Option<crate::team::model::Role>,
+    /// Every billing account the user belongs to, for the switcher.
+    pub accounts: Vec<crate::team::model::Membership>,
+}
+
+impl AccountSummary {
+    /// Whether the user's role in the active account allows `permission` (pages hide what it
+    /// does not; the server refuses it anyway).
+    pub fn may(&self, permission: crate::team::model::Permission) -> bool {
+        self.role.is_some_and(|role| role.may(permission))
+    }
 }
 
 #[cfg(test)]

@@ -106,11 +106,28 @@ pub fn client() -> Client {
     Client { addr, user_agent }
 }
 
-/// Who is calling: their session and its account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Who is calling: their session, and the billing account it acts in with their role there.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallerSession {
     pub session_id: i64,
-    pub account_id: i64,
+    pub user_id: i64,
+    pub account: Option<(i64, crate::team::model::Role)>,
+    /// The user's email (or phone).
+    pub who: String,
+}
+
+impl From<crate::accounts::store::LiveSession> for CallerSession {
+    fn from(live: crate::accounts::store::LiveSession) -> Self {
+        Self {
+            session_id: live.id,
+            user_id: live.user_id,
+            // A role the code does not know reads as no membership: nothing is allowed.
+            account: live.account.and_then(|(id, role)| {
+                crate::team::model::Role::from_code(&role).map(|role| (id, role))
+            }),
+            who: live.who,
+        }
+    }
 }
 
 /// The caller's live session, if any.
@@ -121,10 +138,7 @@ pub async fn current_session() -> Result<Option<CallerSession>, AppError> {
     let state = crate::state::app_state()?;
     Ok(service::session(&state, &token)
         .await?
-        .map(|(session_id, account_id)| CallerSession {
-            session_id,
-            account_id,
-        }))
+        .map(CallerSession::from))
 }
 
 /// The last address in `X-Forwarded-For`: the one our own proxy appended (earlier entries come
@@ -143,20 +157,21 @@ fn forwarded_for(parts: &Parts) -> Option<String> {
         .map(|ip| ip.to_string())
 }
 
-/// The signed-in account, if the request carries a live session.
-pub async fn current_account_id() -> Result<Option<i64>, AppError> {
-    Ok(current_session().await?.map(|s| s.account_id))
-}
-
-/// The caller's session, or `Unauthorized`. Every server function that touches an account's
-/// data starts here (or at `require_account`) and passes on only the account it returns.
+/// The caller's session, or `Unauthorized`: for what is the user's own (password, addresses,
+/// sessions, security log), whatever billing account they act in.
 pub async fn require_session() -> Result<CallerSession, AppError> {
     current_session().await?.ok_or(AppError::Unauthorized)
 }
 
-/// The signed-in account, or `Unauthorized`.
-pub async fn require_account() -> Result<i64, AppError> {
-    Ok(require_session().await?.account_id)
+/// The caller acting in a billing account with a role that allows `permission`; `Unauthorized`
+/// when signed out, `Forbidden` otherwise. Every server function that touches a billing
+/// account's data starts here and passes on only the account it returns.
+pub async fn require(
+    permission: crate::team::model::Permission,
+) -> Result<crate::accounts::caller::Caller, AppError> {
+    let caller = crate::accounts::caller::Caller::from_session(require_session().await?)?;
+    caller.may(permission)?;
+    Ok(caller)
 }
 
 /// Whether the request comes straight from this machine: a loopback peer and no proxy headers

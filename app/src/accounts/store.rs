@@ -1,10 +1,11 @@
-//! SQL of billing accounts, their sessions and their security log.
-use super::model::{AccountSummary, Profile, SecurityEvent, SessionInfo};
+//! SQL of users (the people who sign in), their sessions and security log, and of the billing
+//! account's company profile.
+use super::model::{Profile, SecurityEvent, SessionInfo};
 use crate::time::Zone;
 use crate::verification::{Address, Channel};
 use sqlx::{AnyConnection, Row};
 
-/// An account found by a sign-in address.
+/// A user found by a sign-in address.
 pub struct Credentials {
     pub id: i64,
     pub password_hash: Option<String>,
@@ -22,7 +23,7 @@ pub async fn find_by_address(
     address: &Address,
 ) -> Result<Option<Credentials>, sqlx::Error> {
     let sql = format!(
-        "SELECT id, password_hash FROM billing_accounts WHERE {} = $1",
+        "SELECT id, password_hash FROM users WHERE {} = $1",
         address_column(address)
     );
     let row = sqlx::query(&sql)
@@ -55,30 +56,45 @@ pub struct NewAccount<'a> {
     pub company_name: &'a str,
     pub site_code: &'a str,
     pub currency: &'a str,
-    pub address: &'a Address,
-    pub password_hash: Option<&'a str>,
 }
 
+/// A new billing account (its first member is added by the caller); returns its id.
 pub async fn insert_account(
     conn: &mut AnyConnection,
     account: &NewAccount<'_>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (email, phone) = match account.address.channel() {
-        Channel::Email => (Some(account.address.as_str()), None),
-        Channel::Sms => (None, Some(account.address.as_str())),
-    };
     sqlx::query(
-        "INSERT INTO billing_accounts (company_name, currency, site_code, created_at, email, phone, password_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO billing_accounts (company_name, currency, site_code, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(account.company_name)
     .bind(account.currency)
     .bind(account.site_code)
     .bind(now)
+    .fetch_one(conn)
+    .await?
+    .try_get("id")
+}
+
+/// A new user signing in with `address`; returns their id.
+pub async fn insert_user(
+    conn: &mut AnyConnection,
+    address: &Address,
+    password_hash: Option<&str>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (email, phone) = match address.channel() {
+        Channel::Email => (Some(address.as_str()), None),
+        Channel::Sms => (None, Some(address.as_str())),
+    };
+    sqlx::query(
+        "INSERT INTO users (email, phone, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
     .bind(email)
     .bind(phone)
-    .bind(account.password_hash)
+    .bind(password_hash)
+    .bind(now)
     .fetch_one(conn)
     .await?
     .try_get("id")
@@ -86,38 +102,39 @@ pub async fn insert_account(
 
 pub async fn set_password_hash(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE billing_accounts SET password_hash = $1 WHERE id = $2")
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
-        .bind(account_id)
+        .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn summary(
-    conn: &mut AnyConnection,
-    account_id: i64,
-) -> Result<Option<AccountSummary>, sqlx::Error> {
+/// The user as the header sees them, without the active account's part.
+pub struct UserRow {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub has_password: bool,
+    pub is_operator: bool,
+}
+
+pub async fn user(conn: &mut AnyConnection, user_id: i64) -> Result<Option<UserRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, company_name, email, phone, currency, site_code, password_hash, \
-                (SELECT COUNT(*) FROM operators o WHERE o.account_id = billing_accounts.id) AS listed \
-         FROM billing_accounts WHERE id = $1",
+        "SELECT email, phone, password_hash, \
+                (SELECT COUNT(*) FROM operators o WHERE o.user_id = users.id) AS listed \
+         FROM users WHERE id = $1",
     )
-    .bind(account_id)
+    .bind(user_id)
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
         let password_hash: Option<String> = row.try_get("password_hash")?;
-        Ok(AccountSummary {
-            id: row.try_get("id")?,
-            company_name: row.try_get("company_name")?,
+        Ok(UserRow {
             email: row.try_get("email")?,
             phone: row.try_get("phone")?,
-            currency: row.try_get("currency")?,
-            site_code: row.try_get("site_code")?,
             has_password: password_hash.is_some(),
             is_operator: row.try_get::<i64, _>("listed")? > 0,
         })
@@ -125,19 +142,48 @@ pub async fn summary(
     .transpose()
 }
 
+/// A billing account's name, currency and site.
+pub struct AccountRow {
+    pub company_name: String,
+    pub currency: String,
+    pub site_code: String,
+}
+
+pub async fn account(
+    conn: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT company_name, currency, site_code FROM billing_accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|row| {
+        Ok(AccountRow {
+            company_name: row.try_get("company_name")?,
+            currency: row.try_get("currency")?,
+            site_code: row.try_get("site_code")?,
+        })
+    })
+    .transpose()
+}
+
+/// A new session of `user_id`, acting in `account_id` (none while they belong to no account).
 pub async fn insert_session(
     conn: &mut AnyConnection,
     token_hash: &str,
-    account_id: i64,
+    user_id: i64,
+    account_id: Option<i64>,
     user_agent: &str,
     client_addr: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, user_agent, client_addr) \
-         VALUES ($1, $2, $3, $3, $4, $5)",
+        "INSERT INTO sessions (token_hash, user_id, account_id, created_at, last_seen_at, user_agent, client_addr) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6)",
     )
     .bind(token_hash)
+    .bind(user_id)
     .bind(account_id)
     .bind(now)
     .bind(user_agent)
@@ -147,10 +193,15 @@ pub async fn insert_session(
     Ok(())
 }
 
-/// A live session: not ended, seen since `idle_since`, started since `started_since`.
+/// A live session: not ended, seen since `idle_since`, started since `started_since`. `account`
+/// is the billing account it acts in with the user's role there, when they are still a member.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveSession {
     pub id: i64,
-    pub account_id: i64,
+    pub user_id: i64,
+    /// The user's email (or phone): how the audit log names them.
+    pub who: String,
+    pub account: Option<(i64, String)>,
     pub last_seen_at: i64,
 }
 
@@ -161,8 +212,10 @@ pub async fn live_session(
     started_since: i64,
 ) -> Result<Option<LiveSession>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, account_id, last_seen_at FROM sessions \
-         WHERE token_hash = $1 AND ended_at IS NULL AND last_seen_at > $2 AND created_at > $3",
+        "SELECT s.id, s.user_id, COALESCE(u.email, u.phone, '') AS who, s.account_id, m.role, \
+                s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN memberships m ON m.billing_account_id = s.account_id AND m.user_id = s.user_id \
+         WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.last_seen_at > $2 AND s.created_at > $3",
     )
     .bind(token_hash)
     .bind(idle_since)
@@ -170,9 +223,13 @@ pub async fn live_session(
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
+        let account: Option<i64> = row.try_get("account_id")?;
+        let role: Option<String> = row.try_get("role")?;
         Ok(LiveSession {
             id: row.try_get("id")?,
-            account_id: row.try_get("account_id")?,
+            user_id: row.try_get("user_id")?,
+            who: row.try_get("who")?,
+            account: account.zip(role),
             last_seen_at: row.try_get("last_seen_at")?,
         })
     })
@@ -205,18 +262,18 @@ pub async fn end_session(
     Ok(())
 }
 
-/// Ends every session of the account except `keep` (none when `keep` is `None`).
+/// Ends every session of the user except `keep` (none when `keep` is `None`).
 pub async fn end_other_sessions(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     keep: Option<i64>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL AND id <> $3",
+        "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL AND id <> $3",
     )
     .bind(now)
-    .bind(account_id)
+    .bind(user_id)
     .bind(keep.unwrap_or(0))
     .execute(conn)
     .await?;
@@ -225,17 +282,17 @@ pub async fn end_other_sessions(
 
 pub async fn log_event(
     conn: &mut AnyConnection,
-    account_id: Option<i64>,
+    user_id: Option<i64>,
     kind: &str,
     detail: &str,
     client_addr: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO security_events (account_id, kind, detail, client_addr, created_at) \
+        "INSERT INTO security_events (user_id, kind, detail, client_addr, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(account_id)
+    .bind(user_id)
     .bind(kind)
     .bind(detail)
     .bind(client_addr)
@@ -245,29 +302,32 @@ pub async fn log_event(
     Ok(())
 }
 
-/// The account's password hash (`Some(None)`: an account without a password; `None`: no
-/// such account).
+/// The user's password hash (`Some(None)`: a user without a password; `None`: no such user).
 pub async fn password_hash(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
-    sqlx::query("SELECT password_hash FROM billing_accounts WHERE id = $1")
-        .bind(account_id)
+    sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
         .fetch_optional(conn)
         .await?
         .map(|row| row.try_get::<Option<String>, _>("password_hash"))
         .transpose()
 }
 
+/// The company profile of `account_id`, with the email and phone of `user_id` who reads it.
 pub async fn profile(
     conn: &mut AnyConnection,
     account_id: i64,
+    user_id: i64,
 ) -> Result<Option<Profile>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT company_name, industry, region, description, contact_name, email, phone, currency, site_code \
-         FROM billing_accounts WHERE id = $1",
+        "SELECT a.company_name, a.industry, a.region, a.description, a.contact_name, u.email, u.phone, \
+                a.currency, a.site_code \
+         FROM billing_accounts a, users u WHERE a.id = $1 AND u.id = $2",
     )
     .bind(account_id)
+    .bind(user_id)
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
@@ -306,19 +366,19 @@ pub async fn update_profile(
     Ok(())
 }
 
-/// Replaces the account's email (or phone) with `address`.
+/// Replaces the user's email (or phone) with `address`.
 pub async fn set_address(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     address: &Address,
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "UPDATE billing_accounts SET {} = $1 WHERE id = $2",
+        "UPDATE users SET {} = $1 WHERE id = $2",
         address_column(address)
     );
     sqlx::query(&sql)
         .bind(address.as_str())
-        .bind(account_id)
+        .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())
@@ -327,17 +387,17 @@ pub async fn set_address(
 pub async fn live_sessions(
     conn: &mut AnyConnection,
     zone: &Zone,
-    account_id: i64,
+    user_id: i64,
     current: i64,
     idle_since: i64,
     started_since: i64,
 ) -> Result<Vec<SessionInfo>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, user_agent, client_addr, created_at, last_seen_at FROM sessions \
-         WHERE account_id = $1 AND ended_at IS NULL AND last_seen_at > $2 AND created_at > $3 \
+         WHERE user_id = $1 AND ended_at IS NULL AND last_seen_at > $2 AND created_at > $3 \
          ORDER BY last_seen_at DESC",
     )
-    .bind(account_id)
+    .bind(user_id)
     .bind(idle_since)
     .bind(started_since)
     .fetch_all(conn)
@@ -357,19 +417,19 @@ pub async fn live_sessions(
         .collect()
 }
 
-/// Ends session `session_id` only if it belongs to `account_id`; false when it does not.
+/// Ends session `session_id` only if it belongs to `user_id`; false when it does not.
 pub async fn end_own_session(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     session_id: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE sessions SET ended_at = $1 WHERE id = $2 AND account_id = $3 AND ended_at IS NULL",
+        "UPDATE sessions SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL",
     )
     .bind(now)
     .bind(session_id)
-    .bind(account_id)
+    .bind(user_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -409,14 +469,14 @@ pub async fn proof_at(
 pub async fn recent_events(
     conn: &mut AnyConnection,
     zone: &Zone,
-    account_id: i64,
+    user_id: i64,
     limit: i64,
 ) -> Result<Vec<SecurityEvent>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT kind, detail, client_addr, created_at FROM security_events \
-         WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+         WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
-    .bind(account_id)
+    .bind(user_id)
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -430,4 +490,18 @@ pub async fn recent_events(
             })
         })
         .collect()
+}
+
+/// Makes session `session_id` act in `account_id`.
+pub async fn set_session_account(
+    conn: &mut AnyConnection,
+    session_id: i64,
+    account_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET account_id = $1 WHERE id = $2")
+        .bind(account_id)
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

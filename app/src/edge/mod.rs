@@ -29,6 +29,7 @@ pub fn plain_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     let mut routes = vec![("/healthz", get(healthz))];
     routes.extend(crate::funds::http::routes());
     routes.extend(crate::operators::http::routes());
+    routes.extend(crate::team::http::routes());
     routes
 }
 

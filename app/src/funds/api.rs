@@ -3,13 +3,17 @@ use super::model::{Balances, PrepaidCardView, RechargeOrder, VoucherView};
 #[cfg(feature = "ssr")]
 use super::model::{CardQuery, OrderQuery, VoucherQuery};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::team::model::Permission;
 use crate::ui::Page;
 use leptos::prelude::*;
 
 /// The caller's cash balance and arrears.
 #[server(endpoint = "funds/balances")]
 pub async fn load_balances() -> Result<Balances, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     super::recharge::balances(&state, account).await
 }
@@ -17,9 +21,10 @@ pub async fn load_balances() -> Result<Balances, AppError> {
 /// Opens an online recharge order and goes to the provider's checkout.
 #[server(endpoint = "funds/recharge")]
 pub async fn create_recharge(amount: String) -> Result<(), AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let caller = crate::accounts::session::require(Permission::Recharge).await?;
     let state = crate::state::app_state()?;
-    let order_no = super::recharge::create_order(&state, account, &amount).await?;
+    let client = crate::accounts::session::client();
+    let order_no = super::recharge::create_order(&state, &caller.audit(&client), &amount).await?;
     leptos_axum::redirect(&format!("/recharge/checkout?order={order_no}"));
     Ok(())
 }
@@ -31,7 +36,9 @@ pub async fn recharge_orders(
     #[server(default)] status: String,
     #[server(default)] before: Option<i64>,
 ) -> Result<Page<RechargeOrder>, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     super::recharge::orders(&state, account, &OrderQuery { status, before }).await
 }
@@ -39,7 +46,9 @@ pub async fn recharge_orders(
 /// One of the caller's recharge orders.
 #[server(endpoint = "funds/recharge/order")]
 pub async fn load_recharge_order(order_no: String) -> Result<RechargeOrder, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     super::recharge::order(&state, account, &order_no).await
 }
@@ -47,7 +56,9 @@ pub async fn load_recharge_order(order_no: String) -> Result<RechargeOrder, AppE
 /// The sandbox checkout's buttons: `outcome` "paid" or "failed".
 #[server(endpoint = "funds/sandbox/settle")]
 pub async fn sandbox_settle(order_no: String, outcome: String) -> Result<(), AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Recharge)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     super::recharge::sandbox_settle(&state, account, &order_no, outcome == "paid").await?;
     leptos_axum::redirect(&format!("/recharge?order={order_no}"));
@@ -89,7 +100,9 @@ pub async fn income_expenditure(
     kind: String,
     before: Option<i64>,
 ) -> Result<super::model::MovementPage, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     let filter = movement_filter(&state.config.time_zone, &from, &to, &kind)?;
     Ok(super::movements::page(
@@ -106,7 +119,9 @@ pub async fn income_expenditure(
 /// The caller's five latest movements (Overview).
 #[server(endpoint = "funds/movements/recent")]
 pub async fn recent_movements() -> Result<Vec<super::model::Movement>, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     let filter = super::movements::MovementFilter::default();
     Ok(super::movements::page(
@@ -128,7 +143,9 @@ pub async fn list_vouchers(
     #[server(default)] status: String,
     #[server(default)] before: Option<i64>,
 ) -> Result<Page<VoucherView>, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     super::instruments::vouchers(&state, account, &VoucherQuery { status, before }).await
 }
@@ -136,11 +153,11 @@ pub async fn list_vouchers(
 /// Activates a voucher code for the caller.
 #[server(endpoint = "funds/vouchers/activate")]
 pub async fn activate_voucher(code: String) -> Result<(), AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let caller = crate::accounts::session::require(Permission::Recharge).await?;
     let state = crate::state::app_state()?;
-    let currency = super::recharge::account_currency(&state, account).await?;
+    let currency = super::recharge::account_currency(&state, caller.account_id).await?;
     let client = crate::accounts::session::client();
-    super::codes::activate(&state.db, account, currency, &code, &client.addr).await?;
+    super::codes::activate(&state.db, &caller.audit(&client), currency, &code).await?;
     leptos_axum::redirect("/vouchers?activated=1");
     Ok(())
 }
@@ -152,7 +169,9 @@ pub async fn list_prepaid_cards(
     #[server(default)] status: String,
     #[server(default)] before: Option<i64>,
 ) -> Result<Page<PrepaidCardView>, AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let account = crate::accounts::session::require(Permission::Read)
+        .await?
+        .account_id;
     let state = crate::state::app_state()?;
     super::instruments::prepaid_cards(&state, account, &CardQuery { status, before }).await
 }
@@ -161,9 +180,10 @@ pub async fn list_prepaid_cards(
 /// buys once.
 #[server(endpoint = "funds/cards/buy")]
 pub async fn buy_prepaid_card(amount: String, request_id: String) -> Result<(), AppError> {
-    let account = crate::accounts::session::require_account().await?;
+    let caller = crate::accounts::session::require(Permission::Recharge).await?;
     let state = crate::state::app_state()?;
-    super::instruments::buy_card(&state, account, &amount, &request_id).await?;
+    let client = crate::accounts::session::client();
+    super::instruments::buy_card(&state, &caller.audit(&client), &amount, &request_id).await?;
     leptos_axum::redirect("/prepaid-cards?bought=1");
     Ok(())
 }
@@ -178,7 +198,7 @@ pub async fn new_request_id() -> Result<String, AppError> {
 /// the bank details for offline transfers (an operator credits them when received).
 #[server(endpoint = "funds/recharge/options")]
 pub async fn recharge_options() -> Result<super::model::RechargeOptions, AppError> {
-    crate::accounts::session::require_account().await?;
+    crate::accounts::session::require(Permission::Read).await?;
     let state = crate::state::app_state()?;
     let bank = &state.config.bank_transfer;
     Ok(super::model::RechargeOptions {

@@ -10,6 +10,8 @@ use crate::ledger::LedgerError;
 use crate::messages::Msg;
 use crate::money::Currency;
 use crate::server::db::{now_millis, Db};
+use crate::team::audit::{self, AuditActor};
+use crate::team::model::AuditAction;
 use crate::time::DAY_MS;
 use sqlx::AnyConnection;
 
@@ -129,13 +131,13 @@ pub async fn batch_codes(db: &Db, batch: i64) -> Result<Vec<IssuedCode>, AppErro
 /// activates once; failed attempts are counted and limited per account.
 pub async fn activate(
     db: &Db,
-    account: i64,
+    actor: &AuditActor<'_>,
     currency: Currency,
     typed: &str,
-    client_addr: &str,
 ) -> Result<i64, AppError> {
     use crate::accounts::store::log_event;
     use crate::server::limits::{self, Limit};
+    let account = actor.account;
     let now = now_millis();
     let who = account.to_string();
     let code = normalise(typed);
@@ -166,18 +168,27 @@ pub async fn activate(
     match outcome {
         Ok(voucher) => {
             limits::give_back(&mut tx, &attempts.name).await?;
+            audit::record(
+                &mut tx,
+                actor,
+                AuditAction::VoucherActivated,
+                &format!("voucher #{voucher}"),
+                now,
+            )
+            .await?;
             tx.commit().await?;
             Ok(voucher)
         }
         Err(Refusal::Invalid(message)) => {
             drop(tx);
             let mut conn = db.pool().acquire().await?;
+            // The failed guess goes to the security log of the person who typed it.
             log_event(
                 &mut conn,
-                Some(account),
+                actor.user,
                 "voucher_code_failed",
                 &who,
-                client_addr,
+                actor.client_addr,
                 now,
             )
             .await?;
@@ -276,6 +287,17 @@ pub async fn batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A member of `account` acting from `client_addr`.
+    fn tester(account: i64, client_addr: &'static str) -> AuditActor<'static> {
+        AuditActor {
+            account,
+            user: None,
+            who: "tester",
+            by_operator: false,
+            client_addr,
+        }
+    }
     use crate::server::testing::db_test;
     use sqlx::Row;
 
@@ -319,9 +341,14 @@ mod tests {
             .expect("batch");
             let codes = batch_codes(&db, id).await.expect("codes");
             assert_eq!(codes.len(), 3);
-            let voucher = activate(&db, account, Currency::CNY, &codes[0].code, "10.0.0.1")
-                .await
-                .expect("activated");
+            let voucher = activate(
+                &db,
+                &tester(account, "10.0.0.1"),
+                Currency::CNY,
+                &codes[0].code,
+            )
+            .await
+            .expect("activated");
             let views = sqlx::query("SELECT denomination, scope, expires_at - activated_at AS valid FROM vouchers WHERE id = $1")
             .bind(voucher)
             .fetch_one(db.pool())
@@ -335,32 +362,50 @@ mod tests {
             );
             // Used: refused for anyone, and nothing more is credited.
             for who in [account, other] {
-                let again = activate(&db, who, Currency::CNY, &codes[0].code, "10.0.0.1").await;
+                let again =
+                    activate(&db, &tester(who, "10.0.0.1"), Currency::CNY, &codes[0].code).await;
                 assert!(matches!(again, Err(AppError::Field { ref field, .. }) if field == "code"));
             }
             let after = batch_codes(&db, id).await.expect("codes");
             assert_eq!(after[0].redeemed_by, Some(account));
             assert_eq!(after[1].redeemed_by, None);
             // Currency must match the account's.
-            let usd = activate(&db, account, Currency::USD, &codes[1].code, "10.0.0.1").await;
+            let usd = activate(
+                &db,
+                &tester(account, "10.0.0.1"),
+                Currency::USD,
+                &codes[1].code,
+            )
+            .await;
             assert!(usd.is_err());
             // Wrong codes: after the hourly limit even a right one is refused.
             for _ in 0..FAILED_ACTIVATIONS_PER_HOUR {
-                assert!(
-                    activate(&db, other, Currency::CNY, "AAAA-BBBB-CCCC-DDDD", "10.0.0.2")
-                        .await
-                        .is_err()
-                );
-            }
-            assert!(
-                activate(&db, other, Currency::CNY, &codes[2].code, "10.0.0.2")
-                    .await
-                    .is_err()
-            );
-            // Another account is not held back by it.
-            activate(&db, account, Currency::CNY, &codes[2].code, "10.0.0.1")
+                assert!(activate(
+                    &db,
+                    &tester(other, "10.0.0.2"),
+                    Currency::CNY,
+                    "AAAA-BBBB-CCCC-DDDD"
+                )
                 .await
-                .expect("the limit is per account");
+                .is_err());
+            }
+            assert!(activate(
+                &db,
+                &tester(other, "10.0.0.2"),
+                Currency::CNY,
+                &codes[2].code
+            )
+            .await
+            .is_err());
+            // Another account is not held back by it.
+            activate(
+                &db,
+                &tester(account, "10.0.0.1"),
+                Currency::CNY,
+                &codes[2].code,
+            )
+            .await
+            .expect("the limit is per account");
             let mut conn = db.pool().acquire().await.expect("conn");
             assert!(crate::ledger::posting::reconcile(&mut conn)
                 .await
@@ -384,7 +429,7 @@ mod tests {
             let attempts = (0..8).map(|_| {
                 let (db, code) = (db.clone(), code.clone());
                 tokio::spawn(async move {
-                    activate(&db, account, Currency::CNY, &code, "10.0.0.1").await
+                    activate(&db, &tester(account, "10.0.0.1"), Currency::CNY, &code).await
                 })
             });
             let mut activated = 0;
@@ -420,7 +465,7 @@ mod tests {
             .await
             .expect("batch");
         let code = batch_codes(&db, id).await.expect("codes").remove(0).code;
-        let refused = activate(&db, account, Currency::CNY, &code, "10.0.0.1").await;
+        let refused = activate(&db, &tester(account, "10.0.0.1"), Currency::CNY, &code).await;
         assert!(
             matches!(refused, Err(AppError::Field { message, .. }) if message == Msg::CodeExpired)
         );

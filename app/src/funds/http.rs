@@ -4,9 +4,10 @@ use super::model::{
     VoucherQuery, VoucherView,
 };
 use super::{instruments, movements, recharge};
-use crate::edge::exports::csv_list;
+use crate::edge::exports::{csv_list, Need};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::team::model::Permission;
 use crate::ui::Page;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             csv_list(
                 "income-expenditure.csv",
                 &movements::CSV_HEADER,
+                Need::Account(Permission::Read),
                 movement_page,
                 movements::csv_row,
             ),
@@ -31,6 +33,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             csv_list(
                 "vouchers.csv",
                 &instruments::VOUCHER_CSV_HEADER,
+                Need::Account(Permission::Read),
                 voucher_page,
                 instruments::voucher_csv_row,
             ),
@@ -40,6 +43,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             csv_list(
                 "prepaid-cards.csv",
                 &instruments::CARD_CSV_HEADER,
+                Need::Account(Permission::Read),
                 card_page,
                 instruments::card_csv_row,
             ),
@@ -49,6 +53,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             csv_list(
                 "recharge-orders.csv",
                 &recharge::ORDER_CSV_HEADER,
+                Need::Account(Permission::Read),
                 order_page,
                 recharge::order_csv_row,
             ),

@@ -9,6 +9,8 @@ use crate::messages::Msg;
 use crate::money::format_minor_units;
 use crate::server::db::now_millis;
 use crate::state::AppState;
+use crate::team::audit::{self, AuditActor};
+use crate::team::model::AuditAction;
 use crate::time::Zone;
 use crate::ui::Page;
 
@@ -129,10 +131,11 @@ pub fn card_csv_row(card: &PrepaidCardView) -> Vec<String> {
 /// form post buy once.
 pub async fn buy_card(
     state: &AppState,
-    account: i64,
+    actor: &AuditActor<'_>,
     amount: &str,
     key: &str,
 ) -> Result<(), AppError> {
+    let account = actor.account;
     let currency = super::recharge::account_currency(state, account).await?;
     // Bounded when parsed: nothing later multiplies a figure of unknown size.
     let major: i64 = crate::money::parse_amount(amount, currency)
@@ -157,7 +160,15 @@ pub async fn buy_card(
     )
     .await
     {
-        Ok(_) => {
+        Ok(card) => {
+            audit::record(
+                &mut tx,
+                actor,
+                AuditAction::CardBought,
+                &format!("prepaid card #{card}, {major} {}", currency.code()),
+                now,
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }

@@ -199,6 +199,18 @@ pub async fn handle_callback(
                 },
             )
             .await?;
+            crate::team::audit::record(
+                &mut tx,
+                &crate::team::audit::AuditActor::system(account_id, &actor),
+                crate::team::model::AuditAction::RechargePaid,
+                &format!(
+                    "{}, {}",
+                    callback.order_no,
+                    crate::money::format_minor_units(amount, currency)
+                ),
+                now,
+            )
+            .await?;
             tx.commit().await?;
             Ok(Settled::Paid)
         }

@@ -8,6 +8,8 @@ use crate::messages::Msg;
 use crate::money::{format_minor_units, from_minor_units, parse_amount, to_minor_units, Currency};
 use crate::server::db::now_millis;
 use crate::state::AppState;
+use crate::team::audit::{self, AuditActor};
+use crate::team::model::AuditAction;
 use crate::time::MINUTE_MS;
 use crate::ui::Page;
 use rust_decimal::Decimal;
@@ -21,8 +23,11 @@ pub(crate) async fn account_currency(
     state: &AppState,
     account_id: i64,
 ) -> Result<Currency, AppError> {
-    let summary = crate::accounts::service::summary(state, account_id).await?;
-    Currency::from_str(&summary.currency).map_err(|_| AppError::Internal)
+    let mut conn = state.db.pool().acquire().await?;
+    let account = crate::accounts::store::account(&mut conn, account_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Currency::from_str(&account.currency).map_err(|_| AppError::Internal)
 }
 
 /// The provider online recharge orders go to: the sandbox when it is switched on; none
@@ -35,9 +40,10 @@ pub fn online_provider(state: &AppState) -> Option<&'static str> {
 /// Opens an online recharge order for `amount` (as typed) and returns its number.
 pub async fn create_order(
     state: &AppState,
-    account_id: i64,
+    actor: &AuditActor<'_>,
     amount: &str,
 ) -> Result<String, AppError> {
+    let account_id = actor.account;
     let Some(provider) = online_provider(state) else {
         return Err(AppError::Rejected(Msg::OnlineRechargeUnavailable));
     };
@@ -70,6 +76,14 @@ pub async fn create_order(
     };
     let mut tx = state.db.begin_write().await?;
     store::insert_recharge_order(&mut tx, &order).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::RechargeOrdered,
+        &format!("{order_no}, {}", format_minor_units(minor, currency)),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(order_no)
 }
@@ -197,7 +211,8 @@ mod tests {
 
     async fn account_and_order(state: &AppState, amount: &str) -> (i64, String) {
         let account = crate::demo::seed_account(&state.db).await.expect("account");
-        let order = create_order(state, account, amount).await.expect("order");
+        let actor = AuditActor::system(account, "test");
+        let order = create_order(state, &actor, amount).await.expect("order");
         (account, order)
     }
 
@@ -336,7 +351,9 @@ mod tests {
         drop(conn);
         // One provider transaction settles one order only.
         deliver(&state, &good, now, None).await.expect("paid");
-        let other = create_order(&state, account, "100").await.expect("order");
+        let other = create_order(&state, &AuditActor::system(account, "test"), "100")
+            .await
+            .expect("order");
         let reused = body(&other, "100.00", "CNY", "TXN-2");
         assert!(matches!(
             deliver(&state, &reused, now, None).await,
@@ -353,7 +370,9 @@ mod tests {
                 .expect("paid"),
             Settled::Paid
         );
-        let failing = create_order(&state, account, "10").await.expect("order");
+        let failing = create_order(&state, &AuditActor::system(account, "test"), "10")
+            .await
+            .expect("order");
         assert_eq!(
             sandbox_settle(&state, account, &failing, false)
                 .await
@@ -381,7 +400,9 @@ mod tests {
         let state = state_for(&db).await;
         let (account, order) = account_and_order(&state, "5").await;
         for bad in ["", "abc", "0.5", "1000001", "1.234", "-5"] {
-            let err = create_order(&state, account, bad).await.expect_err(bad);
+            let err = create_order(&state, &AuditActor::system(account, "test"), bad)
+                .await
+                .expect_err(bad);
             assert!(err.message_for("amount").is_some(), "{bad}: {err:?}");
         }
         // Another account can neither see nor pay this order.
@@ -391,8 +412,6 @@ mod tests {
                 company_name: "Other",
                 site_code: "CN1",
                 currency: "CNY",
-                address: &crate::verification::Address::email("other@x.example").expect("valid"),
-                password_hash: None,
             },
             now_millis(),
         )

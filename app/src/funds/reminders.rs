@@ -1,13 +1,14 @@
 //! The reminder before a prepaid card expires (spec section 5: an email 3 days before; the
 //! number of days is configuration). Runs on the scheduled timer of every replica: a card is
-//! claimed by one transaction before its message goes out, so it is reminded once.
+//! claimed by one transaction before its message goes out, so it is reminded once. Reminders go
+//! to the members who handle money (Owners and Finance).
 use super::store;
 use crate::error::AppError;
 use crate::money::format_minor_units;
 use crate::server::delivery::Message;
 use crate::state::AppState;
 use crate::time::DAY_MS as DAY;
-use crate::verification::Channel;
+use crate::verification::Address;
 
 /// Queues the reminder for every active card with money left that expires within the
 /// configured days and was not reminded yet, and delivers them. Returns how many were queued.
@@ -26,19 +27,13 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
             currency,
             expires_at,
             balance,
-            email,
-            phone,
+            billing_account_id,
         } = card;
-        let (channel, to) = match (email, phone) {
-            (Some(email), _) => (Channel::Email, email),
-            (None, Some(phone)) => (Channel::Sms, phone),
-            (None, None) => continue,
-        };
         let balance = format_minor_units(balance, currency);
         let expires = state.config.time_zone.stamp(expires_at);
-        let message = Message {
-            channel,
-            to,
+        let message = |address: &Address| Message {
+            channel: address.channel(),
+            to: address.as_str().to_string(),
             subject: format!("Your prepaid card {card_no} expires on {}", expires.date()),
             body: format!(
                 "{brand}: prepaid card {card_no} still holds {balance} and expires at {expires}. \
@@ -46,19 +41,26 @@ pub async fn remind_expiring_cards(state: &AppState, now: i64) -> Result<usize, 
                 brand = state.config.brand_name
             ),
         };
-        // The claim and the queued message commit together: a process that dies after this
-        // leaves a message the timer of any replica still sends.
+        // The claim and the queued messages commit together: a process that dies after this
+        // leaves messages the timer of any replica still sends.
         let mut tx = state.db.begin_write().await?;
         if !store::claim_reminder(&mut tx, id, now).await? {
             continue;
         }
-        match state.delivery.queue(&mut tx, &message).await {
-            Ok(queued) => {
-                tx.commit().await?;
-                queue.push(queued);
-                sent += 1;
+        let to = crate::team::service::money_notice_addresses(&mut tx, billing_account_id).await?;
+        let mut queued = Vec::new();
+        for address in &to {
+            match state.delivery.queue(&mut tx, &message(address)).await {
+                Ok(one) => queued.push(one),
+                Err(error) => {
+                    tracing::warn!(%error, card = id, "card expiry reminder cannot be sent")
+                }
             }
-            Err(error) => tracing::warn!(%error, card = id, "card expiry reminder cannot be sent"),
+        }
+        if !queued.is_empty() {
+            tx.commit().await?;
+            queue.extend(queued);
+            sent += 1;
         }
     }
     if let Err(error) = state.delivery.deliver(&state.db, &queue).await {

@@ -596,8 +596,7 @@ pub struct CardToRemind {
     pub currency: Currency,
     pub expires_at: i64,
     pub balance: i64,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    pub billing_account_id: i64,
 }
 
 /// Cards expiring in (`after`, `until`] not reminded yet, soonest first (at most 500).
@@ -607,9 +606,8 @@ pub async fn cards_to_remind(
     until: i64,
 ) -> Result<Vec<CardToRemind>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT c.id, c.card_no, c.currency, c.expires_at, la.balance, a.email, a.phone \
+        "SELECT c.id, c.card_no, c.currency, c.expires_at, la.balance, c.billing_account_id \
          FROM prepaid_cards c \
-         JOIN billing_accounts a ON a.id = c.billing_account_id \
          JOIN ledger_accounts la ON la.billing_account_id = c.billing_account_id AND la.kind = 'prepaid_card' \
               AND la.instrument_id = c.id AND la.currency = c.currency \
          WHERE c.status = 'active' AND c.reminded_at IS NULL AND c.expires_at > $1 AND c.expires_at <= $2 \

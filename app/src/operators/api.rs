@@ -11,9 +11,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 async fn require_operator() -> Result<(crate::state::AppState, super::service::Operator), AppError>
 {
-    let account = crate::accounts::session::require_account().await?;
+    let user = crate::accounts::session::require_session().await?.user_id;
     let state = crate::state::app_state()?;
-    let operator = super::service::operator(&state, account).await?;
+    let client = crate::accounts::session::client();
+    let operator = super::service::operator(&state, user, &client.addr).await?;
     Ok((state, operator))
 }
 

@@ -1,5 +1,5 @@
 //! The plain routes of the operator console: a batch of activation codes, the account search.
-use crate::accounts::caller::Caller;
+use crate::accounts::session::CallerSession;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::State;
@@ -15,6 +15,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             crate::edge::exports::csv_list(
                 "accounts.csv",
                 &crate::operators::service::ACCOUNT_CSV_HEADER,
+                crate::edge::exports::Need::User,
                 account_page,
                 crate::operators::service::account_csv_row,
             ),
@@ -25,10 +26,10 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
 /// A page of the account search for the CSV, for operators only.
 async fn account_page(
     state: AppState,
-    account: i64,
+    user: i64,
     search: crate::operators::model::AccountQuery,
 ) -> Result<crate::ui::Page<crate::operators::model::AccountMatch>, AppError> {
-    let operator = crate::operators::service::operator(&state, account).await?;
+    let operator = crate::operators::service::operator(&state, user, "").await?;
     if search.before.is_none() {
         // Customers' addresses leave the system here: who took them is kept in the log.
         tracing::info!(operator = %operator.actor, q = %search.q, "account search exported");
@@ -39,10 +40,10 @@ async fn account_page(
 /// `GET /operator/voucher-codes.csv?batch=N`: a batch's activation codes, for operators only.
 async fn export_voucher_codes(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: CallerSession,
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let operator = crate::operators::service::operator(&state, caller.account_id).await?;
+    let operator = crate::operators::service::operator(&state, caller.user_id, "").await?;
     let batch = query
         .get("batch")
         .and_then(|b| b.parse::<i64>().ok())

@@ -12,46 +12,71 @@ use crate::messages::Msg;
 use crate::money::{parse_amount, to_minor_units, Currency};
 use crate::server::db::{now_millis, Db};
 use crate::state::AppState;
+use crate::team::audit::{self, AuditActor};
+use crate::team::model::AuditAction;
 use crate::ui::Page;
 
 use crate::time::DAY_MS as DAY;
 /// The longest a voucher or card an operator gives may last.
 const MAX_VALIDITY_DAYS: i64 = 3 * 365;
 
-/// A signed-in operator: their account and how the journal names them.
+/// A signed-in operator: the person, and how the journal names them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operator {
-    pub account_id: i64,
-    /// `operator:<account id>:<email or phone>`, the journal's actor for what they do.
+    pub user_id: i64,
+    /// Their email (or phone).
+    pub who: String,
+    /// `operator:<user id>:<email or phone>`, the journal's actor for what they do.
     pub actor: String,
+    /// Where they act from, for the customer's audit log.
+    pub client_addr: String,
+}
+
+impl Operator {
+    /// How the customer's audit log records what this operator does to `account`.
+    pub fn audit(&self, account: i64) -> AuditActor<'_> {
+        AuditActor {
+            account,
+            user: Some(self.user_id),
+            who: &self.who,
+            by_operator: true,
+            client_addr: &self.client_addr,
+        }
+    }
 }
 
 /// The operator console's answer to a customer who is not an operator.
 pub const OPERATORS_ONLY: Msg = Msg::OperatorsOnly;
 
-/// `account_id` as an operator, or `Forbidden` when it may not use the console.
-pub async fn operator(state: &AppState, account_id: i64) -> Result<Operator, AppError> {
-    let summary = crate::accounts::service::summary(state, account_id).await?;
-    if !summary.is_operator {
+/// User `user_id` as an operator, or `Forbidden` when they may not use the console.
+pub async fn operator(
+    state: &AppState,
+    user_id: i64,
+    client_addr: &str,
+) -> Result<Operator, AppError> {
+    let user = crate::accounts::service::user(state, user_id).await?;
+    if !user.is_operator {
         return Err(AppError::Forbidden(OPERATORS_ONLY));
     }
-    let address = summary.email.or(summary.phone).unwrap_or_default();
+    let address = user.email.or(user.phone).unwrap_or_default();
     Ok(Operator {
-        account_id,
+        user_id,
         actor: crate::ledger::Actor::Operator {
-            account: account_id,
+            account: user_id,
             email: &address,
         }
         .to_string(),
+        who: address,
+        client_addr: client_addr.to_string(),
     })
 }
 
-/// Makes the account signed in with `email` an operator (`server operator grant`). Returns
-/// the account's id; granting twice changes nothing.
+/// Makes the user signed in with `email` an operator (`server operator grant`). Returns
+/// the user's id; granting twice changes nothing.
 pub async fn grant(db: &Db, email: &str, granted_by: &str) -> Result<i64, AppError> {
     let email = email.trim().to_lowercase();
     let mut tx = db.begin_write().await?;
-    let account = store::account_by_email(&mut tx, &email)
+    let account = store::user_by_email(&mut tx, &email)
         .await?
         .ok_or_else(|| {
             AppError::Rejected(Msg::NoAccountWithEmail {
@@ -340,6 +365,17 @@ pub async fn record_transfer(
             Msg::TransferAlreadyRecorded,
         ));
     }
+    audit::record(
+        &mut tx,
+        &operator.audit(account),
+        AuditAction::OperatorTransfer,
+        &format!(
+            "bank transfer {reference}, {}",
+            crate::money::format_minor_units(amount, currency)
+        ),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -390,6 +426,17 @@ pub async fn give_voucher(
     let id = issue_voucher(&mut tx, &voucher)
         .await
         .map_err(|e| ledger_refusal(e, "amount"))?;
+    audit::record(
+        &mut tx,
+        &operator.audit(account),
+        AuditAction::OperatorVoucher,
+        &format!(
+            "voucher #{id}, {}",
+            crate::money::format_minor_units(amount, currency)
+        ),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -426,6 +473,17 @@ pub async fn give_card(
     )
     .await
     .map_err(|e| ledger_refusal(e, "amount"))?;
+    audit::record(
+        &mut tx,
+        &operator.audit(account),
+        AuditAction::OperatorCard,
+        &format!(
+            "prepaid card #{id}, {}",
+            crate::money::format_minor_units(amount, currency)
+        ),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -493,8 +551,9 @@ mod tests {
             .await
             .expect("customer");
         let staff = crate::server::testing::another_account(&state.db).await;
+        let staff = crate::server::testing::owner_of(&state.db, staff).await;
         assert!(matches!(
-            operator(state, staff).await,
+            operator(state, staff, "").await,
             Err(AppError::Forbidden(_))
         ));
         grant(&state.db, "Other@Example.com", "cli")
@@ -503,7 +562,10 @@ mod tests {
         grant(&state.db, "other@example.com", "cli")
             .await
             .expect("twice is fine");
-        (operator(state, staff).await.expect("operator"), customer)
+        (
+            operator(state, staff, "").await.expect("operator"),
+            customer,
+        )
     }
 
     async fn journal_actors(db: &Db, account: i64) -> Vec<(String, String)> {
@@ -650,7 +712,7 @@ mod tests {
                 .is_empty());
             assert!(revoke(&db, "other@example.com").await.expect("revoked"));
             assert!(matches!(
-                operator(&state, op.account_id).await,
+                operator(&state, op.user_id, "").await,
                 Err(AppError::Forbidden(_))
             ));
         }
@@ -665,8 +727,14 @@ mod tests {
             let mut config = (*state.config).clone();
             config.operator_email = Some("OTHER@example.com".to_string());
             state.config = std::sync::Arc::new(config);
-            operator(&state, staff).await.expect("configured operator");
-            assert!(operator(&state, customer).await.is_err());
+            let (staff_user, customer_user) = (
+                crate::server::testing::owner_of(&db, staff).await,
+                crate::server::testing::owner_of(&db, customer).await,
+            );
+            operator(&state, staff_user, "")
+                .await
+                .expect("configured operator");
+            assert!(operator(&state, customer_user, "").await.is_err());
             let search = |q: &str| {
                 let (db, query) = (
                     db.clone(),

@@ -3,12 +3,12 @@ use super::model::AccountMatch;
 use crate::server::db::keyset_older;
 use sqlx::{AnyConnection, Row};
 
-/// The account signed in with `email`, if any.
-pub async fn account_by_email(
+/// The user signed in with `email`, if any.
+pub async fn user_by_email(
     conn: &mut AnyConnection,
     email: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query("SELECT id FROM billing_accounts WHERE email = $1")
+    sqlx::query("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(conn)
         .await?
@@ -16,18 +16,18 @@ pub async fn account_by_email(
         .transpose()
 }
 
-/// Makes `account` an operator; nothing when it is one already.
+/// Makes `user` an operator; nothing when they are one already.
 pub async fn insert_operator(
     conn: &mut AnyConnection,
-    account: i64,
+    user: i64,
     granted_by: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO operators (account_id, granted_by, granted_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id) DO NOTHING",
+        "INSERT INTO operators (user_id, granted_by, granted_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO NOTHING",
     )
-    .bind(account)
+    .bind(user)
     .bind(granted_by)
     .bind(now)
     .execute(conn)
@@ -35,10 +35,10 @@ pub async fn insert_operator(
     Ok(())
 }
 
-/// Takes the role from the account signed in with `email`; whether it had it.
+/// Takes the role from the user signed in with `email`; whether they had it.
 pub async fn delete_operator(conn: &mut AnyConnection, email: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "DELETE FROM operators WHERE account_id IN (SELECT id FROM billing_accounts WHERE email = $1)",
+        "DELETE FROM operators WHERE user_id IN (SELECT id FROM users WHERE email = $1)",
     )
     .bind(email)
     .execute(conn)
@@ -46,7 +46,11 @@ pub async fn delete_operator(conn: &mut AnyConnection, email: &str) -> Result<bo
     Ok(done.rows_affected() > 0)
 }
 
-const MATCH_COLUMNS: &str = "id, company_name, email, phone, site_code, currency";
+/// An account's email and phone in the search are its first Owner's.
+const MATCH_COLUMNS: &str = "a.id, a.company_name, o.email, o.phone, a.site_code, a.currency";
+const MATCH_FROM: &str = "billing_accounts a LEFT JOIN users o ON o.id = ( \
+     SELECT m.user_id FROM memberships m WHERE m.billing_account_id = a.id AND m.role = 'owner' \
+     ORDER BY m.created_at, m.user_id LIMIT 1)";
 
 /// What the account search looks for: `text` (lower case; empty for every account) as an id,
 /// or within an email, phone or company name.
@@ -74,13 +78,17 @@ pub async fn find_accounts(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let older = keyset_older("id", search.before, 5);
+    // Any member's email or phone finds the account.
+    let older = keyset_older("a.id", search.before, 5);
     let sql = format!(
-        "SELECT {MATCH_COLUMNS} FROM billing_accounts \
-         WHERE ($1 = '' OR id = $2 OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \
-               OR COALESCE(phone, '') LIKE $3 ESCAPE '\\' OR LOWER(company_name) LIKE $3 ESCAPE '\\') \
+        "SELECT {MATCH_COLUMNS} FROM {MATCH_FROM} \
+         WHERE ($1 = '' OR a.id = $2 OR LOWER(a.company_name) LIKE $3 ESCAPE '\\' \
+               OR EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id \
+                          WHERE m.billing_account_id = a.id \
+                            AND (LOWER(COALESCE(u.email, '')) LIKE $3 ESCAPE '\\' \
+                                 OR COALESCE(u.phone, '') LIKE $3 ESCAPE '\\'))) \
                {older} \
-         ORDER BY id DESC LIMIT $4"
+         ORDER BY a.id DESC LIMIT $4"
     );
     let mut query = sqlx::query_as(&sql)
         .bind(search.text)
@@ -99,7 +107,7 @@ pub async fn account(
     id: i64,
 ) -> Result<Option<AccountMatch>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {MATCH_COLUMNS} FROM billing_accounts WHERE id = $1"
+        "SELECT {MATCH_COLUMNS} FROM {MATCH_FROM} WHERE a.id = $1"
     ))
     .bind(id)
     .fetch_optional(conn)

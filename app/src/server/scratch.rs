@@ -54,6 +54,22 @@ async fn admin_execute(sql: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// A fresh SQLite database, not migrated, and the folder that holds it.
+pub async fn sqlite_empty() -> Result<(Db, PathBuf), sqlx::Error> {
+    let dir = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir)?;
+    let db = Db::open(&format!("sqlite://{}", dir.join("scratch.db").display())).await?;
+    Ok((db, dir))
+}
+
+/// A fresh PostgreSQL database, not migrated, and its name.
+pub async fn postgres_empty() -> Result<(Db, String), sqlx::Error> {
+    let name = unique_name();
+    admin_execute(&format!("CREATE DATABASE {name}")).await?;
+    let db = Db::open(&with_database(&postgres_admin_url(), &name)).await?;
+    Ok((db, name))
+}
+
 /// A fresh SQLite database and the folder that holds it (the caller removes it).
 pub async fn sqlite() -> Result<(Db, PathBuf), sqlx::Error> {
     let dir = std::env::temp_dir().join(unique_name());

@@ -12,10 +12,11 @@ pub enum Purpose {
     VerifyNewEmail,
     VerifyCurrentPhone,
     VerifyNewPhone,
+    TransferOwnership,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 7] = [
+    pub const ALL: [Purpose; 8] = [
         Purpose::Register,
         Purpose::SignIn,
         Purpose::ResetPassword,
@@ -23,6 +24,7 @@ impl Purpose {
         Purpose::VerifyNewEmail,
         Purpose::VerifyCurrentPhone,
         Purpose::VerifyNewPhone,
+        Purpose::TransferOwnership,
     ];
 
     /// The code stored in the database and used in forms.
@@ -35,6 +37,7 @@ impl Purpose {
             Purpose::VerifyNewEmail => "verify_new_email",
             Purpose::VerifyCurrentPhone => "verify_current_phone",
             Purpose::VerifyNewPhone => "verify_new_phone",
+            Purpose::TransferOwnership => "transfer_ownership",
         }
     }
 
@@ -43,7 +46,10 @@ impl Purpose {
         match self {
             Purpose::VerifyCurrentEmail | Purpose::VerifyNewEmail => Some(Channel::Email),
             Purpose::VerifyCurrentPhone | Purpose::VerifyNewPhone => Some(Channel::Sms),
-            Purpose::Register | Purpose::SignIn | Purpose::ResetPassword => None,
+            Purpose::Register
+            | Purpose::SignIn
+            | Purpose::ResetPassword
+            | Purpose::TransferOwnership => None,
         }
     }
 }

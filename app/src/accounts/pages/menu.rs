@@ -22,7 +22,7 @@ pub fn AccountMenu() -> impl IntoView {
                     Ok(Some(account)) => view! {
                         <div class="account-menu">
                             {account.is_operator.then(|| view! { <a href="/operator" id="operator-console">{t!(i18n, operator_title)}</a> })}
-                            <span class="account-name" title=account.company_name.clone()>{account.company_name.clone()}</span>
+                            <crate::team::pages::AccountSwitcher account=account.clone() />
                             <ActionForm action=sign_out attr:class="inline-form">
                                 <button type="submit" class="link-button">{t!(i18n, sign_out)}</button>
                             </ActionForm>

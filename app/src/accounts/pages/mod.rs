@@ -16,6 +16,7 @@ pub use register::RegisterPage;
 pub use reset::ResetPasswordPage;
 pub use security::SecurityPage;
 pub use sign_in::{SignInCodePage, SignInPage};
+pub use tabs::AccountTabs;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

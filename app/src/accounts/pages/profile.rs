@@ -15,6 +15,7 @@ pub fn ProfilePage() -> impl IntoView {
     let action = ServerAction::<UpdateProfile>::new();
     let saved_count = successes(Signal::derive(move || action.value().get()));
     let profile = Resource::new(move || saved_count.get(), |_| load_profile());
+    let account = Resource::new(|| (), |_| crate::accounts::api::current_account());
     let query = use_query_map();
     let saved = move || query.read().get("saved");
     view! {
@@ -28,7 +29,9 @@ pub fn ProfilePage() -> impl IntoView {
         })}
         <DataState resource=profile let:profile>
             <SignInAddresses profile=profile.clone() />
-            <ProfileForm profile action />
+            <crate::team::pages::IfAllowed account permission=crate::team::model::Permission::CompanyProfile>
+                <ProfileForm profile=profile.clone() action />
+            </crate::team::pages::IfAllowed>
         </DataState>
     }
 }

@@ -11,11 +11,14 @@ pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignIn>::new();
     let result = Signal::derive(move || action.value().get());
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, sign_in_title).to_string()) />
         <section class="auth card">
             <h1>{t!(i18n, sign_in_title)}</h1>
             <ActionForm action attr:class="stack">
+                <input type="hidden" name="next" value=next />
                 <Field label=Signal::derive(move || t_string!(i18n, address_label).to_string()) name="address" autocomplete="username" required=true result />
                 <Field label=Signal::derive(move || t_string!(i18n, password_label).to_string()) name="password" kind="password" autocomplete="current-password" required=true result />
                 <FormError result fields=&["address", "password"] />

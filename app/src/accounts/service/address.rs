@@ -6,7 +6,7 @@ use crate::verification::service::CodeRequest;
 /// The address that proves the account holder before `channel` changes: the current address on
 /// that channel, or, when the account has none there yet, the one on the other channel.
 pub(super) fn proof_address(
-    profile: &Profile,
+    profile: &store::UserRow,
     channel: Channel,
 ) -> Result<(Address, Purpose), AppError> {
     let email = profile
@@ -32,31 +32,31 @@ pub(super) fn proof_address(
 /// Step 1 of changing an email or phone: a code to the current address.
 pub async fn send_current_code(
     state: &AppState,
-    account_id: i64,
+    user_id: i64,
     channel: Channel,
     client: &Client,
 ) -> Result<(), AppError> {
-    let (address, purpose) = proof_address(&profile(state, account_id).await?, channel)?;
+    let (address, purpose) = proof_address(&user(state, user_id).await?, channel)?;
     request_code(state, &address, purpose, client).await
 }
 
 /// Step 2: the code from the current address; this session may then set a new address.
 pub async fn prove_current(
     state: &AppState,
-    account_id: i64,
+    user_id: i64,
     session_id: i64,
     channel: Channel,
     code: &str,
     client: &Client,
 ) -> Result<(), AppError> {
-    let (address, purpose) = proof_address(&profile(state, account_id).await?, channel)?;
+    let (address, purpose) = proof_address(&user(state, user_id).await?, channel)?;
     let now = now_millis();
     let tx = state.db.begin_write().await?;
     let mut tx = consume_code(state, tx, &address, purpose, code, now).await?;
     store::set_proof(&mut tx, session_id, Some(channel), now).await?;
     store::log_event(
         &mut tx,
-        Some(account_id),
+        Some(user_id),
         event::CURRENT_ADDRESS_VERIFIED,
         channel.code(),
         &client.addr,
@@ -95,7 +95,7 @@ pub const NEW_ADDRESSES_PER_DAY: i64 = 10;
 /// then fails like a wrong code): this step tells no more than registering would.
 pub async fn send_new_code(
     state: &AppState,
-    account_id: i64,
+    user_id: i64,
     session_id: i64,
     new_address: &Address,
     client: &Client,
@@ -105,11 +105,11 @@ pub async fn send_new_code(
     let mut tx = state.db.begin_write().await?;
     require_proof(&mut tx, session_id, new_address.channel(), now).await?;
     let owner = store::find_by_address(&mut tx, new_address).await?;
-    if owner.as_ref().is_some_and(|owner| owner.id == account_id) {
+    if owner.as_ref().is_some_and(|owner| owner.id == user_id) {
         return Err(AppError::field("address", Msg::AlreadyYourAddress));
     }
     let tries = Limit::new(
-        format!("new-address:{account_id}"),
+        format!("new-address:{user_id}"),
         NEW_ADDRESSES_PER_DAY,
         DAY_MS,
     );
@@ -156,7 +156,7 @@ pub async fn send_new_code(
     };
     store::log_event(
         &mut tx,
-        Some(account_id),
+        Some(user_id),
         event::CODE_REQUESTED,
         purpose.code(),
         &client.addr,
@@ -171,13 +171,13 @@ pub async fn send_new_code(
 /// ends and this one is renewed.
 pub async fn change_address(
     state: &AppState,
-    account_id: i64,
+    user_id: i64,
     session_id: i64,
     new_address: &Address,
     code: &str,
     client: &Client,
 ) -> Result<SignedIn, AppError> {
-    let old = profile(state, account_id).await?;
+    let old = user(state, user_id).await?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     require_proof(&mut tx, session_id, new_address.channel(), now).await?;
@@ -196,7 +196,7 @@ pub async fn change_address(
     {
         return Err(AppError::field("address", Msg::AddressTaken));
     }
-    store::set_address(&mut tx, account_id, new_address).await?;
+    store::set_address(&mut tx, user_id, new_address).await?;
     let mut notice_queued = None;
     let (old_value, kind, what) = match new_address.channel() {
         Channel::Email => (old.email, event::EMAIL_CHANGED, "email address"),
@@ -219,14 +219,14 @@ pub async fn change_address(
     }
     store::log_event(
         &mut tx,
-        Some(account_id),
+        Some(user_id),
         kind,
         &new_address.masked(),
         &client.addr,
         now,
     )
     .await?;
-    let signed_in = rotate_sessions(&mut tx, account_id, client, now).await?;
+    let signed_in = rotate_sessions(&mut tx, user_id, client, now).await?;
     tx.commit().await?;
     // The change is made; a notice that is late is retried by the timer.
     let _ = state

@@ -58,10 +58,10 @@ pub async fn request_code(
                 .map_err(send_error)?,
         ),
     };
-    let account_id = account.map(|a| a.id);
+    let user_id = account.map(|a| a.id);
     store::log_event(
         &mut tx,
-        account_id,
+        user_id,
         event::CODE_REQUESTED,
         purpose.code(),
         &client.addr,

@@ -7,10 +7,10 @@ use super::*;
 pub(super) async fn password_notice(
     state: &AppState,
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     what: &str,
 ) -> Result<Option<Queued>, AppError> {
-    let Some(profile) = store::profile(conn, account_id).await? else {
+    let Some(profile) = store::user(conn, user_id).await? else {
         return Ok(None);
     };
     let to = match (profile.email, profile.phone) {
@@ -47,23 +47,23 @@ pub async fn reset_password(
     let hash = password::hash(new_password).await?;
     let mut tx = state.db.begin_write().await?;
     use_code(state, &mut tx, code, now).await?;
-    let account_id = store::find_by_address(&mut tx, address)
+    let user_id = store::find_by_address(&mut tx, address)
         .await?
         .map(|a| a.id)
         .ok_or_else(|| code_error(CodeCheck::Missing))?;
-    store::set_password_hash(&mut tx, account_id, &hash).await?;
-    store::end_other_sessions(&mut tx, account_id, None, now).await?;
+    store::set_password_hash(&mut tx, user_id, &hash).await?;
+    store::end_other_sessions(&mut tx, user_id, None, now).await?;
     store::log_event(
         &mut tx,
-        Some(account_id),
+        Some(user_id),
         event::PASSWORD_RESET,
         "",
         &client.addr,
         now,
     )
     .await?;
-    let notice = password_notice(state, &mut tx, account_id, "reset").await?;
-    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    let notice = password_notice(state, &mut tx, user_id, "reset").await?;
+    let signed_in = start_session(&mut tx, user_id, client, now).await?;
     tx.commit().await?;
     // The password is set either way; a notice that is late is retried by the timer.
     let _ = state.delivery.deliver(&state.db, notice.as_slice()).await;
@@ -84,7 +84,7 @@ pub struct PasswordProof {
 /// (with a code).
 pub async fn change_password(
     state: &AppState,
-    account_id: i64,
+    user_id: i64,
     proof: PasswordProof,
     new_password: String,
     client: &Client,
@@ -92,14 +92,14 @@ pub async fn change_password(
     let PasswordProof { current, code } = proof;
     let stored = {
         let mut conn = state.db.pool().acquire().await?;
-        store::password_hash(&mut conn, account_id)
+        store::password_hash(&mut conn, user_id)
             .await?
             .ok_or(AppError::Unauthorized)?
     };
     password::check_new_password(&new_password).map_err(|p| AppError::field("new_password", &p))?;
     let now = now_millis();
     let limit = Limit::new(
-        format!("current-password:{account_id}"),
+        format!("current-password:{user_id}"),
         WRONG_CURRENT_PASSWORDS,
         15 * MINUTE_MS,
     );
@@ -116,7 +116,7 @@ pub async fn change_password(
         if !password::verify(current, stored).await? {
             record_event(
                 state,
-                Some(account_id),
+                Some(user_id),
                 event::PASSWORD_CHANGE_FAILED,
                 "",
                 client,
@@ -131,7 +131,7 @@ pub async fn change_password(
     let first_code = match has_password {
         true => None,
         false => {
-            let profile = profile(state, account_id).await?;
+            let profile = user(state, user_id).await?;
             let address = match (profile.email, profile.phone) {
                 (Some(email), _) => Address::stored(Channel::Email, email),
                 (None, Some(phone)) => Address::stored(Channel::Sms, phone),
@@ -146,18 +146,18 @@ pub async fn change_password(
         use_code(state, &mut tx, code, now).await?;
     }
     limits::give_back(&mut tx, &limit.name).await?;
-    store::set_password_hash(&mut tx, account_id, &hash).await?;
+    store::set_password_hash(&mut tx, user_id, &hash).await?;
     store::log_event(
         &mut tx,
-        Some(account_id),
+        Some(user_id),
         event::PASSWORD_CHANGED,
         "",
         &client.addr,
         now,
     )
     .await?;
-    let notice = password_notice(state, &mut tx, account_id, "changed").await?;
-    let signed_in = rotate_sessions(&mut tx, account_id, client, now).await?;
+    let notice = password_notice(state, &mut tx, user_id, "changed").await?;
+    let signed_in = rotate_sessions(&mut tx, user_id, client, now).await?;
     tx.commit().await?;
     let _ = state.delivery.deliver(&state.db, notice.as_slice()).await;
     Ok(signed_in)

@@ -36,7 +36,6 @@ pub use sessions::*;
 pub use sign_in::*;
 
 /// Who is calling, as far as the network tells.
-/// Who is calling, as far as the network tells.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Client {
     pub addr: String,
@@ -75,7 +74,7 @@ const SESSION_TOUCH_MS: i64 = MINUTE_MS;
 /// A new session: the token goes into the cookie, only its hash into the database.
 #[derive(Debug)]
 pub struct SignedIn {
-    pub account_id: i64,
+    pub user_id: i64,
     pub token: String,
 }
 
@@ -195,42 +194,39 @@ async fn use_code(
 
 async fn start_session(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     client: &Client,
     now: i64,
 ) -> Result<SignedIn, AppError> {
-    let signed_in = new_session(conn, account_id, client, now).await?;
-    store::log_event(
-        conn,
-        Some(account_id),
-        event::SIGNED_IN,
-        "",
-        &client.addr,
-        now,
-    )
-    .await?;
+    let signed_in = new_session(conn, user_id, client, now).await?;
+    store::log_event(conn, Some(user_id), event::SIGNED_IN, "", &client.addr, now).await?;
     Ok(signed_in)
 }
 
-/// A new session of `account_id` for this browser: the token goes into the cookie, only its
-/// hash into the database.
+/// A new session of `user_id` for this browser: the token goes into the cookie, only its
+/// hash into the database. It acts in the user's first billing account (the header switches).
 async fn new_session(
     conn: &mut AnyConnection,
-    account_id: i64,
+    user_id: i64,
     client: &Client,
     now: i64,
 ) -> Result<SignedIn, AppError> {
     let token = crate::server::secrets::random_hex(32);
+    let account = crate::team::store::memberships(conn, user_id)
+        .await?
+        .first()
+        .map(|m| m.account_id);
     store::insert_session(
         conn,
         &token_hash(&token),
-        account_id,
+        user_id,
+        account,
         &client.user_agent,
         &client.addr,
         now,
     )
     .await?;
-    Ok(SignedIn { account_id, token })
+    Ok(SignedIn { user_id, token })
 }
 
 async fn give_back_all(state: &AppState, taken: &[Limit]) -> Result<(), AppError> {
@@ -263,13 +259,13 @@ async fn take_attempt(
 
 async fn record_failure(
     state: &AppState,
-    account_id: Option<i64>,
+    user_id: Option<i64>,
     address: &Address,
     client: &Client,
 ) -> Result<(), AppError> {
     record_event(
         state,
-        account_id,
+        user_id,
         event::SIGN_IN_FAILED,
         address.as_str(),
         client,
@@ -277,9 +273,9 @@ async fn record_failure(
     .await
 }
 
-/// A security log event: what happened to which account, seen from which client.
+/// A security log event: what happened to which user, seen from which client.
 pub(super) struct Event<'a> {
-    pub account: Option<i64>,
+    pub user: Option<i64>,
     pub kind: &'static str,
     pub detail: &'a str,
     pub client: &'a Client,
@@ -297,7 +293,7 @@ pub(super) async fn recorded<T>(
     let done = change(&mut tx, now).await?;
     store::log_event(
         &mut tx,
-        event.account,
+        event.user,
         event.kind,
         event.detail,
         &event.client.addr,
@@ -308,17 +304,47 @@ pub(super) async fn recorded<T>(
     Ok(done)
 }
 
+/// Sends a code for `purpose` to the user's own email (or, without one, phone): what confirms a
+/// weighty step taken while signed in (handing over a billing account).
+pub async fn send_own_code(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    client: &Client,
+) -> Result<(), AppError> {
+    let (address, _) = proof_address(&user(state, user_id).await?, Channel::Email)?;
+    request_code(state, &address, purpose, client).await
+}
+
+/// Checks the code from [`send_own_code`] and, in the same write transaction, makes `change`
+/// (given the transaction and the time). A wrong code is counted and changes nothing.
+pub async fn with_own_code<T>(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    code: &str,
+    change: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let (address, _) = proof_address(&user(state, user_id).await?, Channel::Email)?;
+    let now = now_millis();
+    let tx = state.db.begin_write().await?;
+    let mut tx = consume_code(state, tx, &address, purpose, code, now).await?;
+    let done = change(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
 /// Writes one security log event in a transaction of its own (for what happened when the flow
 /// itself changes nothing).
 async fn record_event(
     state: &AppState,
-    account: Option<i64>,
+    user: Option<i64>,
     kind: &'static str,
     detail: &str,
     client: &Client,
 ) -> Result<(), AppError> {
     let event = Event {
-        account,
+        user,
         kind,
         detail,
         client,
@@ -366,13 +392,37 @@ mod tests {
             .expect("registered")
     }
 
+    async fn live(
+        state: &AppState,
+        signed_in: &SignedIn,
+    ) -> crate::accounts::session::CallerSession {
+        session(state, &signed_in.token)
+            .await
+            .expect("db")
+            .expect("live session")
+            .into()
+    }
+
+    /// The caller a signed-in browser is, in the billing account its session acts in.
+    async fn caller(state: &AppState, signed_in: &SignedIn) -> crate::accounts::caller::Caller {
+        crate::accounts::caller::Caller::from_session(live(state, signed_in).await)
+            .expect("acts in an account")
+    }
+
+    async fn summary_of(
+        state: &AppState,
+        signed_in: &SignedIn,
+    ) -> Result<AccountSummary, AppError> {
+        summary(state, &live(state, signed_in).await).await
+    }
+
     db_test!(
         register_then_sign_in_by_password_and_code,
         |db| async move {
             let state = state_for(&db).await;
             let address = Address::email("cfo@acme.example").expect("valid");
             let first = registered(&state, &address, Some("correct horse battery")).await;
-            let summary = summary(&state, first.account_id).await.expect("summary");
+            let summary = summary_of(&state, &first).await.expect("summary");
             assert_eq!(summary.currency, "USD", "currency comes from the site");
             assert_eq!(summary.email.as_deref(), Some("cfo@acme.example"));
             assert!(summary.has_password);
@@ -380,8 +430,8 @@ mod tests {
                 session(&state, &first.token)
                     .await
                     .expect("db")
-                    .map(|s| s.1),
-                Some(first.account_id)
+                    .map(|s| s.user_id),
+                Some(first.user_id)
             );
 
             let by_password = sign_in_with_password(
@@ -404,7 +454,7 @@ mod tests {
             let by_code = sign_in_with_code(&state, &address, &code, &client("10.1.0.2"))
                 .await
                 .expect("signed in");
-            assert_eq!(by_code.account_id, first.account_id);
+            assert_eq!(by_code.user_id, first.user_id);
 
             sign_out(&state, &by_code.token, &client("10.1.0.2"))
                 .await
@@ -661,9 +711,7 @@ mod tests {
             let signed_in = register(&state, form("Acme", "CN1", None), &c)
                 .await
                 .expect("registered");
-            let summary = summary(&state, signed_in.account_id)
-                .await
-                .expect("summary");
+            let summary = summary_of(&state, &signed_in).await.expect("summary");
             assert_eq!(summary.currency, "CNY");
             assert!(!summary.has_password);
             // Without a password, password sign-in fails like any wrong password.
@@ -721,14 +769,21 @@ mod tests {
             contact_name: "Li Lei".to_string(),
             ..Profile::default()
         };
-        let err = update_profile(&state, me.account_id, input("  "), &c)
+        let err = update_profile(&state, &caller(&state, &me).await, input("  "), &c)
             .await
             .expect_err("company required");
         assert!(err.message_for("company_name").is_some());
-        update_profile(&state, me.account_id, input("Acme Cloud Ltd."), &c)
+        update_profile(
+            &state,
+            &caller(&state, &me).await,
+            input("Acme Cloud Ltd."),
+            &c,
+        )
+        .await
+        .expect("saved");
+        let saved = profile(&state, &caller(&state, &me).await)
             .await
-            .expect("saved");
-        let saved = profile(&state, me.account_id).await.expect("profile");
+            .expect("profile");
         assert_eq!(saved.company_name, "Acme Cloud Ltd.");
         assert_eq!(saved.contact_name, "Li Lei");
         assert_eq!(
@@ -759,7 +814,7 @@ mod tests {
             };
             let err = change_password(
                 &state,
-                me.account_id,
+                me.user_id,
                 proof("wrong"),
                 "a brand new secret".into(),
                 &c,
@@ -769,7 +824,7 @@ mod tests {
             assert!(err.message_for("current_password").is_some());
             let renewed = change_password(
                 &state,
-                me.account_id,
+                me.user_id,
                 proof("correct horse battery"),
                 "a brand new secret".into(),
                 &c,
@@ -802,15 +857,9 @@ mod tests {
             current: String::new(),
             code: "123456".to_string(),
         };
-        let err = change_password(
-            &state,
-            me.account_id,
-            without,
-            "a first passphrase".into(),
-            &c,
-        )
-        .await
-        .expect_err("a code is needed");
+        let err = change_password(&state, me.user_id, without, "a first passphrase".into(), &c)
+            .await
+            .expect_err("a code is needed");
         assert!(err.message_for("code").is_some(), "{err:?}");
         sqlx::query("UPDATE rate_limits SET window_start = window_start - 120000")
             .execute(state.db.pool())
@@ -824,7 +873,7 @@ mod tests {
             current: String::new(),
             code,
         };
-        change_password(&state, me.account_id, with, "a first passphrase".into(), &c)
+        change_password(&state, me.user_id, with, "a first passphrase".into(), &c)
             .await
             .expect("set with the code");
         sign_in_with_password(&state, &address, "a first passphrase".into(), &c)
@@ -848,11 +897,12 @@ mod tests {
                 None,
             )
             .await;
-            let (bob_session, _) = session(&state, &bob.token)
+            let bob_session = session(&state, &bob.token)
                 .await
                 .expect("db")
-                .expect("live");
-            let err = end_session(&state, alice.account_id, bob_session, &client("10.9.0.1"))
+                .expect("live")
+                .id;
+            let err = end_session(&state, alice.user_id, bob_session, &client("10.9.0.1"))
                 .await
                 .expect_err("refused");
             assert_eq!(err, AppError::NotFound);
@@ -861,17 +911,18 @@ mod tests {
                 "Bob is still signed in"
             );
             // Alice's lists show only Alice's things.
-            let (alice_session, _) = session(&state, &alice.token)
+            let alice_session = session(&state, &alice.token)
                 .await
                 .expect("db")
-                .expect("live");
-            let listed = sessions(&state, alice.account_id, alice_session)
+                .expect("live")
+                .id;
+            let listed = sessions(&state, alice.user_id, alice_session)
                 .await
                 .expect("sessions");
             assert!(listed.iter().all(|s| s.id != bob_session));
-            let log = security_log(&state, alice.account_id).await.expect("log");
+            let log = security_log(&state, alice.user_id).await.expect("log");
             assert!(!log.is_empty());
-            let bob_log = security_log(&state, bob.account_id).await.expect("log");
+            let bob_log = security_log(&state, bob.user_id).await.expect("log");
             assert_eq!(
                 log.len(),
                 bob_log.len(),
@@ -895,7 +946,8 @@ mod tests {
         )
         .await
         .expect("second browser");
-        let (session_id, account_id) = session(&state, &me.token).await.expect("db").expect("live");
+        let live = session(&state, &me.token).await.expect("db").expect("live");
+        let (session_id, account_id) = (live.id, live.user_id);
         let c = client("10.10.0.1");
 
         // Without proof of the current address nothing moves.
@@ -934,7 +986,7 @@ mod tests {
             .expect("changed");
 
         assert_eq!(
-            profile(&state, account_id)
+            user(&state, account_id)
                 .await
                 .expect("profile")
                 .email
@@ -973,8 +1025,8 @@ mod tests {
             let phone = Address::phone("13700137000").expect("valid");
             let email = Address::email("added@acme.example").expect("valid");
             let me = registered(&state, &phone, None).await;
-            let (session_id, account_id) =
-                session(&state, &me.token).await.expect("db").expect("live");
+            let live = session(&state, &me.token).await.expect("db").expect("live");
+            let (session_id, account_id) = (live.id, live.user_id);
             let c = client("10.11.0.1");
             send_current_code(&state, account_id, Channel::Email, &c)
                 .await
@@ -990,7 +1042,7 @@ mod tests {
             change_address(&state, account_id, session_id, &email, &code, &c)
                 .await
                 .expect("added");
-            let saved = profile(&state, account_id).await.expect("profile");
+            let saved = user(&state, account_id).await.expect("profile");
             assert_eq!(saved.email.as_deref(), Some("added@acme.example"));
             assert_eq!(saved.phone.as_deref(), Some("+8613700137000"));
         }

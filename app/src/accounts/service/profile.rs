@@ -1,21 +1,38 @@
-//! The company profile and the account summary.
+//! The company profile, the user's own record and the header's summary.
 #[allow(unused_imports)]
 use super::*;
+use crate::accounts::caller::Caller;
+use crate::team::model::{AuditAction, Permission};
 
-pub async fn profile(state: &AppState, account_id: i64) -> Result<Profile, AppError> {
+/// The company profile of the caller's billing account, with the caller's email and phone.
+pub async fn profile(state: &AppState, caller: &Caller) -> Result<Profile, AppError> {
     let mut conn = state.db.pool().acquire().await?;
-    store::profile(&mut conn, account_id)
+    store::profile(&mut conn, caller.account_id, caller.user_id)
         .await?
         .ok_or(AppError::Unauthorized)
 }
 
-/// Saves the editable part of the profile (company name required, the rest optional).
+/// The user's sign-in addresses and whether they have a password.
+pub async fn user(state: &AppState, user_id: i64) -> Result<store::UserRow, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let mut user = store::user(&mut conn, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if let (Some(configured), Some(email)) = (&state.config.operator_email, &user.email) {
+        user.is_operator |= configured.eq_ignore_ascii_case(email);
+    }
+    Ok(user)
+}
+
+/// Saves the editable part of the profile (company name required, the rest optional), with its
+/// line in the audit log.
 pub async fn update_profile(
     state: &AppState,
-    account_id: i64,
+    caller: &Caller,
     input: Profile,
     client: &Client,
 ) -> Result<(), AppError> {
+    caller.may(Permission::CompanyProfile)?;
     let short = |field: &str, value: &str| {
         profile_field(value, PROFILE_FIELD_MAX).map_err(|m| AppError::field(field, m))
     };
@@ -29,25 +46,48 @@ pub async fn update_profile(
         contact_name: short("contact_name", &input.contact_name)?,
         ..Profile::default()
     };
-    let event = Event {
-        account: Some(account_id),
-        kind: event::PROFILE_UPDATED,
-        detail: "",
-        client,
-    };
-    recorded(state, event, async |tx, _| {
-        Ok(store::update_profile(tx, account_id, &profile).await?)
-    })
-    .await
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+    store::update_profile(&mut tx, caller.account_id, &profile).await?;
+    crate::team::audit::record(
+        &mut tx,
+        &caller.audit(client),
+        AuditAction::ProfileUpdated,
+        &profile.company_name,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-pub async fn summary(state: &AppState, account_id: i64) -> Result<AccountSummary, AppError> {
+/// What every page's header shows: the user, and the billing account they act in.
+pub async fn summary(
+    state: &AppState,
+    session: &crate::accounts::session::CallerSession,
+) -> Result<AccountSummary, AppError> {
+    let user = user(state, session.user_id).await?;
     let mut conn = state.db.pool().acquire().await?;
-    let mut summary = store::summary(&mut conn, account_id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if let (Some(configured), Some(email)) = (&state.config.operator_email, &summary.email) {
-        summary.is_operator |= configured.eq_ignore_ascii_case(email);
-    }
-    Ok(summary)
+    let accounts = crate::team::store::memberships(&mut conn, session.user_id).await?;
+    let active = match session.account {
+        Some((id, _)) => store::account(&mut conn, id).await?.map(|a| (id, a)),
+        None => None,
+    };
+    let (id, company_name, currency, site_code) = match active {
+        Some((id, a)) => (id, a.company_name, a.currency, a.site_code),
+        None => (0, String::new(), String::new(), String::new()),
+    };
+    Ok(AccountSummary {
+        id,
+        user_id: session.user_id,
+        company_name,
+        email: user.email,
+        phone: user.phone,
+        currency,
+        site_code,
+        has_password: user.has_password,
+        is_operator: user.is_operator,
+        role: session.account.map(|(_, role)| role),
+        accounts,
+    })
 }

@@ -1,6 +1,7 @@
 //! Registering a billing account with a code.
 #[allow(unused_imports)]
 use super::*;
+use crate::team::model::Role;
 
 /// What the registration form carries, already parsed where parsing cannot fail later.
 pub struct Registration {
@@ -11,7 +12,8 @@ pub struct Registration {
     pub password: Option<String>,
 }
 
-/// Creates the account (currency from its site) and signs it in.
+/// Creates the billing account (currency from its site) with the registering user as its Owner,
+/// and signs them in.
 pub async fn register(
     state: &AppState,
     form: Registration,
@@ -48,20 +50,81 @@ pub async fn register(
         company_name: &company,
         site_code: &form.site_code,
         currency: &currency,
-        address: &form.address,
-        password_hash: password_hash.as_deref(),
     };
-    let account_id = store::insert_account(&mut tx, &account, now).await?;
+    let (_, user_id) = insert_account_with_owner(
+        &mut tx,
+        &account,
+        &form.address,
+        password_hash.as_deref(),
+        now,
+    )
+    .await?;
     store::log_event(
         &mut tx,
-        Some(account_id),
+        Some(user_id),
         event::REGISTERED,
         "",
         &client.addr,
         now,
     )
     .await?;
-    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    let signed_in = start_session(&mut tx, user_id, client, now).await?;
     tx.commit().await?;
     Ok(signed_in)
+}
+
+/// Creates a user (no billing account of their own) with a code sent to `address`, and in the
+/// same transaction lets `join` make them a member (accepting an invitation); then signs them in,
+/// acting in the account they joined.
+pub async fn register_user(
+    state: &AppState,
+    address: &Address,
+    code: &str,
+    password: Option<String>,
+    client: &Client,
+    join: impl AsyncFnOnce(&mut AnyConnection, i64, i64) -> Result<(), AppError>,
+) -> Result<SignedIn, AppError> {
+    let password = password.filter(|p| !p.is_empty());
+    if let Some(password) = &password {
+        password::check_new_password(password).map_err(|p| AppError::field("password", &p))?;
+    }
+    let now = now_millis();
+    let checked = check_code(state, address, Purpose::Register, code, now).await?;
+    let password_hash = match password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
+    let mut tx = state.db.begin_write().await?;
+    use_code(state, &mut tx, checked, now).await?;
+    if store::find_by_address(&mut tx, address).await?.is_some() {
+        return Err(AppError::field("address", Msg::AccountExists));
+    }
+    let user_id = store::insert_user(&mut tx, address, password_hash.as_deref(), now).await?;
+    store::log_event(
+        &mut tx,
+        Some(user_id),
+        event::REGISTERED,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
+    join(&mut tx, user_id, now).await?;
+    let signed_in = start_session(&mut tx, user_id, client, now).await?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+/// A new billing account and its first user, its Owner: (account id, user id).
+pub async fn insert_account_with_owner(
+    conn: &mut AnyConnection,
+    account: &store::NewAccount<'_>,
+    address: &Address,
+    password_hash: Option<&str>,
+    now: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    let account_id = store::insert_account(conn, account, now).await?;
+    let user_id = store::insert_user(conn, address, password_hash, now).await?;
+    crate::team::store::insert_membership(conn, account_id, user_id, Role::Owner, now).await?;
+    Ok((account_id, user_id))
 }

@@ -48,12 +48,12 @@ pub async fn sign_in_with_password(
         record_failure(state, account.map(|a| a.id), address, client).await?;
         return Err(AppError::field("password", Msg::WrongCredentials));
     }
-    let account_id = account.map(|a| a.id).ok_or(AppError::Internal)?;
+    let user_id = account.map(|a| a.id).ok_or(AppError::Internal)?;
     let mut tx = state.db.begin_write().await?;
     for limit in &limits {
         limits::give_back(&mut tx, &limit.name).await?;
     }
-    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    let signed_in = start_session(&mut tx, user_id, client, now).await?;
     tx.commit().await?;
     Ok(signed_in)
 }
@@ -77,11 +77,11 @@ pub async fn sign_in_with_code(
         }
     };
     // A code only ever reaches an address with an account; this is belt and braces.
-    let account_id = store::find_by_address(&mut tx, address)
+    let user_id = store::find_by_address(&mut tx, address)
         .await?
         .map(|a| a.id)
         .ok_or_else(|| code_error(CodeCheck::Missing))?;
-    let signed_in = start_session(&mut tx, account_id, client, now).await?;
+    let signed_in = start_session(&mut tx, user_id, client, now).await?;
     tx.commit().await?;
     Ok(signed_in)
 }

@@ -6,6 +6,8 @@ use crate::funds::model::{
     CardQuery, InstrumentStatus, PrepaidCardView, VoucherKind, VoucherQuery, VoucherView,
 };
 use crate::i18n::*;
+use crate::team::model::Permission;
+use crate::team::pages::IfAllowed;
 use crate::ui::{
     successes, use_list_query, DataTable, Field, FilterForm, FormError, PagedList, SelectFilter,
 };
@@ -25,9 +27,11 @@ pub fn VouchersPage() -> impl IntoView {
         move || (activated.get(), query.get()),
         |(_, q)| list_vouchers(q.status, q.before),
     );
+    let account = Resource::new(|| (), |_| crate::accounts::api::current_account());
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, vouchers_title).to_string()) />
         <h1>{t!(i18n, vouchers_title)}</h1>
+        <IfAllowed account permission=Permission::Recharge>
         <section class="card" aria-labelledby="activate-voucher">
             <h2 id="activate-voucher">{t!(i18n, voucher_activate)}</h2>
             <ActionForm action attr:class="stack narrow">
@@ -43,6 +47,7 @@ pub fn VouchersPage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, voucher_activate)}</button>
             </ActionForm>
         </section>
+        </IfAllowed>
         <FilterForm query>
             <StatusFilter current=Signal::derive(move || query.get().status) />
         </FilterForm>
@@ -84,11 +89,15 @@ pub fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
     .into_any()
 }
 
-/// The hidden `request_id` of a form that must act once however often it is posted; a new one
-/// whenever `renew` changes (after each submission).
+/// A fresh request id for a form, anew whenever `renew` changes (after each submission). The
+/// page makes it at its top, so the form may sit in a suspended view.
+pub fn request_id(renew: Signal<usize>) -> Resource<Result<String, crate::error::AppError>> {
+    Resource::new(move || renew.get(), |_| new_request_id())
+}
+
+/// The hidden `request_id` of a form that must act once however often it is posted.
 #[component]
-pub fn RequestId(renew: Signal<usize>) -> impl IntoView {
-    let request_id = Resource::new(move || renew.get(), |_| new_request_id());
+pub fn RequestId(request_id: Resource<Result<String, crate::error::AppError>>) -> impl IntoView {
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -110,14 +119,17 @@ pub fn PrepaidCardsPage() -> impl IntoView {
         move || (action.version().get(), query.get()),
         |(_, q)| list_prepaid_cards(q.status, q.before),
     );
+    let key = request_id(Signal::derive(move || action.version().get()));
+    let account = Resource::new(|| (), |_| crate::accounts::api::current_account());
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, cards_title).to_string()) />
         <h1>{t!(i18n, cards_title)}</h1>
         <BalancesCard reload=Signal::derive(move || action.version().get()) />
+        <IfAllowed account permission=Permission::Recharge>
         <section class="card" aria-labelledby="buy-card">
             <h2 id="buy-card">{t!(i18n, buy_card)}</h2>
             <ActionForm action attr:class="stack narrow">
-                <RequestId renew=Signal::derive(move || action.version().get()) />
+                <RequestId request_id=key />
                 <Field
                     label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string())
                     name="amount"
@@ -129,6 +141,7 @@ pub fn PrepaidCardsPage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, buy_card)}</button>
             </ActionForm>
         </section>
+        </IfAllowed>
         <FilterForm query>
             <StatusFilter current=Signal::derive(move || query.get().status) />
         </FilterForm>

@@ -1,6 +1,8 @@
 use crate::funds::api::{load_balances, recharge_options, recharge_orders, CreateRecharge};
 use crate::funds::model::{Balances, BankDetails, OrderQuery, OrderStatus, RechargeOrder};
 use crate::i18n::*;
+use crate::team::model::Permission;
+use crate::team::pages::IfAllowed;
 use crate::ui::{
     use_list_query, DataState, DataTable, Field, FilterForm, FormError, PagedList, SelectFilter,
 };
@@ -16,10 +18,12 @@ pub fn RechargePage() -> impl IntoView {
     let query = use_list_query::<OrderQuery>();
     let orders = Resource::new(move || query.get(), |q| recharge_orders(q.status, q.before));
     let options = Resource::new(|| (), |_| recharge_options());
+    let account = Resource::new(|| (), |_| crate::accounts::api::current_account());
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, recharge_title).to_string()) />
         <h1>{t!(i18n, recharge_title)}</h1>
         <BalancesCard />
+        <IfAllowed account permission=Permission::Recharge>
         <section class="card" aria-labelledby="recharge-online">
             <h2 id="recharge-online">{t!(i18n, recharge_online)}</h2>
             <Suspense>
@@ -35,6 +39,7 @@ pub fn RechargePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        </IfAllowed>
         <Suspense>
             {move || Suspend::new(async move {
                 options.await.ok().map(|o| o.bank).filter(|b| !b.account_number.is_empty()).map(|bank| view! { <BankTransfer bank /> })

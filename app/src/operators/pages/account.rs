@@ -1,5 +1,7 @@
 use super::OperatorNav;
-use crate::funds::pages::{BalanceFacts, CardTable, MovementRows, RequestId, VoucherTable};
+use crate::funds::pages::{
+    request_id, BalanceFacts, CardTable, MovementRows, RequestId, VoucherTable,
+};
 use crate::i18n::*;
 use crate::operators::api::{operator_account, GiveCard, GiveVoucher, RecordTransfer};
 use crate::operators::model::OperatorAccountView;
@@ -33,6 +35,8 @@ pub fn OperatorAccountPage() -> impl IntoView {
         move || (id(), done.iter().map(|d| d.get()).sum::<usize>()),
         |(id, _)| operator_account(id),
     );
+    let voucher_key = request_id(Signal::derive(move || voucher.version().get()));
+    let card_key = request_id(Signal::derive(move || card.version().get()));
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, operator_title).to_string()) />
         <h1>{t!(i18n, operator_title)}</h1>
@@ -56,7 +60,7 @@ pub fn OperatorAccountPage() -> impl IntoView {
                 <h2 id="give-voucher">{t!(i18n, operator_voucher)}</h2>
                 <ActionForm action=voucher attr:class="stack">
                     <input type="hidden" name="account_id" value=id />
-                    <RequestId renew=Signal::derive(move || voucher.version().get()) />
+                    <RequestId request_id=voucher_key />
                     <div class="field">
                         <label for="voucher-kind">{t!(i18n, filter_kind)}</label>
                         <select id="voucher-kind" name="kind">
@@ -81,7 +85,7 @@ pub fn OperatorAccountPage() -> impl IntoView {
                 <h2 id="give-card">{t!(i18n, operator_card)}</h2>
                 <ActionForm action=card attr:class="stack">
                     <input type="hidden" name="account_id" value=id />
-                    <RequestId renew=Signal::derive(move || card.version().get()) />
+                    <RequestId request_id=card_key />
                     <Field label=Signal::derive(move || t_string!(i18n, recharge_amount).to_string()) name="amount" form="card" required=true result=results[2] />
                     <Field
                         label=Signal::derive(move || t_string!(i18n, operator_validity_days).to_string())
