@@ -755,3 +755,204 @@ async fn public_pages_load_in_parallel_without_failing() {
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A new person in billing account `account` with `role`, signed in: their session cookie.
+/// Made directly in the database (no password to hash), one per call, so what one call does
+/// (leaving, signing out) touches no other.
+async fn member_cookie(state: &AppState, account: Option<i64>, role: Role, n: usize) -> String {
+    let now = app::server::db::now_millis();
+    let mut tx = state.db.begin_write().await.expect("tx");
+    let address =
+        app::verification::Address::email(&format!("matrix-{n}@example.com")).expect("valid");
+    let user = app::accounts::store::insert_user(&mut tx, &address, None, now)
+        .await
+        .expect("user");
+    if let Some(account) = account {
+        app::team::store::insert_membership(&mut tx, account, user, role, now)
+            .await
+            .expect("member");
+    }
+    let token = app::server::secrets::random_hex(32);
+    app::accounts::store::insert_session(
+        &mut tx,
+        &app::accounts::service::token_hash(&token),
+        user,
+        account,
+        "matrix",
+        "127.0.0.1",
+        now,
+    )
+    .await
+    .expect("session");
+    tx.commit().await.expect("commit");
+    format!("bc_session={token}")
+}
+
+fn allowed(need: Need, role: Role) -> bool {
+    match need {
+        Public | SignedIn => true,
+        Operator => false,
+        Account(permission) => role.may(permission),
+    }
+}
+
+use app::team::model::Role;
+
+/// Every server function and plain route, called as each of the four roles, is refused (403,
+/// with the reason) exactly where the permission table says the role may not, and answered
+/// otherwise; a signed-in user who belongs to no billing account is refused every account one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_endpoint_answers_each_role_as_the_permission_table_says() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    on_both(|db| async move {
+        let state = state_with(db.clone(), developer_config()).await;
+        let account = app::demo::seed_account(&state.db).await.expect("demo");
+        let router = app::edge::router(state.clone());
+        let mut n = 0;
+        let mut refused = 0;
+        for (endpoint, need, body) in SERVER_FUNCTIONS {
+            for role in Role::ALL {
+                n += 1;
+                let cookie = member_cookie(&state, Some(account), role, n).await;
+                let uri = format!("/api/{endpoint}");
+                let (status, answer) =
+                    send(&router, form(&uri, Some(&cookie), body.to_string())).await;
+                assert!(
+                    !status.is_server_error(),
+                    "{endpoint} as {role:?}: {status} {answer:.300}"
+                );
+                if allowed(*need, role) {
+                    assert_ne!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{endpoint} as {role:?}: {answer:.300}"
+                    );
+                } else {
+                    refused += 1;
+                    assert_eq!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{endpoint} as {role:?}: {answer:.300}"
+                    );
+                    let reason = if *need == Operator {
+                        "operators_only"
+                    } else {
+                        "role_may_not"
+                    };
+                    assert!(
+                        answer.contains(reason),
+                        "{endpoint} as {role:?}: {answer:.300}"
+                    );
+                }
+            }
+            if let Account(_) = need {
+                n += 1;
+                let cookie = member_cookie(&state, None, Role::Viewer, n).await;
+                let uri = format!("/api/{endpoint}");
+                let (status, answer) =
+                    send(&router, form(&uri, Some(&cookie), body.to_string())).await;
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{endpoint} without an account: {answer:.300}"
+                );
+                assert!(
+                    answer.contains("no_billing_account"),
+                    "{endpoint}: {answer:.300}"
+                );
+            }
+        }
+        assert!(
+            refused > 40,
+            "the matrix refuses something for every role but the Owner"
+        );
+        for (path, need) in MACHINE_ENDPOINTS {
+            if path.contains('{') {
+                // The payment provider's callback is signed by the provider, not a session.
+                continue;
+            }
+            for role in Role::ALL {
+                n += 1;
+                let cookie = member_cookie(&state, Some(account), role, n).await;
+                let request = request("GET", path, Body::empty())
+                    .header(header::COOKIE, cookie)
+                    .body(Body::empty())
+                    .expect("request");
+                let (status, answer) = send(&router, request).await;
+                let expected = if allowed(*need, role) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, expected, "{path} as {role:?}: {answer:.300}");
+            }
+        }
+    })
+    .await;
+}
+
+/// A user in two billing accounts, acting in one, cannot reach the other's orders by their
+/// number, nor a stranger's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_accounts_order_is_not_found() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    on_both(|db| async move {
+        let state = state_with(db.clone(), developer_config()).await;
+        let demo = app::demo::seed_account(&state.db).await.expect("demo");
+        let own = {
+            let mut tx = db.begin_write().await.expect("tx");
+            let account = app::accounts::store::NewAccount {
+                company_name: "Own Co.",
+                site_code: "CN1",
+                currency: "CNY",
+            };
+            let stranger = app::verification::Address::email("own@example.com").expect("valid");
+            let (own, _) = app::accounts::service::insert_account_with_owner(
+                &mut tx, &account, &stranger, None, 0,
+            )
+            .await
+            .expect("account");
+            tx.commit().await.expect("commit");
+            own
+        };
+        let actor = app::team::audit::AuditActor::system(demo, "test");
+        let order = app::funds::recharge::create_order(&state, &actor, "100")
+            .await
+            .expect("an order of the demo account");
+        let router = app::edge::router(state.clone());
+        // A Finance member of the demo account, acting in their own other account.
+        let cookie = member_cookie(&state, Some(own), Role::Owner, 1).await;
+        let token = cookie.trim_start_matches("bc_session=");
+        let session: app::accounts::session::CallerSession =
+            app::accounts::service::session(&state, token)
+                .await
+                .expect("db")
+                .expect("live")
+                .into();
+        let mut tx = db.begin_write().await.expect("tx");
+        app::team::store::insert_membership(&mut tx, demo, session.user_id, Role::Finance, 0)
+            .await
+            .expect("member");
+        tx.commit().await.expect("commit");
+        let uri = "/api/funds/recharge/order";
+        let (status, _) = send(
+            &router,
+            form(uri, Some(&cookie), format!("order_no={order}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "acting in the other account");
+        let (status, _) = send(
+            &router,
+            form("/api/team/switch", Some(&cookie), format!("account={demo}")),
+        )
+        .await;
+        assert!(status.is_success() || status.is_redirection(), "{status}");
+        let (status, _) = send(
+            &router,
+            form(uri, Some(&cookie), format!("order_no={order}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "acting in the order's account");
+    })
+    .await;
+}

@@ -525,3 +525,478 @@ pub async fn money_notice_addresses(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::{
+        account_owned_by, db_test, last_code, last_message, owner_of, state_for,
+    };
+    use crate::team::model::AuditQuery;
+
+    fn client() -> Client {
+        Client {
+            addr: "10.20.0.1".to_string(),
+            user_agent: "test".to_string(),
+        }
+    }
+
+    fn caller(account: i64, user: i64, role: Role, who: &str) -> Caller {
+        Caller {
+            session_id: 0,
+            user_id: user,
+            account_id: account,
+            role,
+            who: who.to_string(),
+        }
+    }
+
+    /// The demo account and its Owner as a caller.
+    async fn demo_owner(state: &AppState) -> Caller {
+        let account = crate::demo::seed_account(&state.db).await.expect("demo");
+        let user = owner_of(&state.db, account).await;
+        caller(account, user, Role::Owner, crate::demo::DEMO_EMAIL)
+    }
+
+    /// A signed-in session of `user`, acting in `account`.
+    async fn session_of(state: &AppState, user: i64, account: Option<i64>) -> CallerSession {
+        let token = crate::server::secrets::random_hex(16);
+        let mut tx = state.db.begin_write().await.expect("tx");
+        crate::accounts::store::insert_session(
+            &mut tx,
+            &crate::accounts::service::token_hash(&token),
+            user,
+            account,
+            "test",
+            "10.20.0.9",
+            now_millis(),
+        )
+        .await
+        .expect("session");
+        tx.commit().await.expect("commit");
+        crate::accounts::service::session(state, &token)
+            .await
+            .expect("db")
+            .expect("live")
+            .into()
+    }
+
+    async fn add_member(state: &AppState, account: i64, email: &str, role: Role) -> i64 {
+        let mut tx = state.db.begin_write().await.expect("tx");
+        let address = Address::email(email).expect("valid");
+        let user = crate::accounts::store::insert_user(&mut tx, &address, None, 0)
+            .await
+            .expect("user");
+        store::insert_membership(&mut tx, account, user, role, 0)
+            .await
+            .expect("member");
+        tx.commit().await.expect("commit");
+        user
+    }
+
+    fn token_in(message: &str) -> String {
+        message
+            .split("token=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("a link with a token")
+            .to_string()
+    }
+
+    async fn actions(state: &AppState, account: i64) -> Vec<AuditAction> {
+        audit::page(
+            &state.db,
+            &crate::time::Zone::utc(),
+            account,
+            &AuditQuery::default(),
+        )
+        .await
+        .expect("audit")
+        .rows
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect()
+    }
+
+    async fn role_of(state: &AppState, account: i64, user: i64) -> Option<Role> {
+        let mut conn = state.db.pool().acquire().await.expect("conn");
+        store::role(&mut conn, account, user).await.expect("role")
+    }
+
+    db_test!(
+        an_invitation_joins_once_and_only_its_address,
+        |db| async move {
+            let state = state_for(&db).await;
+            let owner = demo_owner(&state).await;
+            let finance = Address::email("fin@example.com").expect("valid");
+            invite(&state, &owner, &finance, Role::Finance, &client())
+                .await
+                .expect("invited");
+            let token = token_in(&last_message(&db, &finance).await);
+            let shown = invitation(&state, &token, None).await.expect("shown");
+            assert_eq!(shown.role, Role::Finance);
+            assert!(!shown.yours);
+            // Someone else, signed in with another address, cannot use the link.
+            let (_, other) = account_owned_by(&db, "Other Co.", "other@example.com").await;
+            let other_session = session_of(&state, other, None).await;
+            assert!(matches!(
+                accept(&state, &other_session, &token, &client()).await,
+                Err(AppError::Forbidden(Msg::InvitationNotYours { .. }))
+            ));
+            // The invitee creates a sign-in with a code to the invited address and joins.
+            crate::accounts::service::request_code(&state, &finance, Purpose::Register, &client())
+                .await
+                .expect("code");
+            let code = last_code(&db, &finance).await;
+            let joined = accept_as_new_user(&state, &token, &code, None, &client())
+                .await
+                .expect("joined");
+            assert_eq!(
+                role_of(&state, owner.account_id, joined.user_id).await,
+                Some(Role::Finance)
+            );
+            let live = crate::accounts::service::session(&state, &joined.token)
+                .await
+                .expect("db")
+                .expect("live");
+            assert_eq!(
+                live.account,
+                Some((owner.account_id, "finance".to_string()))
+            );
+            // The link is used up: replayed by the invitee, or by anyone.
+            let theirs = CallerSession::from(live);
+            assert_eq!(
+                accept(&state, &theirs, &token, &client()).await,
+                Err(AppError::Rejected(Msg::InvitationUsed))
+            );
+            assert_eq!(
+                accept(&state, &other_session, &token, &client()).await,
+                Err(AppError::Rejected(Msg::InvitationUsed))
+            );
+            // Inviting a member again is refused.
+            assert_eq!(
+                invite(&state, &owner, &finance, Role::Viewer, &client())
+                    .await
+                    .map_err(|e| e.message_for("address")),
+                Err(Some(Msg::AlreadyMember))
+            );
+            // An expired link and a withdrawn one say so.
+            let late = Address::email("late@example.com").expect("valid");
+            invite(&state, &owner, &late, Role::Viewer, &client())
+                .await
+                .expect("invited");
+            let late_token = token_in(&last_message(&db, &late).await);
+            sqlx::query("UPDATE invitations SET expires_at = 1 WHERE address = 'late@example.com'")
+                .execute(db.pool())
+                .await
+                .expect("expire");
+            assert_eq!(
+                invitation(&state, &late_token, None).await,
+                Err(AppError::Rejected(Msg::InvitationExpired))
+            );
+            let withdrawn = Address::email("withdrawn@example.com").expect("valid");
+            invite(&state, &owner, &withdrawn, Role::Viewer, &client())
+                .await
+                .expect("invited");
+            let withdrawn_token = token_in(&last_message(&db, &withdrawn).await);
+            let open = team(&state, &owner).await.expect("team").invitations;
+            assert_eq!(open.len(), 1, "the used and the expired ones are not open");
+            revoke(&state, &owner, open[0].id, &client())
+                .await
+                .expect("revoked");
+            assert_eq!(
+                invitation(&state, &withdrawn_token, None).await,
+                Err(AppError::Rejected(Msg::InvitationUsed))
+            );
+            assert_eq!(
+                invitation(&state, "not-a-token", None).await,
+                Err(AppError::Rejected(Msg::InvitationInvalid))
+            );
+            // A Finance member may not invite.
+            let fin = caller(
+                owner.account_id,
+                joined.user_id,
+                Role::Finance,
+                "fin@example.com",
+            );
+            assert_eq!(
+                invite(&state, &fin, &late, Role::Owner, &client()).await,
+                Err(AppError::Forbidden(Msg::RoleMayNot))
+            );
+            let logged = actions(&state, owner.account_id).await;
+            for action in [
+                AuditAction::MemberInvited,
+                AuditAction::MemberJoined,
+                AuditAction::InvitationRevoked,
+            ] {
+                assert!(logged.contains(&action), "{action:?} in {logged:?}");
+            }
+        }
+    );
+
+    db_test!(an_account_always_keeps_an_owner, |db| async move {
+        let state = state_for(&db).await;
+        let owner = demo_owner(&state).await;
+        let account = owner.account_id;
+        assert_eq!(
+            change_role(&state, &owner, owner.user_id, Role::Viewer, &client()).await,
+            Err(AppError::Rejected(Msg::LastOwner))
+        );
+        assert_eq!(
+            remove(&state, &owner, owner.user_id, &client()).await,
+            Err(AppError::Rejected(Msg::LastOwner))
+        );
+        let second = add_member(&state, account, "second@example.com", Role::Viewer).await;
+        assert_eq!(
+            remove(&state, &owner, 999_999, &client()).await,
+            Err(AppError::NotFound)
+        );
+        change_role(&state, &owner, second, Role::Owner, &client())
+            .await
+            .expect("second owner");
+        change_role(&state, &owner, owner.user_id, Role::Finance, &client())
+            .await
+            .expect("the first steps down");
+        assert_eq!(
+            role_of(&state, account, owner.user_id).await,
+            Some(Role::Finance)
+        );
+        // Leaving: a removed member's session no longer acts in the account.
+        let session = session_of(&state, owner.user_id, Some(account)).await;
+        let me = caller(
+            account,
+            owner.user_id,
+            Role::Finance,
+            crate::demo::DEMO_EMAIL,
+        );
+        remove(&state, &me, owner.user_id, &client())
+            .await
+            .expect("left");
+        let token_session = sqlx::query("SELECT account_id FROM sessions WHERE id = $1")
+            .bind(session.session_id)
+            .fetch_one(db.pool())
+            .await
+            .expect("session row");
+        use sqlx::Row;
+        assert_eq!(
+            token_session
+                .try_get::<Option<i64>, _>("account_id")
+                .expect("col"),
+            None
+        );
+        assert!(actions(&state, account)
+            .await
+            .contains(&AuditAction::RoleChanged));
+        assert!(actions(&state, account)
+            .await
+            .contains(&AuditAction::MemberRemoved));
+    });
+
+    db_test!(
+        owners_demoting_each_other_at_once_leave_one,
+        |db| async move {
+            let state = state_for(&db).await;
+            let owner = demo_owner(&state).await;
+            let account = owner.account_id;
+            let mut owners = vec![owner.user_id];
+            for i in 0..3 {
+                owners.push(
+                    add_member(
+                        &state,
+                        account,
+                        &format!("owner{i}@example.com"),
+                        Role::Owner,
+                    )
+                    .await,
+                );
+            }
+            let tasks: Vec<_> = (0..200)
+                .map(|i| {
+                    let state = state.clone();
+                    let (by, target) = (owners[i % 4], owners[(i + 1) % 4]);
+                    tokio::spawn(async move {
+                        let me = caller(account, by, Role::Owner, "owner");
+                        change_role(&state, &me, target, Role::Viewer, &client()).await
+                    })
+                })
+                .collect();
+            let mut done = 0;
+            for task in tasks {
+                match task.await.expect("task") {
+                    Ok(()) => done += 1,
+                    Err(AppError::Rejected(Msg::LastOwner)) => {}
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+            let mut conn = db.pool().acquire().await.expect("conn");
+            let left = store::count_with_role(&mut conn, account, Role::Owner)
+                .await
+                .expect("count");
+            assert_eq!(left, 1, "three were demoted ({done} changes), one remains");
+        }
+    );
+
+    db_test!(ownership_is_handed_over_with_a_code, |db| async move {
+        let state = state_for(&db).await;
+        let owner = demo_owner(&state).await;
+        let account = owner.account_id;
+        let heir = add_member(&state, account, "heir@example.com", Role::Finance).await;
+        send_transfer_code(&state, &owner, &client())
+            .await
+            .expect("code sent");
+        let own = Address::email(crate::demo::DEMO_EMAIL).expect("valid");
+        let code = last_code(&db, &own).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert!(
+            transfer_ownership(&state, &owner, heir, Role::Viewer, wrong, &client())
+                .await
+                .is_err()
+        );
+        assert_eq!(role_of(&state, account, heir).await, Some(Role::Finance));
+        let heir_caller = caller(account, heir, Role::Finance, "heir@example.com");
+        assert_eq!(
+            transfer_ownership(&state, &heir_caller, heir, Role::Viewer, &code, &client()).await,
+            Err(AppError::Forbidden(Msg::RoleMayNot))
+        );
+        transfer_ownership(&state, &owner, heir, Role::Viewer, &code, &client())
+            .await
+            .expect("handed over");
+        assert_eq!(role_of(&state, account, heir).await, Some(Role::Owner));
+        assert_eq!(
+            role_of(&state, account, owner.user_id).await,
+            Some(Role::Viewer)
+        );
+        // The code is used up.
+        let owner_now = caller(account, heir, Role::Owner, "heir@example.com");
+        assert!(transfer_ownership(
+            &state,
+            &owner_now,
+            owner.user_id,
+            Role::Viewer,
+            &code,
+            &client()
+        )
+        .await
+        .is_err());
+        assert!(actions(&state, account)
+            .await
+            .contains(&AuditAction::OwnershipTransferred));
+    });
+
+    db_test!(
+        a_user_in_two_accounts_acts_in_the_chosen_one,
+        |db| async move {
+            let state = state_for(&db).await;
+            let demo = demo_owner(&state).await;
+            let (own_account, user) = account_owned_by(&db, "Own Co.", "both@example.com").await;
+            let mut tx = db.begin_write().await.expect("tx");
+            store::insert_membership(&mut tx, demo.account_id, user, Role::Viewer, 1)
+                .await
+                .expect("member");
+            tx.commit().await.expect("commit");
+            let session = session_of(&state, user, Some(own_account)).await;
+            let (stranger, _) = account_owned_by(&db, "Stranger Co.", "stranger@example.com").await;
+            assert_eq!(
+                switch(&state, &session, stranger).await,
+                Err(AppError::NotFound)
+            );
+            switch(&state, &session, demo.account_id)
+                .await
+                .expect("switched");
+            let token = sqlx::query("SELECT token_hash FROM sessions WHERE id = $1")
+                .bind(session.session_id)
+                .fetch_one(db.pool())
+                .await
+                .expect("row");
+            use sqlx::Row;
+            let hash: String = token.try_get("token_hash").expect("hash");
+            let mut conn = db.pool().acquire().await.expect("conn");
+            let live = crate::accounts::store::live_session(&mut conn, &hash, 0, 0)
+                .await
+                .expect("db")
+                .expect("live");
+            assert_eq!(live.account, Some((demo.account_id, "viewer".to_string())));
+            let memberships = store::memberships(&mut conn, user).await.expect("list");
+            assert_eq!(
+                memberships.iter().map(|m| m.account_id).collect::<Vec<_>>(),
+                vec![own_account, demo.account_id],
+                "oldest membership first"
+            );
+        }
+    );
+
+    db_test!(
+        money_and_profile_actions_are_in_the_audit_log,
+        |db| async move {
+            let state = state_for(&db).await;
+            let owner = demo_owner(&state).await;
+            let account = owner.account_id;
+            let c = client();
+            let actor = owner.audit(&c);
+            let order = crate::funds::recharge::create_order(&state, &actor, "500")
+                .await
+                .expect("order");
+            crate::funds::recharge::sandbox_settle(&state, account, &order, true)
+                .await
+                .expect("paid");
+            crate::funds::instruments::buy_card(&state, &actor, "100", "audit-card")
+                .await
+                .expect("card");
+            crate::accounts::service::update_profile(
+                &state,
+                &owner,
+                crate::accounts::model::Profile {
+                    company_name: "Audited Co.".to_string(),
+                    ..Default::default()
+                },
+                &c,
+            )
+            .await
+            .expect("profile");
+            let logged = actions(&state, account).await;
+            for action in [
+                AuditAction::RechargeOrdered,
+                AuditAction::RechargePaid,
+                AuditAction::CardBought,
+                AuditAction::ProfileUpdated,
+            ] {
+                assert!(logged.contains(&action), "{action:?} in {logged:?}");
+            }
+            // Filtered by person and action; a bad date is a field error.
+            let page = audit::page(
+                &db,
+                &crate::time::Zone::utc(),
+                account,
+                &AuditQuery {
+                    person: owner.user_id.to_string(),
+                    action: "card_bought".to_string(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("filtered");
+            assert_eq!(page.rows.len(), 1);
+            assert_eq!(page.rows[0].actor, crate::demo::DEMO_EMAIL);
+            assert_eq!(page.rows[0].client_addr, "10.20.0.1");
+            let bad = audit::page(
+                &db,
+                &crate::time::Zone::utc(),
+                account,
+                &AuditQuery {
+                    from: "yesterday".to_string(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect_err("bad date");
+            assert!(bad.message_for("from").is_some());
+            // A Viewer is refused the profile.
+            let viewer = caller(account, owner.user_id, Role::Viewer, "v");
+            assert_eq!(
+                crate::accounts::service::update_profile(&state, &viewer, Default::default(), &c)
+                    .await,
+                Err(AppError::Forbidden(Msg::RoleMayNot))
+            );
+        }
+    );
+}

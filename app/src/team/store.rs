@@ -414,3 +414,132 @@ pub async fn audit_events(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::server::db::Db;
+    use crate::server::scratch;
+    use sqlx::Row;
+
+    /// A database filled by the schema before team access: two logins (one by email with a
+    /// password, one by phone only), a session, security events and an operator.
+    async fn fill_the_old_schema(db: &Db) {
+        for sql in [
+            "INSERT INTO billing_accounts (id, company_name, currency, site_code, created_at, email, phone, password_hash) \
+             VALUES (1, 'Old Co.', 'CNY', 'CN1', 100, 'old@example.com', NULL, 'argon2-hash')",
+            "INSERT INTO billing_accounts (id, company_name, currency, site_code, created_at, email, phone, password_hash) \
+             VALUES (7, 'Phone Co.', 'USD', 'US1', 200, NULL, '+8613800138000', NULL)",
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, user_agent, client_addr) \
+             VALUES ('old-token', 7, 300, 300, 'ua', '10.0.0.1')",
+            "INSERT INTO security_events (account_id, kind, detail, client_addr, created_at) \
+             VALUES (1, 'signed_in', '', '10.0.0.1', 400)",
+            "INSERT INTO security_events (account_id, kind, detail, client_addr, created_at) \
+             VALUES (NULL, 'sign_in_failed', 'x@example.com', '10.0.0.2', 500)",
+            "INSERT INTO operators (account_id, granted_by, granted_at) VALUES (1, 'cli', 600)",
+        ] {
+            sqlx::query(sql).execute(db.pool()).await.expect(sql);
+        }
+    }
+
+    async fn check_the_migration(db: &Db) {
+        let users = sqlx::query("SELECT id, email, phone, password_hash FROM users ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .expect("users");
+        let users: Vec<(i64, Option<String>, Option<String>, Option<String>)> = users
+            .iter()
+            .map(|r| {
+                (
+                    r.get("id"),
+                    r.get("email"),
+                    r.get("phone"),
+                    r.get("password_hash"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            users,
+            vec![
+                (
+                    1,
+                    Some("old@example.com".into()),
+                    None,
+                    Some("argon2-hash".into())
+                ),
+                (7, None, Some("+8613800138000".into()), None),
+            ]
+        );
+        let owners: Vec<(i64, i64, String)> = sqlx::query(
+            "SELECT billing_account_id, user_id, role FROM memberships ORDER BY billing_account_id",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("memberships")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        assert_eq!(owners, vec![(1, 1, "owner".into()), (7, 7, "owner".into())]);
+        let session =
+            sqlx::query("SELECT user_id, account_id FROM sessions WHERE token_hash = 'old-token'")
+                .fetch_one(db.pool())
+                .await
+                .expect("session");
+        assert_eq!(session.get::<i64, _>("user_id"), 7);
+        assert_eq!(session.get::<Option<i64>, _>("account_id"), Some(7));
+        let events: Vec<Option<i64>> =
+            sqlx::query("SELECT user_id FROM security_events ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .expect("events")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+        assert_eq!(events, vec![Some(1), None]);
+        let operator: i64 = sqlx::query("SELECT user_id FROM operators")
+            .fetch_one(db.pool())
+            .await
+            .expect("operator")
+            .get(0);
+        assert_eq!(operator, 1);
+        // New rows get ids after the copied ones (PostgreSQL's counters were moved on).
+        let mut conn = db.pool().acquire().await.expect("conn");
+        let address = crate::contact::Address::email("new@example.com").expect("valid");
+        let user = crate::accounts::store::insert_user(&mut conn, &address, None, 700)
+            .await
+            .expect("a new user");
+        assert!(user > 7, "new id {user}");
+        crate::accounts::store::insert_session(
+            &mut conn,
+            "new-token",
+            user,
+            Some(1),
+            "ua",
+            "x",
+            800,
+        )
+        .await
+        .expect("a new session");
+        crate::accounts::store::log_event(&mut conn, Some(user), "signed_in", "", "x", 800)
+            .await
+            .expect("a new event");
+    }
+
+    #[tokio::test]
+    async fn each_login_becomes_its_accounts_owner_on_both_backends() {
+        let (db, dir) = scratch::sqlite_empty().await.expect("sqlite");
+        db.migrate_to(Some(6)).await.expect("old schema");
+        fill_the_old_schema(&db).await;
+        db.migrate_to(None).await.expect("migrated");
+        check_the_migration(&db).await;
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+
+        let (db, name) = scratch::postgres_empty().await.expect("postgres");
+        db.migrate_to(Some(6)).await.expect("old schema");
+        fill_the_old_schema(&db).await;
+        db.migrate_to(None).await.expect("migrated");
+        check_the_migration(&db).await;
+        db.close().await;
+        scratch::drop_postgres(&name).await.expect("drop");
+    }
+}
