@@ -114,6 +114,28 @@ mod zone {
                 .unwrap_or_default()
         }
 
+        /// A list's "from" and "to" days as typed ("YYYY-MM-DD", both included; empty for no
+        /// bound) as [start of `from`, end of `to`) in Unix milliseconds; a day that cannot be
+        /// read is a field error on `from` or `to`.
+        pub fn day_range(
+            &self,
+            from: &str,
+            to: &str,
+        ) -> Result<(Option<i64>, Option<i64>), crate::error::AppError> {
+            let day = |field: &str, text: &str| {
+                if text.trim().is_empty() {
+                    return Ok(None);
+                }
+                self.day(text).map(Some).ok_or_else(|| {
+                    crate::error::AppError::field(field, crate::messages::Msg::DateFormat)
+                })
+            };
+            Ok((
+                day("from", from)?.map(|(start, _)| start),
+                day("to", to)?.map(|(_, end)| end),
+            ))
+        }
+
         /// The first instant of the day written "YYYY-MM-DD" in this zone, in Unix
         /// milliseconds; `None` for text that is not a date that exists.
         pub fn start_of_day(&self, text: &str) -> Option<i64> {

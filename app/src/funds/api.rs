@@ -74,20 +74,13 @@ pub fn movement_filter(
     to: &str,
     kind: &str,
 ) -> Result<super::movements::MovementFilter, AppError> {
-    let date = |field: &str, text: &str| -> Result<Option<(i64, i64)>, AppError> {
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        zone.day(text)
-            .map(Some)
-            .ok_or_else(|| AppError::field(field, crate::messages::Msg::DateFormat))
-    };
+    let (from, to) = zone.day_range(from, to)?;
     if !super::model::MOVEMENT_KINDS.contains(&kind) {
         return Err(AppError::field("kind", crate::messages::Msg::ChooseType));
     }
     Ok(super::movements::MovementFilter {
-        from: date("from", from)?.map(|(start, _)| start),
-        to: date("to", to)?.map(|(_, end)| end),
+        from,
+        to,
         kind: kind.to_string(),
     })
 }

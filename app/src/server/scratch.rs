@@ -72,17 +72,15 @@ pub async fn postgres_empty() -> Result<(Db, String), sqlx::Error> {
 
 /// A fresh SQLite database and the folder that holds it (the caller removes it).
 pub async fn sqlite() -> Result<(Db, PathBuf), sqlx::Error> {
-    let dir = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir)?;
-    let db = Db::connect(&format!("sqlite://{}", dir.join("scratch.db").display())).await?;
+    let (db, dir) = sqlite_empty().await?;
+    db.migrate_to(None).await?;
     Ok((db, dir))
 }
 
 /// A fresh PostgreSQL database and its name (the caller drops it with `drop_postgres`).
 pub async fn postgres() -> Result<(Db, String), sqlx::Error> {
-    let name = unique_name();
-    admin_execute(&format!("CREATE DATABASE {name}")).await?;
-    let db = Db::connect(&with_database(&postgres_admin_url(), &name)).await?;
+    let (db, name) = postgres_empty().await?;
+    db.migrate_to(None).await?;
     Ok((db, name))
 }
 

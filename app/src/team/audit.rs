@@ -76,14 +76,7 @@ fn filter<'a>(
     query: &AuditQuery,
     limit: i64,
 ) -> Result<AuditFilter<'a>, AppError> {
-    let date = |field: &str, text: &str| -> Result<Option<(i64, i64)>, AppError> {
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        zone.day(text)
-            .map(Some)
-            .ok_or_else(|| AppError::field(field, Msg::DateFormat))
-    };
+    let (from, until) = zone.day_range(&query.from, &query.to)?;
     let person = match query.person.trim() {
         "" => None,
         text => Some(
@@ -104,8 +97,8 @@ fn filter<'a>(
         account,
         person,
         action,
-        from: date("from", &query.from)?.map(|(start, _)| start),
-        until: date("to", &query.to)?.map(|(_, end)| end),
+        from,
+        until,
         before: query.before,
         limit,
         zone,

@@ -200,6 +200,25 @@ pub fn SelectFilter(
     }
 }
 
+/// A list's "from" and "to" days ("YYYY-MM-DD", both included), as its query holds them.
+#[component]
+pub fn DateRange(
+    #[prop(into)] from: Signal<String>,
+    #[prop(into)] to: Signal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field">
+            <label for="from">{t!(i18n, filter_from)}</label>
+            <input id="from" name="from" type="date" placeholder="YYYY-MM-DD" value=from />
+        </div>
+        <div class="field">
+            <label for="to">{t!(i18n, filter_to)}</label>
+            <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=to />
+        </div>
+    }
+}
+
 /// A list's current page in a card: its rows as `rows` shows them (with the list's own empty
 /// state), then the pager. The page makes `resource` from the query (at its top, never inside
 /// a suspended view).

@@ -11,7 +11,9 @@ pub use data_state::{DataState, ErrorPanel};
 pub use filter_links::FilterLinks;
 pub use form::{query_value, successes, Field, FormError, FormResult};
 pub use layout::Layout;
-pub use list::{use_list_query, FilterForm, ListQuery, Page, PagedList, Pager, SelectFilter};
+pub use list::{
+    use_list_query, DateRange, FilterForm, ListQuery, Page, PagedList, Pager, SelectFilter,
+};
 pub use status_pages::NotFoundPage;
 pub use table::DataTable;
 

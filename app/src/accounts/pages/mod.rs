@@ -12,7 +12,7 @@ mod tabs;
 pub use change_address::ChangeAddressPage;
 pub use menu::AccountMenu;
 pub use profile::ProfilePage;
-pub use register::RegisterPage;
+pub use register::{OptionalPassword, RegisterPage};
 pub use reset::ResetPasswordPage;
 pub use security::SecurityPage;
 pub use sign_in::{SignInCodePage, SignInPage};

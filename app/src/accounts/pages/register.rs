@@ -57,14 +57,7 @@ fn RegisterDetails(address: Signal<String>) -> impl IntoView {
                 <p class="hint" id="field-site_code-hint">{t!(i18n, site_hint)}</p>
                 <p class="field-error" role="alert">{move || site_error.get()}</p>
             </div>
-            <Field
-                label=Signal::derive(move || t_string!(i18n, password_optional_label).to_string())
-                name="password"
-                kind="password"
-                autocomplete="new-password"
-                hint=Signal::derive(move || t_string!(i18n, password_hint).to_string())
-                result
-            />
+            <OptionalPassword result />
             <FormError result fields=&["code", "company_name", "site_code", "password"] />
             <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, register_submit)}</button>
         </ActionForm>
@@ -72,5 +65,21 @@ fn RegisterDetails(address: Signal<String>) -> impl IntoView {
             <SendCodeForm purpose="register" next="/register" address />
             <a href="/register">{t!(i18n, use_other_address)}</a>
         </div>
+    }
+}
+
+/// The optional password of a new sign-in (without one, the user signs in with codes).
+#[component]
+pub fn OptionalPassword(result: crate::ui::FormResult) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Field
+            label=Signal::derive(move || t_string!(i18n, password_optional_label).to_string())
+            name="password"
+            kind="password"
+            autocomplete="new-password"
+            hint=Signal::derive(move || t_string!(i18n, password_hint).to_string())
+            result
+        />
     }
 }

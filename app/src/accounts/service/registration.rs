@@ -21,61 +21,36 @@ pub async fn register(
 ) -> Result<SignedIn, AppError> {
     let company =
         company_name(&form.company_name).map_err(|m| AppError::field("company_name", m))?;
-    let password = form.password.filter(|p| !p.is_empty());
-    if let Some(password) = &password {
-        password::check_new_password(password).map_err(|p| AppError::field("password", &p))?;
-    }
     let currency = {
         let mut conn = state.db.pool().acquire().await?;
         store::site_currency(&mut conn, &form.site_code)
             .await?
             .ok_or_else(|| AppError::field("site_code", Msg::ChooseSite))?
     };
-    let now = now_millis();
-    let code = check_code(state, &form.address, Purpose::Register, &form.code, now).await?;
-    let password_hash = match password {
-        Some(password) => Some(password::hash(password).await?),
-        None => None,
-    };
-    let mut tx = state.db.begin_write().await?;
-    use_code(state, &mut tx, code, now).await?;
-    if store::find_by_address(&mut tx, &form.address)
-        .await?
-        .is_some()
-    {
-        // Only someone who holds the address learns this: they just proved it with a code.
-        return Err(AppError::field("address", Msg::AccountExists));
-    }
     let account = store::NewAccount {
         company_name: &company,
         site_code: &form.site_code,
         currency: &currency,
     };
-    let (_, user_id) = insert_account_with_owner(
-        &mut tx,
-        &account,
+    register_user(
+        state,
         &form.address,
-        password_hash.as_deref(),
-        now,
+        &form.code,
+        form.password,
+        client,
+        async |tx, user, now| {
+            let account_id = store::insert_account(tx, &account, now).await?;
+            crate::team::store::insert_membership(tx, account_id, user, Role::Owner, now).await?;
+            Ok(())
+        },
     )
-    .await?;
-    store::log_event(
-        &mut tx,
-        Some(user_id),
-        event::REGISTERED,
-        "",
-        &client.addr,
-        now,
-    )
-    .await?;
-    let signed_in = start_session(&mut tx, user_id, client, now).await?;
-    tx.commit().await?;
-    Ok(signed_in)
+    .await
 }
 
-/// Creates a user (no billing account of their own) with a code sent to `address`, and in the
-/// same transaction lets `join` make them a member (accepting an invitation); then signs them in,
-/// acting in the account they joined.
+/// Creates a user with a code sent to `address`, and in the same transaction lets `join` make
+/// them a member (of the account they register, or the one whose invitation they accept); then
+/// signs them in, acting in that account. The password is checked before the code is used, and
+/// the code before argon2 runs.
 pub async fn register_user(
     state: &AppState,
     address: &Address,

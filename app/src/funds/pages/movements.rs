@@ -3,7 +3,9 @@ use crate::funds::api::income_expenditure;
 use crate::funds::model::{Movement, MovementQuery};
 use crate::i18n::*;
 use crate::ledger::LedgerKind;
-use crate::ui::{use_list_query, DataState, DataTable, FilterForm, PagedList, SelectFilter};
+use crate::ui::{
+    use_list_query, DataState, DataTable, DateRange, FilterForm, PagedList, SelectFilter,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,14 +23,7 @@ pub fn IncomeExpenditurePage() -> impl IntoView {
         <Title text=crate::ui::page_title(move || t_string!(i18n, movements_title).to_string()) />
         <h1>{t!(i18n, movements_title)}</h1>
         <FilterForm query>
-            <div class="field">
-                <label for="from">{t!(i18n, filter_from)}</label>
-                <input id="from" name="from" type="date" placeholder="YYYY-MM-DD" value=move || query.get().from />
-            </div>
-            <div class="field">
-                <label for="to">{t!(i18n, filter_to)}</label>
-                <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=move || query.get().to />
-            </div>
+            <DateRange from=move || query.get().from to=move || query.get().to />
             <SelectFilter
                 name="kind"
                 label=move || t_string!(i18n, filter_kind).to_string()

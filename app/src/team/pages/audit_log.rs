@@ -2,7 +2,7 @@ use super::super::api::{audit_log, load_team};
 use super::super::model::{AuditAction, AuditEntry, AuditQuery};
 use crate::accounts::pages::AccountTabs;
 use crate::i18n::*;
-use crate::ui::{use_list_query, DataTable, FilterForm, PagedList, SelectFilter};
+use crate::ui::{use_list_query, DataTable, DateRange, FilterForm, PagedList, SelectFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -55,14 +55,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 }
                 current=move || query.get().action
             />
-            <div class="field">
-                <label for="from">{t!(i18n, filter_from)}</label>
-                <input id="from" name="from" type="date" placeholder="YYYY-MM-DD" value=move || query.get().from />
-            </div>
-            <div class="field">
-                <label for="to">{t!(i18n, filter_to)}</label>
-                <input id="to" name="to" type="date" placeholder="YYYY-MM-DD" value=move || query.get().to />
-            </div>
+            <DateRange from=move || query.get().from to=move || query.get().to />
         </FilterForm>
         <PagedList query resource=page rows=|rows| view! { <AuditRows rows /> } />
     }

@@ -87,14 +87,7 @@ fn SignInOrCreate(token: String) -> impl IntoView {
             <ActionForm action=create attr:class="stack">
                 <input type="hidden" name="token" value=token.get_value() />
                 <Field label=Signal::derive(move || t_string!(i18n, code_label).to_string()) name="code" autocomplete="one-time-code" required=true result=created />
-                <Field
-                    label=Signal::derive(move || t_string!(i18n, password_optional_label).to_string())
-                    name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    hint=Signal::derive(move || t_string!(i18n, password_hint).to_string())
-                    result=created
-                />
+                <crate::accounts::pages::OptionalPassword result=created />
                 <FormError result=created fields=&["code", "password"] />
                 <button type="submit" class="button" disabled=move || create.pending().get()>{t!(i18n, invitation_create_and_accept)}</button>
             </ActionForm>
