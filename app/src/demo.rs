@@ -1,7 +1,6 @@
 //! Demo data for `--demo`: a billing account with bound workspaces, so a fresh install has
 //! something to look at. Safe to run on every start: it only adds what is missing.
 use crate::server::db::{now_millis, Db};
-use sqlx::Row;
 
 pub const DEMO_COMPANY: &str = "Demo Observability Co., Ltd.";
 /// How to sign in to the demo account (documented in the README).
@@ -31,32 +30,46 @@ pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let mut tx = db.begin_write().await?;
-    // Found by its Owner's fixed address: a company name is something any customer can choose.
-    let existing = sqlx::query(
-        "SELECT m.billing_account_id FROM users u JOIN memberships m ON m.user_id = u.id \
-         WHERE u.email = $1 AND m.role = 'owner' ORDER BY m.billing_account_id LIMIT 1",
-    )
-    .bind(DEMO_EMAIL)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let account_id: i64 = match existing {
-        Some(row) => row.try_get("billing_account_id")?,
-        None => {
-            let address = crate::contact::Address::stored(
-                crate::contact::Channel::Email,
-                DEMO_EMAIL.to_string(),
-            );
-            let account = crate::accounts::store::NewAccount {
-                company_name: DEMO_COMPANY,
-                site_code: "CN1",
-                currency: "CNY",
-            };
+    // Found by its user's fixed address (a company name is something any customer can choose),
+    // whatever their role there now: the demo user may have handed the account over.
+    let address =
+        crate::contact::Address::stored(crate::contact::Channel::Email, DEMO_EMAIL.to_string());
+    let user = crate::accounts::store::find_by_address(&mut tx, &address).await?;
+    let existing = match &user {
+        Some(user) => crate::team::store::memberships(&mut tx, user.id)
+            .await?
+            .into_iter()
+            .find(|m| m.company_name == DEMO_COMPANY)
+            .map(|m| m.account_id),
+        None => None,
+    };
+    let account = crate::accounts::store::NewAccount {
+        company_name: DEMO_COMPANY,
+        site_code: "CN1",
+        currency: "CNY",
+    };
+    let now = now_millis();
+    let account_id: i64 = match (existing, user) {
+        (Some(account_id), _) => account_id,
+        (None, Some(user)) => {
+            let account_id = crate::accounts::store::insert_account(&mut tx, &account, now).await?;
+            crate::team::store::insert_membership(
+                &mut tx,
+                account_id,
+                user.id,
+                crate::team::model::Role::Owner,
+                now,
+            )
+            .await?;
+            account_id
+        }
+        (None, None) => {
             crate::accounts::service::insert_account_with_owner(
                 &mut tx,
                 &account,
                 &address,
                 Some(&password_hash),
-                now_millis(),
+                now,
             )
             .await?
             .0
@@ -174,6 +187,7 @@ async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::posting:
 mod tests {
     use super::*;
     use crate::server::testing::db_test;
+    use sqlx::Row;
 
     db_test!(seeding_twice_adds_nothing_more, |db| async move {
         let first = seed(&db).await.expect("first seed");
@@ -190,6 +204,13 @@ mod tests {
             }
         };
         assert_eq!(count("billing_accounts").await, 1);
+        // The demo user handed the account over: seeding again still finds it.
+        sqlx::query("UPDATE memberships SET role = 'viewer'")
+            .execute(db.pool())
+            .await
+            .expect("stepped down");
+        assert_eq!(seed(&db).await.expect("third seed"), first);
+        assert_eq!(count("users").await, 1);
         let state = crate::server::testing::state_for(&db).await;
         let address = crate::verification::Address::email(DEMO_EMAIL).expect("valid");
         let client = crate::accounts::service::Client::default();

@@ -128,6 +128,7 @@ messages! {
     NotAMember => err_not_a_member,
     TooManyInvitations { seconds } => err_too_many_invitations,
     TransferToOwnerAlready => err_transfer_to_owner_already,
+    OwnerOnlyByHandOver => err_owner_only_by_hand_over,
     // Sites, preferences and the edge
     ChooseCurrency => err_choose_currency,
     ChooseLanguage => err_choose_language,

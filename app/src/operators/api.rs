@@ -13,8 +13,7 @@ async fn require_operator() -> Result<(crate::state::AppState, super::service::O
 {
     let user = crate::accounts::session::require_session().await?.user_id;
     let state = crate::state::app_state()?;
-    let client = crate::accounts::session::client();
-    let operator = super::service::operator(&state, user, &client.addr).await?;
+    let operator = super::service::operator(&state, user).await?;
     Ok((state, operator))
 }
 

@@ -29,7 +29,7 @@ async fn account_page(
     user: i64,
     search: crate::operators::model::AccountQuery,
 ) -> Result<crate::ui::Page<crate::operators::model::AccountMatch>, AppError> {
-    let operator = crate::operators::service::operator(&state, user, "").await?;
+    let operator = crate::operators::service::operator(&state, user).await?;
     if search.before.is_none() {
         // Customers' addresses leave the system here: who took them is kept in the log.
         tracing::info!(operator = %operator.actor, q = %search.q, "account search exported");
@@ -43,7 +43,7 @@ async fn export_voucher_codes(
     caller: CallerSession,
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let operator = crate::operators::service::operator(&state, caller.user_id, "").await?;
+    let operator = crate::operators::service::operator(&state, caller.user_id).await?;
     let batch = query
         .get("batch")
         .and_then(|b| b.parse::<i64>().ok())

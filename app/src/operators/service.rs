@@ -24,36 +24,33 @@ const MAX_VALIDITY_DAYS: i64 = 3 * 365;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operator {
     pub user_id: i64,
-    /// Their email (or phone).
-    pub who: String,
     /// `operator:<user id>:<email or phone>`, the journal's actor for what they do.
     pub actor: String,
-    /// Where they act from, for the customer's audit log.
-    pub client_addr: String,
 }
 
 impl Operator {
-    /// How the customer's audit log records what this operator does to `account`.
+    /// How the customer's audit log records what this operator does to `account`: marked as an
+    /// operator's, without their address or network address (the customer's members read the
+    /// log; which operator it was stays in `user_id` and the journal's actor).
     pub fn audit(&self, account: i64) -> AuditActor<'_> {
         AuditActor {
             account,
             user: Some(self.user_id),
-            who: &self.who,
+            who: OPERATOR_IN_AUDIT,
             by_operator: true,
-            client_addr: &self.client_addr,
+            client_addr: "",
         }
     }
 }
+
+/// How a customer's audit log names an operator.
+pub const OPERATOR_IN_AUDIT: &str = "Billing Center operator";
 
 /// The operator console's answer to a customer who is not an operator.
 pub const OPERATORS_ONLY: Msg = Msg::OperatorsOnly;
 
 /// User `user_id` as an operator, or `Forbidden` when they may not use the console.
-pub async fn operator(
-    state: &AppState,
-    user_id: i64,
-    client_addr: &str,
-) -> Result<Operator, AppError> {
+pub async fn operator(state: &AppState, user_id: i64) -> Result<Operator, AppError> {
     let user = crate::accounts::service::user(state, user_id).await?;
     if !user.is_operator {
         return Err(AppError::Forbidden(OPERATORS_ONLY));
@@ -66,8 +63,6 @@ pub async fn operator(
             email: &address,
         }
         .to_string(),
-        who: address,
-        client_addr: client_addr.to_string(),
     })
 }
 
@@ -553,7 +548,7 @@ mod tests {
         let staff = crate::server::testing::another_account(&state.db).await;
         let staff = crate::server::testing::owner_of(&state.db, staff).await;
         assert!(matches!(
-            operator(state, staff, "").await,
+            operator(state, staff).await,
             Err(AppError::Forbidden(_))
         ));
         grant(&state.db, "Other@Example.com", "cli")
@@ -562,10 +557,7 @@ mod tests {
         grant(&state.db, "other@example.com", "cli")
             .await
             .expect("twice is fine");
-        (
-            operator(state, staff, "").await.expect("operator"),
-            customer,
-        )
+        (operator(state, staff).await.expect("operator"), customer)
     }
 
     async fn journal_actors(db: &Db, account: i64) -> Vec<(String, String)> {
@@ -712,7 +704,7 @@ mod tests {
                 .is_empty());
             assert!(revoke(&db, "other@example.com").await.expect("revoked"));
             assert!(matches!(
-                operator(&state, op.user_id, "").await,
+                operator(&state, op.user_id).await,
                 Err(AppError::Forbidden(_))
             ));
         }
@@ -731,10 +723,10 @@ mod tests {
                 crate::server::testing::owner_of(&db, staff).await,
                 crate::server::testing::owner_of(&db, customer).await,
             );
-            operator(&state, staff_user, "")
+            operator(&state, staff_user)
                 .await
                 .expect("configured operator");
-            assert!(operator(&state, customer_user, "").await.is_err());
+            assert!(operator(&state, customer_user).await.is_err());
             let search = |q: &str| {
                 let (db, query) = (
                     db.clone(),

@@ -67,6 +67,14 @@ impl Role {
     }
 }
 
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        Role::from_code(&code).ok_or_else(|| format!("no role {code:?}"))
+    }
+}
+
 impl std::str::FromStr for Role {
     type Err = Msg;
 
@@ -138,9 +146,11 @@ impl Permission {
 
 /// One billing account a user belongs to, for the account switcher.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Membership {
     pub account_id: i64,
     pub company_name: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub role: Role,
 }
 
@@ -243,6 +253,14 @@ impl AuditAction {
 
     pub fn from_code(code: &str) -> Option<AuditAction> {
         AuditAction::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+impl TryFrom<String> for AuditAction {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        AuditAction::from_code(&code).ok_or_else(|| format!("no audit action {code:?}"))
     }
 }
 

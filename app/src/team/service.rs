@@ -39,6 +39,30 @@ async fn lock_members(conn: &mut AnyConnection, account: i64) -> Result<(), sqlx
     Ok(())
 }
 
+/// Checks, under the members' lock, that the caller still holds `permission` (their role was
+/// read with the session, before this transaction waited for the lock: an Owner demoted or
+/// removed meanwhile must not act as one).
+async fn still_may(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    permission: Permission,
+) -> Result<Role, AppError> {
+    match store::role(conn, caller.account_id, caller.user_id).await? {
+        Some(role) if role.may(permission) => Ok(role),
+        Some(_) => Err(AppError::Forbidden(Msg::RoleMayNot)),
+        None => Err(AppError::Forbidden(Msg::NoBillingAccount)),
+    }
+}
+
+/// Only the hand-over (confirmed with a code) makes an Owner: a stolen session must not be
+/// able to add one by a role change or an invitation.
+fn not_owner(role: Role) -> Result<Role, AppError> {
+    if role == Role::Owner {
+        return Err(AppError::field("role", Msg::OwnerOnlyByHandOver));
+    }
+    Ok(role)
+}
+
 /// The Members page.
 pub async fn team(state: &AppState, caller: &Caller) -> Result<Team, AppError> {
     let zone = &state.config.time_zone;
@@ -62,12 +86,17 @@ pub async fn invite(
     client: &Client,
 ) -> Result<(), AppError> {
     caller.may(Permission::Members)?;
+    let role = not_owner(role)?;
+    // The same countries as every text we send (an invitation is one).
+    crate::accounts::service::check_country(state, address)?;
     let now = now_millis();
     let column = match address.channel() {
         Channel::Email => "email",
         Channel::Sms => "phone",
     };
     let mut tx = state.db.begin_write().await?;
+    lock_members(&mut tx, caller.account_id).await?;
+    still_may(&mut tx, caller, Permission::Members).await?;
     let budgets = [
         Limit::new(
             format!("invitations:{}", caller.account_id),
@@ -206,7 +235,7 @@ async fn open_invitation(
     let invitation = store::invitation_by_token(conn, &invitation_hash(token.trim()))
         .await?
         .ok_or(AppError::Rejected(Msg::InvitationInvalid))?;
-    if invitation.closed {
+    if invitation.closed != 0 {
         return Err(AppError::Rejected(Msg::InvitationUsed));
     }
     if invitation.expires_at <= now {
@@ -370,15 +399,20 @@ pub async fn change_role(
     client: &Client,
 ) -> Result<(), AppError> {
     caller.may(Permission::Members)?;
+    let role = not_owner(role)?;
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     lock_members(&mut tx, caller.account_id).await?;
+    still_may(&mut tx, caller, Permission::Members).await?;
     let target = member(&mut tx, state, caller.account_id, user).await?;
     if target.role == role {
         return Ok(());
     }
     keep_an_owner(&mut tx, caller.account_id, target.role == Role::Owner).await?;
     store::set_role(&mut tx, caller.account_id, user, role).await?;
+    if !role.may(Permission::Members) {
+        store::revoke_invitations_by(&mut tx, caller.account_id, user, now).await?;
+    }
     audit::record(
         &mut tx,
         &caller.audit(client),
@@ -409,9 +443,13 @@ pub async fn remove(
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
     lock_members(&mut tx, caller.account_id).await?;
+    if user != caller.user_id {
+        still_may(&mut tx, caller, Permission::Members).await?;
+    }
     let target = member(&mut tx, state, caller.account_id, user).await?;
     keep_an_owner(&mut tx, caller.account_id, target.role == Role::Owner).await?;
     store::delete_membership(&mut tx, caller.account_id, user).await?;
+    store::revoke_invitations_by(&mut tx, caller.account_id, user, now).await?;
     audit::record(
         &mut tx,
         &caller.audit(client),
@@ -440,8 +478,8 @@ pub async fn send_transfer_code(
     .await
 }
 
-/// Step 2: with the code, member `to` becomes an Owner and the caller takes `then` (a role that
-/// is not Owner), in one transaction.
+/// Step 2: with the code, member `to` becomes an Owner and the caller takes `then` (Owner too,
+/// to share ownership rather than hand it over), in one transaction.
 pub async fn transfer_ownership(
     state: &AppState,
     caller: &Caller,
@@ -454,7 +492,7 @@ pub async fn transfer_ownership(
     if caller.role != Role::Owner {
         return Err(AppError::Forbidden(Msg::RoleMayNot));
     }
-    if then == Role::Owner || to == caller.user_id {
+    if to == caller.user_id {
         return Err(AppError::field("to", Msg::TransferToOwnerAlready));
     }
     let account = caller.account_id;
@@ -466,18 +504,24 @@ pub async fn transfer_ownership(
         code,
         async |tx, now| {
             lock_members(tx, account).await?;
+            if still_may(tx, caller, Permission::Members).await? != Role::Owner {
+                return Err(AppError::Forbidden(Msg::RoleMayNot));
+            }
             let target = member(tx, state, account, to).await?;
             if target.role == Role::Owner {
                 return Err(AppError::field("to", Msg::TransferToOwnerAlready));
             }
             store::set_role(tx, account, to, Role::Owner).await?;
             store::set_role(tx, account, caller.user_id, then).await?;
+            if then != Role::Owner {
+                store::revoke_invitations_by(tx, account, caller.user_id, now).await?;
+            }
             audit::record(
                 tx,
                 &actor,
                 AuditAction::OwnershipTransferred,
                 &format!(
-                    "to {}; previous Owner is now {}",
+                    "to {}; the previous Owner is now {}",
                     member_label(&target),
                     then.code()
                 ),
@@ -514,14 +558,15 @@ pub async fn money_notice_addresses(
     conn: &mut AnyConnection,
     account: i64,
 ) -> Result<Vec<Address>, sqlx::Error> {
-    Ok(store::addresses_of(conn, account)
+    Ok(store::recipients(conn, account)
         .await?
         .into_iter()
-        .filter(|(role, _, _)| role.receives_money_notices())
-        .filter_map(|(_, email, phone)| {
-            email
+        .filter(|member| member.role.receives_money_notices())
+        .filter_map(|member| {
+            member
+                .email
                 .map(|e| Address::stored(Channel::Email, e))
-                .or(phone.map(|p| Address::stored(Channel::Sms, p)))
+                .or(member.phone.map(|p| Address::stored(Channel::Sms, p)))
         })
         .collect())
 }
@@ -751,7 +796,16 @@ mod tests {
             remove(&state, &owner, 999_999, &client()).await,
             Err(AppError::NotFound)
         );
-        change_role(&state, &owner, second, Role::Owner, &client())
+        // An Owner is made only by the hand-over (with a code), not by a role change.
+        assert_eq!(
+            change_role(&state, &owner, second, Role::Owner, &client())
+                .await
+                .map_err(|e| e.message_for("role")),
+            Err(Some(Msg::OwnerOnlyByHandOver))
+        );
+        sqlx::query("UPDATE memberships SET role = 'owner' WHERE user_id = $1")
+            .bind(second)
+            .execute(db.pool())
             .await
             .expect("second owner");
         change_role(&state, &owner, owner.user_id, Role::Finance, &client())
@@ -793,6 +847,53 @@ mod tests {
     });
 
     db_test!(
+        invitations_end_with_their_senders_right_to_send,
+        |db| async move {
+            let state = state_for(&db).await;
+            let owner = demo_owner(&state).await;
+            let account = owner.account_id;
+            let second = add_member(&state, account, "second@example.com", Role::Owner).await;
+            let second_caller = caller(account, second, Role::Owner, "second@example.com");
+            let spare = Address::email("spare@example.com").expect("valid");
+            // Not as Owner: that takes the hand-over.
+            assert_eq!(
+                invite(&state, &second_caller, &spare, Role::Owner, &client())
+                    .await
+                    .map_err(|e| e.message_for("role")),
+                Err(Some(Msg::OwnerOnlyByHandOver))
+            );
+            invite(&state, &second_caller, &spare, Role::Finance, &client())
+                .await
+                .expect("invited");
+            let token = token_in(&last_message(&db, &spare).await);
+            // The sender steps down: what they sent is withdrawn with their right to send it.
+            change_role(&state, &owner, second, Role::Viewer, &client())
+                .await
+                .expect("demoted");
+            assert_eq!(
+                invitation(&state, &token, None).await,
+                Err(AppError::Rejected(Msg::InvitationUsed))
+            );
+            // A demoted Owner's session still says Owner; the service reads the role again.
+            assert_eq!(
+                invite(&state, &second_caller, &spare, Role::Finance, &client()).await,
+                Err(AppError::Forbidden(Msg::RoleMayNot))
+            );
+            assert_eq!(
+                remove(&state, &second_caller, owner.user_id, &client()).await,
+                Err(AppError::Forbidden(Msg::RoleMayNot))
+            );
+            // Texts go only to the configured countries, invitations too.
+            let far = Address::phone("+2348012345678").expect("valid");
+            assert!(invite(&state, &owner, &far, Role::Viewer, &client())
+                .await
+                .expect_err("refused")
+                .message_for("address")
+                .is_some());
+        }
+    );
+
+    db_test!(
         owners_demoting_each_other_at_once_leave_one,
         |db| async move {
             let state = state_for(&db).await;
@@ -824,7 +925,10 @@ mod tests {
             for task in tasks {
                 match task.await.expect("task") {
                     Ok(()) => done += 1,
-                    Err(AppError::Rejected(Msg::LastOwner)) => {}
+                    // The last Owner stays; one demoted meanwhile may no longer demote.
+                    Err(
+                        AppError::Rejected(Msg::LastOwner) | AppError::Forbidden(Msg::RoleMayNot),
+                    ) => {}
                     Err(other) => panic!("unexpected {other:?}"),
                 }
             }
@@ -881,6 +985,18 @@ mod tests {
         assert!(actions(&state, account)
             .await
             .contains(&AuditAction::OwnershipTransferred));
+        // Sharing rather than handing over: the new Owner makes another and stays one.
+        let partner = add_member(&state, account, "partner@example.com", Role::Viewer).await;
+        send_transfer_code(&state, &owner_now, &client())
+            .await
+            .expect("code sent");
+        let heir_address = Address::email("heir@example.com").expect("valid");
+        let code = last_code(&db, &heir_address).await;
+        transfer_ownership(&state, &owner_now, partner, Role::Owner, &code, &client())
+            .await
+            .expect("shared");
+        assert_eq!(role_of(&state, account, partner).await, Some(Role::Owner));
+        assert_eq!(role_of(&state, account, heir).await, Some(Role::Owner));
     });
 
     db_test!(

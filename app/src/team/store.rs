@@ -4,10 +4,6 @@ use crate::server::db::keyset_older;
 use crate::time::Zone;
 use sqlx::{AnyConnection, Row};
 
-fn role_of(code: &str) -> Result<Role, sqlx::Error> {
-    Role::from_code(code).ok_or_else(|| sqlx::Error::Decode(format!("role {code}").into()))
-}
-
 pub async fn insert_membership(
     conn: &mut AnyConnection,
     account: i64,
@@ -33,12 +29,14 @@ pub async fn role(
     account: i64,
     user: i64,
 ) -> Result<Option<Role>, sqlx::Error> {
-    sqlx::query("SELECT role FROM memberships WHERE billing_account_id = $1 AND user_id = $2")
-        .bind(account)
-        .bind(user)
-        .fetch_optional(conn)
-        .await?
-        .map(|row| role_of(&row.try_get::<String, _>("role")?))
+    let role: Option<(String,)> = sqlx::query_as(
+        "SELECT role FROM memberships WHERE billing_account_id = $1 AND user_id = $2",
+    )
+    .bind(account)
+    .bind(user)
+    .fetch_optional(conn)
+    .await?;
+    role.map(|(code,)| Role::try_from(code).map_err(|e| sqlx::Error::Decode(e.into())))
         .transpose()
 }
 
@@ -47,23 +45,25 @@ pub async fn memberships(
     conn: &mut AnyConnection,
     user: i64,
 ) -> Result<Vec<Membership>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT m.billing_account_id, a.company_name, m.role FROM memberships m \
+    sqlx::query_as(
+        "SELECT m.billing_account_id AS account_id, a.company_name, m.role FROM memberships m \
          JOIN billing_accounts a ON a.id = m.billing_account_id \
          WHERE m.user_id = $1 ORDER BY m.created_at, m.billing_account_id",
     )
     .bind(user)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Membership {
-                account_id: row.try_get("billing_account_id")?,
-                company_name: row.try_get("company_name")?,
-                role: role_of(&row.try_get::<String, _>("role")?)?,
-            })
-        })
-        .collect()
+    .await
+}
+
+/// A member as stored; the page's `Member` adds the time in the reader's zone.
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    email: Option<String>,
+    phone: Option<String>,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    created_at: i64,
 }
 
 pub async fn members(
@@ -72,7 +72,7 @@ pub async fn members(
     account: i64,
     caller: i64,
 ) -> Result<Vec<Member>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.phone, m.role, m.created_at FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.billing_account_id = $1 \
          ORDER BY m.created_at, u.id",
@@ -80,19 +80,17 @@ pub async fn members(
     .bind(account)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let user_id: i64 = row.try_get("id")?;
-            Ok(Member {
-                user_id,
-                email: row.try_get("email")?,
-                phone: row.try_get("phone")?,
-                role: role_of(&row.try_get::<String, _>("role")?)?,
-                joined_at: zone.stamp(row.try_get("created_at")?),
-                is_you: user_id == caller,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| Member {
+            user_id: row.id,
+            email: row.email,
+            phone: row.phone,
+            role: row.role,
+            joined_at: zone.stamp(row.created_at),
+            is_you: row.id == caller,
         })
-        .collect()
+        .collect())
 }
 
 /// Members of `account` with `role`.
@@ -147,27 +145,27 @@ pub async fn delete_membership(
     Ok(done.rows_affected() == 1)
 }
 
-/// The email and phone of the members of `account` whose role is one of `roles`.
-pub async fn addresses_of(
+/// A member's role and sign-in addresses, for deciding who a notice goes to.
+#[derive(sqlx::FromRow)]
+pub struct Recipient {
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Every member of `account` with their role and addresses.
+pub async fn recipients(
     conn: &mut AnyConnection,
     account: i64,
-) -> Result<Vec<(Role, Option<String>, Option<String>)>, sqlx::Error> {
-    let rows = sqlx::query(
+) -> Result<Vec<Recipient>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT m.role, u.email, u.phone FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.billing_account_id = $1 ORDER BY m.created_at, u.id",
     )
     .bind(account)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                role_of(&row.try_get::<String, _>("role")?)?,
-                row.try_get("email")?,
-                row.try_get("phone")?,
-            ))
-        })
-        .collect()
+    .await
 }
 
 /// The user signed in with `column` (`email` or `phone`) = `address`, if any.
@@ -218,45 +216,35 @@ pub async fn insert_invitation(
 }
 
 /// An invitation found by its link.
+#[derive(sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: i64,
     pub account: i64,
     pub company_name: String,
     pub channel: String,
     pub address: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub expires_at: i64,
-    pub closed: bool,
+    /// 1 when accepted or withdrawn.
+    pub closed: i64,
 }
 
 pub async fn invitation_by_token(
     conn: &mut AnyConnection,
     token_hash: &str,
 ) -> Result<Option<InvitationRow>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT i.id, i.billing_account_id, a.company_name, i.channel, i.address, i.role, i.expires_at, \
-                i.accepted_at, i.revoked_at \
+    sqlx::query_as(
+        "SELECT i.id, i.billing_account_id AS account, a.company_name, i.channel, i.address, i.role, \
+                i.expires_at, \
+                CAST(CASE WHEN i.accepted_at IS NULL AND i.revoked_at IS NULL THEN 0 ELSE 1 END AS BIGINT) \
+                AS closed \
          FROM invitations i JOIN billing_accounts a ON a.id = i.billing_account_id \
          WHERE i.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
-        let accepted: Option<i64> = row.try_get("accepted_at")?;
-        let revoked: Option<i64> = row.try_get("revoked_at")?;
-        Ok(InvitationRow {
-            id: row.try_get("id")?,
-            account: row.try_get("billing_account_id")?,
-            company_name: row.try_get("company_name")?,
-            channel: row.try_get("channel")?,
-            address: row.try_get("address")?,
-            role: role_of(&row.try_get::<String, _>("role")?)?,
-            expires_at: row.try_get("expires_at")?,
-            closed: accepted.is_some() || revoked.is_some(),
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Uses invitation `id` up for `user`; false when it was used or withdrawn meanwhile (the
@@ -300,6 +288,26 @@ pub async fn revoke_invitation(
     .transpose()
 }
 
+/// Withdraws every open invitation `user` sent for `account` (they leave, or lose the right to
+/// invite): an invitation is only as good as its sender's right to send it.
+pub async fn revoke_invitations_by(
+    conn: &mut AnyConnection,
+    account: i64,
+    user: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE invitations SET revoked_at = $1 \
+         WHERE billing_account_id = $2 AND invited_by = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(account)
+    .bind(user)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Open, unexpired invitations of `account`, newest first.
 pub async fn pending_invitations(
     conn: &mut AnyConnection,
@@ -307,7 +315,7 @@ pub async fn pending_invitations(
     account: i64,
     now: i64,
 ) -> Result<Vec<PendingInvitation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<InvitationListRow> = sqlx::query_as(
         "SELECT i.id, i.address, i.role, i.expires_at, COALESCE(u.email, u.phone, '') AS invited_by \
          FROM invitations i JOIN users u ON u.id = i.invited_by \
          WHERE i.billing_account_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL \
@@ -318,17 +326,26 @@ pub async fn pending_invitations(
     .bind(now)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(PendingInvitation {
-                id: row.try_get("id")?,
-                address: row.try_get("address")?,
-                role: role_of(&row.try_get::<String, _>("role")?)?,
-                invited_by: row.try_get("invited_by")?,
-                expires_at: zone.stamp(row.try_get("expires_at")?),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| PendingInvitation {
+            id: row.id,
+            address: row.address,
+            role: row.role,
+            invited_by: row.invited_by,
+            expires_at: zone.stamp(row.expires_at),
         })
-        .collect()
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationListRow {
+    id: i64,
+    address: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    expires_at: i64,
+    invited_by: String,
 }
 
 /// One audit log line to write.
@@ -387,7 +404,7 @@ pub async fn audit_events(
                AND created_at >= $4 AND created_at < $5 {older} \
          ORDER BY id DESC LIMIT $6"
     );
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query_as(&sql)
         .bind(filter.account)
         .bind(filter.person.unwrap_or(0))
         .bind(filter.action.map(AuditAction::code).unwrap_or(""))
@@ -397,22 +414,31 @@ pub async fn audit_events(
     if let Some(before) = filter.before {
         query = query.bind(before);
     }
-    let rows = query.fetch_all(conn).await?;
-    rows.iter()
-        .map(|row| {
-            let code: String = row.try_get("action")?;
-            Ok(AuditEntry {
-                id: row.try_get("id")?,
-                at: filter.zone.stamp(row.try_get("created_at")?),
-                actor: row.try_get("actor")?,
-                by_operator: row.try_get::<i64, _>("by_operator")? == 1,
-                action: AuditAction::from_code(&code)
-                    .ok_or_else(|| sqlx::Error::Decode(format!("audit action {code}").into()))?,
-                detail: row.try_get("detail")?,
-                client_addr: row.try_get("client_addr")?,
-            })
+    let rows: Vec<AuditRow> = query.fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| AuditEntry {
+            id: row.id,
+            at: filter.zone.stamp(row.created_at),
+            actor: row.actor,
+            by_operator: row.by_operator == 1,
+            action: row.action,
+            detail: row.detail,
+            client_addr: row.client_addr,
         })
-        .collect()
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    actor: String,
+    by_operator: i64,
+    #[sqlx(try_from = "String")]
+    action: AuditAction,
+    detail: String,
+    client_addr: String,
+    created_at: i64,
 }
 
 #[cfg(test)]

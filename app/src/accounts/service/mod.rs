@@ -114,7 +114,7 @@ async fn deliver(state: &AppState, queued: &[Queued]) -> Result<(), AppError> {
 
 /// Refuses a phone number outside the configured countries before anything is sent to it
 /// (texts to far-away premium numbers are how SMS pumping costs money).
-fn check_country(state: &AppState, address: &Address) -> Result<(), AppError> {
+pub(crate) fn check_country(state: &AppState, address: &Address) -> Result<(), AppError> {
     if address.channel() != Channel::Sms
         || state
             .config

@@ -39,6 +39,19 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
+/// The roles a role change or an invitation may give: an Owner is made by the hand-over only.
+const NOT_OWNER: [Role; 3] = [Role::Finance, Role::Operations, Role::Viewer];
+
+/// What a member's role may be changed to: an Owner keeps Owner in the list (their current
+/// role), so stepping down is a change like any other.
+fn changeable(current: Role) -> Vec<Role> {
+    let mut roles = NOT_OWNER.to_vec();
+    if current == Role::Owner {
+        roles.insert(0, Role::Owner);
+    }
+    roles
+}
+
 #[component]
 fn MembersTable(team: Team) -> impl IntoView {
     let i18n = use_i18n();
@@ -82,7 +95,7 @@ fn MemberRow(member: Member, manage: bool) -> impl IntoView {
                 <td>
                     <ActionForm action=change attr:class="inline-form">
                         <input type="hidden" name="member" value=change_id />
-                        <RoleSelect name="role" id=select_id roles=Role::ALL.to_vec() current=role />
+                        <RoleSelect name="role" id=select_id roles=changeable(role) current=role />
                         <button type="submit" class="link-button">{t!(i18n, member_change_role)}</button>
                     </ActionForm>
                     <details class="confirm">
@@ -112,7 +125,7 @@ fn InviteForm(action: ServerAction<InviteMember>) -> impl IntoView {
                 <Field label=Signal::derive(move || t_string!(i18n, address_label).to_string()) name="address" form="invite" required=true result />
                 <div class="field">
                     <label for="invite-role">{t!(i18n, member_role)}</label>
-                    <RoleSelect name="role" id="invite-role".to_string() roles=Role::ALL.to_vec() current=Role::Viewer />
+                    <RoleSelect name="role" id="invite-role".to_string() roles=NOT_OWNER.to_vec() current=Role::Viewer />
                 </div>
                 <FormError result fields=&["address"] />
                 <button type="submit" class="button" disabled=move || action.pending().get()>{t!(i18n, invite_submit)}</button>
@@ -196,7 +209,7 @@ fn TransferForm(members: Vec<Member>, step: bool) -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="transfer-then">{t!(i18n, transfer_then)}</label>
-                        <RoleSelect name="then" id="transfer-then".to_string() roles=vec![Role::Finance, Role::Operations, Role::Viewer] current=Role::Finance />
+                        <RoleSelect name="then" id="transfer-then".to_string() roles=Role::ALL.to_vec() current=Role::Finance />
                     </div>
                     <Field label=Signal::derive(move || t_string!(i18n, code_label).to_string()) name="code" form="transfer" autocomplete="one-time-code" required=true result />
                     <FormError result fields=&["code"] />
