@@ -88,7 +88,7 @@ mod tests {
         old_rows_are_forgotten_and_recent_ones_kept,
         |db| async move {
             let account = crate::demo::seed_account(&db).await.expect("account");
-            let user = crate::server::testing::owner_of(&db, account).await;
+            let user = crate::team::testing::owner_of(&db, account).await;
             let now = now_millis();
             let long_ago = now - 40 * DAY_MS;
             for sent_at in [long_ago, now - 3 * DAY_MS, now - DAY_MS, now] {

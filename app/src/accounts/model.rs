@@ -82,7 +82,8 @@ pub struct AccountSummary {
     pub company_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub currency: String,
+    /// The active account's currency (none while the user belongs to no account).
+    pub currency: Option<crate::money::Currency>,
     pub site_code: String,
     pub has_password: bool,
     /// May use the operator console: listed as an operator, or the account of
@@ -154,10 +155,73 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
+/// What a security log line records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityEventKind {
+    Registered,
+    SignedIn,
+    SignInFailed,
+    SignedOut,
+    CodeRequested,
+    PasswordReset,
+    PasswordChanged,
+    ProfileUpdated,
+    SessionEnded,
+    CurrentAddressVerified,
+    EmailChanged,
+    PhoneChanged,
+    PasswordChangeFailed,
+    VoucherCodeFailed,
+}
+
+impl SecurityEventKind {
+    pub const ALL: [SecurityEventKind; 14] = [
+        SecurityEventKind::Registered,
+        SecurityEventKind::SignedIn,
+        SecurityEventKind::SignInFailed,
+        SecurityEventKind::SignedOut,
+        SecurityEventKind::CodeRequested,
+        SecurityEventKind::PasswordReset,
+        SecurityEventKind::PasswordChanged,
+        SecurityEventKind::ProfileUpdated,
+        SecurityEventKind::SessionEnded,
+        SecurityEventKind::CurrentAddressVerified,
+        SecurityEventKind::EmailChanged,
+        SecurityEventKind::PhoneChanged,
+        SecurityEventKind::PasswordChangeFailed,
+        SecurityEventKind::VoucherCodeFailed,
+    ];
+
+    /// The code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            SecurityEventKind::Registered => "registered",
+            SecurityEventKind::SignedIn => "signed_in",
+            SecurityEventKind::SignInFailed => "sign_in_failed",
+            SecurityEventKind::SignedOut => "signed_out",
+            SecurityEventKind::CodeRequested => "code_requested",
+            SecurityEventKind::PasswordReset => "password_reset",
+            SecurityEventKind::PasswordChanged => "password_changed",
+            SecurityEventKind::ProfileUpdated => "profile_updated",
+            SecurityEventKind::SessionEnded => "session_ended",
+            SecurityEventKind::CurrentAddressVerified => "current_address_verified",
+            SecurityEventKind::EmailChanged => "email_changed",
+            SecurityEventKind::PhoneChanged => "phone_changed",
+            SecurityEventKind::PasswordChangeFailed => "password_change_failed",
+            SecurityEventKind::VoucherCodeFailed => "voucher_code_failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
 /// One line of the security log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEvent {
-    pub kind: String,
+    pub kind: SecurityEventKind,
     pub detail: String,
     pub client_addr: String,
     pub created_at: Stamp,

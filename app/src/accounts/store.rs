@@ -145,7 +145,7 @@ pub async fn user(conn: &mut AnyConnection, user_id: i64) -> Result<Option<UserR
 /// A billing account's name, currency and site.
 pub struct AccountRow {
     pub company_name: String,
-    pub currency: String,
+    pub currency: crate::money::Currency,
     pub site_code: String,
 }
 
@@ -161,7 +161,8 @@ pub async fn account(
     row.map(|row| {
         Ok(AccountRow {
             company_name: row.try_get("company_name")?,
-            currency: row.try_get("currency")?,
+            currency: crate::money::Currency::try_from(row.try_get::<String, _>("currency")?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
             site_code: row.try_get("site_code")?,
         })
     })
@@ -283,7 +284,7 @@ pub async fn end_other_sessions(
 pub async fn log_event(
     conn: &mut AnyConnection,
     user_id: Option<i64>,
-    kind: &str,
+    kind: super::model::SecurityEventKind,
     detail: &str,
     client_addr: &str,
     now: i64,
@@ -293,7 +294,7 @@ pub async fn log_event(
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(user_id)
-    .bind(kind)
+    .bind(kind.code())
     .bind(detail)
     .bind(client_addr)
     .bind(now)
@@ -483,7 +484,12 @@ pub async fn recent_events(
     rows.iter()
         .map(|row| {
             Ok(SecurityEvent {
-                kind: row.try_get("kind")?,
+                kind: {
+                    let code: String = row.try_get("kind")?;
+                    super::model::SecurityEventKind::from_code(&code).ok_or_else(|| {
+                        sqlx::Error::Decode(format!("security event {code}").into())
+                    })?
+                },
                 detail: row.try_get("detail")?,
                 client_addr: row.try_get("client_addr")?,
                 created_at: zone.stamp(row.try_get("created_at")?),

@@ -186,7 +186,7 @@ pub async fn activate(
             log_event(
                 &mut conn,
                 actor.user,
-                "voucher_code_failed",
+                crate::accounts::model::SecurityEventKind::VoucherCodeFailed,
                 &who,
                 actor.client_addr,
                 now,
@@ -330,7 +330,7 @@ mod tests {
         a_code_activates_once_and_wrong_codes_are_limited,
         |db| async move {
             let account = crate::demo::seed_account(&db).await.expect("account");
-            let other = crate::server::testing::another_account(&db).await;
+            let other = crate::team::testing::another_account(&db).await;
             let now = now_millis();
             let id = create_batch(
                 &db,

@@ -194,7 +194,8 @@ mod tests {
     use crate::funds::deduction::{deduct, issue_voucher, Charge, NewVoucher, VoucherKind};
     use crate::money::Currency;
     use crate::server::db::now_millis;
-    use crate::server::testing::{another_account, db_test, state_for};
+    use crate::server::testing::{db_test, state_for};
+    use crate::team::testing::another_account;
     use crate::time::DAY_MS;
     use crate::ui::ListQuery;
 

@@ -142,7 +142,7 @@ impl TryFrom<String> for OrderStatus {
 pub struct RechargeOrder {
     pub order_no: String,
     pub amount: String,
-    pub currency: String,
+    pub currency: crate::money::Currency,
     pub status: OrderStatus,
     pub created_at: Stamp,
 }
@@ -150,7 +150,7 @@ pub struct RechargeOrder {
 /// What the account holds and owes, formatted in its currency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balances {
-    pub currency: String,
+    pub currency: crate::money::Currency,
     pub cash: String,
     /// What active, unexpired vouchers and prepaid cards still hold, in total.
     pub vouchers: String,

@@ -13,7 +13,6 @@ use crate::team::model::AuditAction;
 use crate::time::MINUTE_MS;
 use crate::ui::Page;
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// How long an order waits for payment before it shows as expired.
 pub const ORDER_LIFETIME_MS: i64 = 30 * MINUTE_MS;
@@ -27,7 +26,7 @@ pub(crate) async fn account_currency(
     let account = crate::accounts::store::account(&mut conn, account_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    Currency::from_str(&account.currency).map_err(|_| AppError::Internal)
+    Ok(account.currency)
 }
 
 /// The provider online recharge orders go to: the sandbox when it is switched on; none
@@ -93,7 +92,7 @@ fn order_view(order: store::OrderRow, state: &AppState, now: i64) -> RechargeOrd
     RechargeOrder {
         order_no: order.order_no,
         amount: format_minor_units(order.amount, order.currency),
-        currency: order.currency.code().to_string(),
+        currency: order.currency,
         status: if order.status == OrderStatus::Pending && now >= order.expires_at {
             OrderStatus::Expired
         } else {
@@ -125,7 +124,7 @@ pub fn order_csv_row(order: &RechargeOrder) -> Vec<String> {
     vec![
         order.order_no.clone(),
         order.amount.clone(),
-        order.currency.clone(),
+        order.currency.code().to_string(),
         order.status.code().to_string(),
         crate::time::Zone::utc().format(order.created_at.ms),
     ]
@@ -195,7 +194,7 @@ pub async fn balances(state: &AppState, account_id: i64) -> Result<Balances, App
     .await?;
     let money = |minor| format_minor_units(minor, currency);
     Ok(Balances {
-        currency: currency.code().to_string(),
+        currency,
         cash: money(cash),
         vouchers: money(vouchers),
         prepaid_cards: money(cards),

@@ -11,7 +11,8 @@ pub struct AccountMatch {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub site_code: String,
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub currency: crate::money::Currency,
 }
 
 /// The operator's account search and its place: `q` matches an id, email, phone or company

@@ -128,7 +128,7 @@ pub fn account_csv_row(account: &AccountMatch) -> Vec<String> {
         account.email.clone().unwrap_or_default(),
         account.phone.clone().unwrap_or_default(),
         account.site_code.clone(),
-        account.currency.clone(),
+        account.currency.code().to_string(),
     ]
 }
 
@@ -167,7 +167,7 @@ async fn currency_of(db: &Db, account: i64) -> Result<Currency, AppError> {
     let found = store::account(&mut conn, account)
         .await?
         .ok_or(AppError::NotFound)?;
-    found.currency.parse().map_err(|_| AppError::Internal)
+    Ok(found.currency)
 }
 
 /// The first instant of the day `now` falls on, in the configured zone.
@@ -545,8 +545,8 @@ mod tests {
         let customer = crate::demo::seed_account(&state.db)
             .await
             .expect("customer");
-        let staff = crate::server::testing::another_account(&state.db).await;
-        let staff = crate::server::testing::owner_of(&state.db, staff).await;
+        let staff = crate::team::testing::another_account(&state.db).await;
+        let staff = crate::team::testing::owner_of(&state.db, staff).await;
         assert!(matches!(
             operator(state, staff).await,
             Err(AppError::Forbidden(_))
@@ -714,14 +714,14 @@ mod tests {
         the_configured_email_is_an_operator_and_search_finds_accounts,
         |db| async move {
             let mut state = state_for(&db).await;
-            let staff = crate::server::testing::another_account(&db).await;
+            let staff = crate::team::testing::another_account(&db).await;
             let customer = crate::demo::seed_account(&db).await.expect("customer");
             let mut config = (*state.config).clone();
             config.operator_email = Some("OTHER@example.com".to_string());
             state.config = std::sync::Arc::new(config);
             let (staff_user, customer_user) = (
-                crate::server::testing::owner_of(&db, staff).await,
-                crate::server::testing::owner_of(&db, customer).await,
+                crate::team::testing::owner_of(&db, staff).await,
+                crate::team::testing::owner_of(&db, customer).await,
             );
             operator(&state, staff_user)
                 .await

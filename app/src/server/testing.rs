@@ -60,46 +60,6 @@ pub async fn state_with(db: &Db, config: crate::config::Config) -> crate::state:
         .expect("state")
 }
 
-/// A second customer (its Owner signs in as `other@example.com`, CNY), besides the demo
-/// account.
-pub async fn another_account(db: &Db) -> i64 {
-    account_owned_by(db, "Other Co.", "other@example.com")
-        .await
-        .0
-}
-
-/// The (first) Owner of `account`.
-pub async fn owner_of(db: &Db, account: i64) -> i64 {
-    use sqlx::Row;
-    sqlx::query(
-        "SELECT user_id FROM memberships WHERE billing_account_id = $1 AND role = 'owner' \
-         ORDER BY created_at, user_id LIMIT 1",
-    )
-    .bind(account)
-    .fetch_one(db.pool())
-    .await
-    .and_then(|row| row.try_get("user_id"))
-    .expect("an owner")
-}
-
-/// A new CNY billing account named `company` whose Owner (without a password) signs in with
-/// `email`: (account id, user id).
-pub async fn account_owned_by(db: &Db, company: &str, email: &str) -> (i64, i64) {
-    let mut tx = db.begin_write().await.expect("tx");
-    let address = crate::contact::Address::email(email).expect("email");
-    let account = crate::accounts::store::NewAccount {
-        company_name: company,
-        site_code: "CN1",
-        currency: "CNY",
-    };
-    let ids =
-        crate::accounts::service::insert_account_with_owner(&mut tx, &account, &address, None, 0)
-            .await
-            .expect("account");
-    tx.commit().await.expect("commit");
-    ids
-}
-
 /// The newest outbox message to `address` (its body), once what is queued was delivered.
 pub async fn last_message(db: &Db, address: &crate::contact::Address) -> String {
     use sqlx::Row;
@@ -119,7 +79,8 @@ pub async fn last_code(db: &Db, address: &crate::contact::Address) -> String {
         .await
         .split_whitespace()
         .map(|w| w.trim_end_matches('.'))
-        .find(|w| crate::verification::model::parse_code(w).is_some())
+        // Six digits, as every code is (this helper imports no area).
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
         .expect("a code in the message")
         .to_string()
 }

@@ -12,3 +12,5 @@ pub mod pages;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(test)]
+pub mod testing;

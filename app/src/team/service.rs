@@ -582,10 +582,9 @@ pub async fn money_notice_addresses(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testing::{
-        account_owned_by, db_test, last_code, last_message, owner_of, state_for,
-    };
+    use crate::server::testing::{db_test, last_code, last_message, state_for};
     use crate::team::model::AuditQuery;
+    use crate::team::testing::{account_owned_by, owner_of};
 
     fn client() -> Client {
         Client {

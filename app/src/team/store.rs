@@ -545,9 +545,16 @@ mod tests {
         )
         .await
         .expect("a new session");
-        crate::accounts::store::log_event(&mut conn, Some(user), "signed_in", "", "x", 800)
-            .await
-            .expect("a new event");
+        crate::accounts::store::log_event(
+            &mut conn,
+            Some(user),
+            crate::accounts::model::SecurityEventKind::SignedIn,
+            "",
+            "x",
+            800,
+        )
+        .await
+        .expect("a new event");
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@ use super::tabs::AccountTabs;
 use crate::accounts::api::{
     current_account, list_sessions, security_log, ChangePassword, EndSession, RequestCode,
 };
+use crate::accounts::model::SecurityEventKind;
 use crate::accounts::model::{SecurityEvent, SessionInfo};
 use crate::i18n::*;
 use crate::ui::{successes, DataState, DataTable, Field, FormError};
@@ -184,11 +185,11 @@ fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
             <th scope="col">{t!(i18n, session_address)}</th>
         }>
             {events.into_iter().map(|event| {
-                let kind = event.kind.clone();
+                let kind = event.kind;
                 view! {
-                    <tr data-kind=kind>
+                    <tr data-kind=kind.code()>
                         <td>{event.created_at.text.clone()}</td>
-                        <td>{move || event_label(i18n.get_locale(), &event.kind)}</td>
+                        <td>{move || event_label(i18n.get_locale(), kind)}</td>
                         <td>{event.client_addr}</td>
                     </tr>
                 }
@@ -198,23 +199,22 @@ fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
     .into_any()
 }
 
-fn event_label(locale: Locale, kind: &str) -> String {
-    let label = match kind {
-        "registered" => td_string!(locale, event_registered),
-        "signed_in" => td_string!(locale, event_signed_in),
-        "sign_in_failed" => td_string!(locale, event_sign_in_failed),
-        "signed_out" => td_string!(locale, event_signed_out),
-        "code_requested" => td_string!(locale, event_code_requested),
-        "password_reset" => td_string!(locale, event_password_reset),
-        "password_changed" => td_string!(locale, event_password_changed),
-        "profile_updated" => td_string!(locale, event_profile_updated),
-        "session_ended" => td_string!(locale, event_session_ended),
-        "current_address_verified" => td_string!(locale, event_current_address_verified),
-        "email_changed" => td_string!(locale, event_email_changed),
-        "phone_changed" => td_string!(locale, event_phone_changed),
-        "password_change_failed" => td_string!(locale, event_password_change_failed),
-        "voucher_code_failed" => td_string!(locale, event_voucher_code_failed),
-        other => return other.to_string(),
-    };
-    label.to_string()
+fn event_label(locale: Locale, kind: SecurityEventKind) -> &'static str {
+    use SecurityEventKind::*;
+    match kind {
+        Registered => td_string!(locale, event_registered),
+        SignedIn => td_string!(locale, event_signed_in),
+        SignInFailed => td_string!(locale, event_sign_in_failed),
+        SignedOut => td_string!(locale, event_signed_out),
+        CodeRequested => td_string!(locale, event_code_requested),
+        PasswordReset => td_string!(locale, event_password_reset),
+        PasswordChanged => td_string!(locale, event_password_changed),
+        ProfileUpdated => td_string!(locale, event_profile_updated),
+        SessionEnded => td_string!(locale, event_session_ended),
+        CurrentAddressVerified => td_string!(locale, event_current_address_verified),
+        EmailChanged => td_string!(locale, event_email_changed),
+        PhoneChanged => td_string!(locale, event_phone_changed),
+        PasswordChangeFailed => td_string!(locale, event_password_change_failed),
+        VoucherCodeFailed => td_string!(locale, event_voucher_code_failed),
+    }
 }

@@ -57,7 +57,7 @@ pub async fn prove_current(
     store::log_event(
         &mut tx,
         Some(user_id),
-        event::CURRENT_ADDRESS_VERIFIED,
+        SecurityEventKind::CurrentAddressVerified,
         channel.code(),
         &client.addr,
         now,
@@ -157,7 +157,7 @@ pub async fn send_new_code(
     store::log_event(
         &mut tx,
         Some(user_id),
-        event::CODE_REQUESTED,
+        SecurityEventKind::CodeRequested,
         purpose.code(),
         &client.addr,
         now,
@@ -199,8 +199,8 @@ pub async fn change_address(
     store::set_address(&mut tx, user_id, new_address).await?;
     let mut notice_queued = None;
     let (old_value, kind, what) = match new_address.channel() {
-        Channel::Email => (old.email, event::EMAIL_CHANGED, "email address"),
-        Channel::Sms => (old.phone, event::PHONE_CHANGED, "mobile number"),
+        Channel::Email => (old.email, SecurityEventKind::EmailChanged, "email address"),
+        Channel::Sms => (old.phone, SecurityEventKind::PhoneChanged, "mobile number"),
     };
     if let Some(old_value) = old_value {
         let brand = &state.config.brand_name;

@@ -62,7 +62,7 @@ pub async fn request_code(
     store::log_event(
         &mut tx,
         user_id,
-        event::CODE_REQUESTED,
+        SecurityEventKind::CodeRequested,
         purpose.code(),
         &client.addr,
         now,

@@ -56,7 +56,7 @@ pub async fn reset_password(
     store::log_event(
         &mut tx,
         Some(user_id),
-        event::PASSWORD_RESET,
+        SecurityEventKind::PasswordReset,
         "",
         &client.addr,
         now,
@@ -117,7 +117,7 @@ pub async fn change_password(
             record_event(
                 state,
                 Some(user_id),
-                event::PASSWORD_CHANGE_FAILED,
+                SecurityEventKind::PasswordChangeFailed,
                 "",
                 client,
             )
@@ -150,7 +150,7 @@ pub async fn change_password(
     store::log_event(
         &mut tx,
         Some(user_id),
-        event::PASSWORD_CHANGED,
+        SecurityEventKind::PasswordChanged,
         "",
         &client.addr,
         now,

@@ -2,7 +2,8 @@
 //! Each state change runs in one write transaction; a wrong code is remembered even when the
 //! flow fails (its transaction commits the attempt and nothing else).
 use super::model::{
-    company_name, profile_field, AccountSummary, Profile, SecurityEvent, SessionInfo,
+    company_name, profile_field, AccountSummary, Profile, SecurityEvent, SecurityEventKind,
+    SessionInfo,
 };
 use super::model::{DESCRIPTION_MAX, PROFILE_FIELD_MAX};
 use super::{password, store};
@@ -40,23 +41,6 @@ pub use sign_in::*;
 pub struct Client {
     pub addr: String,
     pub user_agent: String,
-}
-
-/// Security log event kinds (shown to the user on the Security page).
-pub mod event {
-    pub const REGISTERED: &str = "registered";
-    pub const SIGNED_IN: &str = "signed_in";
-    pub const SIGN_IN_FAILED: &str = "sign_in_failed";
-    pub const SIGNED_OUT: &str = "signed_out";
-    pub const CODE_REQUESTED: &str = "code_requested";
-    pub const PASSWORD_RESET: &str = "password_reset";
-    pub const PASSWORD_CHANGED: &str = "password_changed";
-    pub const PROFILE_UPDATED: &str = "profile_updated";
-    pub const SESSION_ENDED: &str = "session_ended";
-    pub const CURRENT_ADDRESS_VERIFIED: &str = "current_address_verified";
-    pub const EMAIL_CHANGED: &str = "email_changed";
-    pub const PHONE_CHANGED: &str = "phone_changed";
-    pub const PASSWORD_CHANGE_FAILED: &str = "password_change_failed";
 }
 
 /// How long proof of the current address lets this session set a new one.
@@ -199,7 +183,15 @@ async fn start_session(
     now: i64,
 ) -> Result<SignedIn, AppError> {
     let signed_in = new_session(conn, user_id, client, now).await?;
-    store::log_event(conn, Some(user_id), event::SIGNED_IN, "", &client.addr, now).await?;
+    store::log_event(
+        conn,
+        Some(user_id),
+        SecurityEventKind::SignedIn,
+        "",
+        &client.addr,
+        now,
+    )
+    .await?;
     Ok(signed_in)
 }
 
@@ -266,7 +258,7 @@ async fn record_failure(
     record_event(
         state,
         user_id,
-        event::SIGN_IN_FAILED,
+        SecurityEventKind::SignInFailed,
         address.as_str(),
         client,
     )
@@ -276,7 +268,7 @@ async fn record_failure(
 /// A security log event: what happened to which user, seen from which client.
 pub(super) struct Event<'a> {
     pub user: Option<i64>,
-    pub kind: &'static str,
+    pub kind: SecurityEventKind,
     pub detail: &'a str,
     pub client: &'a Client,
 }
@@ -339,7 +331,7 @@ pub async fn with_own_code<T>(
 async fn record_event(
     state: &AppState,
     user: Option<i64>,
-    kind: &'static str,
+    kind: SecurityEventKind,
     detail: &str,
     client: &Client,
 ) -> Result<(), AppError> {
@@ -423,7 +415,11 @@ mod tests {
             let address = Address::email("cfo@acme.example").expect("valid");
             let first = registered(&state, &address, Some("correct horse battery")).await;
             let summary = summary_of(&state, &first).await.expect("summary");
-            assert_eq!(summary.currency, "USD", "currency comes from the site");
+            assert_eq!(
+                summary.currency,
+                Some(crate::money::Currency::USD),
+                "currency comes from the site"
+            );
             assert_eq!(summary.email.as_deref(), Some("cfo@acme.example"));
             assert!(summary.has_password);
             assert_eq!(
@@ -712,7 +708,7 @@ mod tests {
                 .await
                 .expect("registered");
             let summary = summary_of(&state, &signed_in).await.expect("summary");
-            assert_eq!(summary.currency, "CNY");
+            assert_eq!(summary.currency, Some(crate::money::Currency::CNY));
             assert!(!summary.has_password);
             // Without a password, password sign-in fails like any wrong password.
             let err = sign_in_with_password(&state, &address, "anything at all".into(), &c)

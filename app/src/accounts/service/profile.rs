@@ -74,8 +74,8 @@ pub async fn summary(
         None => None,
     };
     let (id, company_name, currency, site_code) = match active {
-        Some((id, a)) => (id, a.company_name, a.currency, a.site_code),
-        None => (0, String::new(), String::new(), String::new()),
+        Some((id, a)) => (id, a.company_name, Some(a.currency), a.site_code),
+        None => (0, String::new(), None, String::new()),
     };
     Ok(AccountSummary {
         id,

@@ -78,7 +78,7 @@ pub async fn register_user(
     store::log_event(
         &mut tx,
         Some(user_id),
-        event::REGISTERED,
+        SecurityEventKind::Registered,
         "",
         &client.addr,
         now,

@@ -30,7 +30,7 @@ pub async fn sign_out(state: &AppState, token: &str, client: &Client) -> Result<
     let session_id = live.id;
     let event = Event {
         user: Some(live.user_id),
-        kind: event::SIGNED_OUT,
+        kind: SecurityEventKind::SignedOut,
         detail: "",
         client,
     };
@@ -79,7 +79,7 @@ pub async fn end_session(
 ) -> Result<(), AppError> {
     let event = Event {
         user: Some(user_id),
-        kind: event::SESSION_ENDED,
+        kind: SecurityEventKind::SessionEnded,
         detail: "",
         client,
     };
@@ -103,7 +103,7 @@ pub async fn end_other_sessions(
 ) -> Result<(), AppError> {
     let event = Event {
         user: Some(user_id),
-        kind: event::SESSION_ENDED,
+        kind: SecurityEventKind::SessionEnded,
         detail: "others",
         client,
     };
