@@ -39,6 +39,8 @@ test("an operator funds an account and makes codes; the customer activates one",
   await expect(op.locator("#accounts tbody tr")).toHaveCount(1);
   await op.locator("#accounts tbody a").click();
   await expect(op.locator("#operator-account-name")).toHaveText("Code Customer");
+  await expect(op.locator("#operator-members")).toContainText(email);
+  await expect(op.locator("#operator-members")).toContainText("Owner");
 
   // A bank transfer credits cash once; its reference cannot be credited again.
   const reference = `E2E-${info.project.name}-${Date.now()}`;

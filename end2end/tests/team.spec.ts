@@ -35,6 +35,8 @@ test("an Owner invites a Finance member, who recharges but may not manage member
   await expect(member.locator("#invitation-offer")).toContainText("Finance");
   await member.getByLabel("The invited email or mobile number").fill(finance);
   await member.getByRole("button", { name: "Send code" }).click();
+  // The code field appears once the code is sent (the address comes back in the link).
+  await expect(member.getByLabel("Verification code")).toBeVisible();
   await member.getByLabel("Verification code").fill(await codeFor(member, finance));
   await member.getByRole("button", { name: "Create my sign-in and join" }).click();
   await expect(member.locator(".account-name")).toHaveText("Team Co.");
@@ -55,6 +57,7 @@ test("an Owner invites a Finance member, who recharges but may not manage member
   await open(member, "/account", javaScriptEnabled);
   await expect(member.getByLabel("Company name")).toHaveCount(0);
   await expect(member.locator(".role-note")).toContainText("Finance");
+  await expect(member.locator("#company-facts")).toContainText("Team Co.");
   const origin = info.project.use.baseURL!;
   const invite = await member.request.post("/api/team/invite", {
     form: { address: newEmail(info.project.name), role: "owner" },

@@ -45,4 +45,6 @@ pub struct OperatorAccountView {
     pub more_cards: bool,
     /// The latest movements, newest first.
     pub movements: Vec<Movement>,
+    /// Who belongs to the account, with their roles.
+    pub members: Vec<crate::team::model::Member>,
 }

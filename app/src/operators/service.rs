@@ -151,6 +151,10 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
     .await?;
     let vouchers = crate::funds::instruments::vouchers(state, id, &Default::default()).await?;
     let cards = crate::funds::instruments::prepaid_cards(state, id, &Default::default()).await?;
+    let members = {
+        let mut conn = state.db.pool().acquire().await?;
+        crate::team::store::members(&mut conn, &state.config.time_zone, id, 0).await?
+    };
     Ok(OperatorAccountView {
         account,
         balances: crate::funds::recharge::balances(state, id).await?,
@@ -159,6 +163,7 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
         cards: cards.rows,
         more_cards: cards.next.is_some(),
         movements: latest.rows,
+        members,
     })
 }
 

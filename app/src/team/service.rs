@@ -9,7 +9,6 @@ use crate::accounts::service::{Client, SignedIn};
 use crate::accounts::session::CallerSession;
 use crate::error::AppError;
 use crate::messages::Msg;
-use crate::server::db::now_millis;
 use crate::server::delivery::Message;
 use crate::server::limits::{self, Limit};
 use crate::state::AppState;
@@ -69,7 +68,7 @@ pub async fn team(state: &AppState, caller: &Caller) -> Result<Team, AppError> {
     let mut conn = state.db.pool().acquire().await?;
     let members = store::members(&mut conn, zone, caller.account_id, caller.user_id).await?;
     let invitations =
-        store::pending_invitations(&mut conn, zone, caller.account_id, now_millis()).await?;
+        store::pending_invitations(&mut conn, zone, caller.account_id, state.clock.now()).await?;
     Ok(Team {
         members,
         invitations,
@@ -89,7 +88,7 @@ pub async fn invite(
     let role = not_owner(role)?;
     // The same countries as every text we send (an invitation is one).
     crate::accounts::service::check_country(state, address)?;
-    let now = now_millis();
+    let now = state.clock.now();
     let column = match address.channel() {
         Channel::Email => "email",
         Channel::Sms => "phone",
@@ -192,7 +191,7 @@ pub async fn revoke(
     client: &Client,
 ) -> Result<(), AppError> {
     caller.may(Permission::Members)?;
-    let now = now_millis();
+    let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let address = store::revoke_invitation(&mut tx, caller.account_id, invitation, now)
         .await?
@@ -251,7 +250,7 @@ pub async fn invitation(
     session: Option<&CallerSession>,
 ) -> Result<InvitationView, AppError> {
     let mut conn = state.db.pool().acquire().await?;
-    let invitation = open_invitation(&mut conn, token, now_millis()).await?;
+    let invitation = open_invitation(&mut conn, token, state.clock.now()).await?;
     let yours = match session {
         Some(session) => is_invitee(&mut conn, &invitation, session.user_id).await?,
         None => false,
@@ -318,7 +317,7 @@ pub async fn accept(
     token: &str,
     client: &Client,
 ) -> Result<(), AppError> {
-    let now = now_millis();
+    let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let account = join(&mut tx, token, session.user_id, &client.addr, now).await?;
     crate::accounts::store::set_session_account(&mut tx, session.session_id, Some(account)).await?;
@@ -337,7 +336,7 @@ pub async fn accept_as_new_user(
 ) -> Result<SignedIn, AppError> {
     let address = {
         let mut conn = state.db.pool().acquire().await?;
-        let invitation = open_invitation(&mut conn, token, now_millis()).await?;
+        let invitation = open_invitation(&mut conn, token, state.clock.now()).await?;
         let channel = if invitation.channel == "sms" {
             Channel::Sms
         } else {
@@ -400,7 +399,7 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     caller.may(Permission::Members)?;
     let role = not_owner(role)?;
-    let now = now_millis();
+    let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     lock_members(&mut tx, caller.account_id).await?;
     still_may(&mut tx, caller, Permission::Members).await?;
@@ -440,7 +439,7 @@ pub async fn remove(
     if user != caller.user_id {
         caller.may(Permission::Members)?;
     }
-    let now = now_millis();
+    let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     lock_members(&mut tx, caller.account_id).await?;
     if user != caller.user_id {
@@ -582,6 +581,7 @@ pub async fn money_notice_addresses(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::db::now_millis;
     use crate::server::testing::{db_test, last_code, last_message, state_for};
     use crate::team::model::AuditQuery;
     use crate::team::testing::{account_owned_by, owner_of};
@@ -751,6 +751,14 @@ mod tests {
                 .await
                 .expect("invited");
             let withdrawn_token = token_in(&last_message(&db, &withdrawn).await);
+            // On the server's clock, seven days and a minute later the link has expired too.
+            let mut later = state.clone();
+            later.clock =
+                crate::server::clock::Clock::fixed(now_millis() + INVITATION_VALID_MS + 60_000);
+            assert_eq!(
+                invitation(&later, &withdrawn_token, None).await,
+                Err(AppError::Rejected(Msg::InvitationExpired))
+            );
             let open = team(&state, &owner).await.expect("team").invitations;
             assert_eq!(open.len(), 1, "the used and the expired ones are not open");
             revoke(&state, &owner, open[0].id, &client())

@@ -29,7 +29,14 @@ pub fn ProfilePage() -> impl IntoView {
         })}
         <DataState resource=profile let:profile>
             <SignInAddresses profile=profile.clone() />
-            <crate::team::pages::IfAllowed account permission=crate::team::model::Permission::CompanyProfile>
+            <crate::team::pages::IfAllowed
+                account
+                permission=crate::team::model::Permission::CompanyProfile
+                otherwise={
+                    let profile = profile.clone();
+                    ViewFn::from(move || view! { <CompanyFacts profile=profile.clone() /> })
+                }
+            >
                 <ProfileForm profile=profile.clone() action />
             </crate::team::pages::IfAllowed>
         </DataState>
@@ -58,6 +65,35 @@ fn SignInAddresses(profile: Profile) -> impl IntoView {
                 <dd>{profile.site_code}</dd>
                 <dt>{t!(i18n, currency_label)}</dt>
                 <dd>{profile.currency}</dd>
+            </dl>
+        </section>
+    }
+}
+
+/// The company details as a role that may not change them reads them.
+#[component]
+fn CompanyFacts(profile: Profile) -> impl IntoView {
+    let i18n = use_i18n();
+    let or_none = move |value: String| {
+        if value.is_empty() {
+            t_string!(i18n, not_set).to_string()
+        } else {
+            value
+        }
+    };
+    view! {
+        <section class="card">
+            <dl class="facts" id="company-facts">
+                <dt>{t!(i18n, company_name_label)}</dt>
+                <dd>{profile.company_name}</dd>
+                <dt>{t!(i18n, industry_label)}</dt>
+                <dd>{or_none(profile.industry)}</dd>
+                <dt>{t!(i18n, region_label)}</dt>
+                <dd>{or_none(profile.region)}</dd>
+                <dt>{t!(i18n, contact_name_label)}</dt>
+                <dd>{or_none(profile.contact_name)}</dd>
+                <dt>{t!(i18n, description_label)}</dt>
+                <dd class="wrap">{or_none(profile.description)}</dd>
             </dl>
         </section>
     }

@@ -124,6 +124,25 @@ fn AccountFacts(view: OperatorAccountView) -> impl IntoView {
             </dl>
         </section>
         <BalanceFacts balances=view.balances recharge_link=false />
+        <section class="card">
+            <h2>{t!(i18n, members_title)}</h2>
+            <crate::ui::DataTable id="operator-members" head=view! {
+                <th scope="col">{t!(i18n, member_label)}</th>
+                <th scope="col">{t!(i18n, member_role)}</th>
+                <th scope="col">{t!(i18n, member_joined)}</th>
+            }>
+                {view.members.into_iter().map(|m| {
+                    let role = m.role;
+                    view! {
+                        <tr>
+                            <td class="wrap">{m.email.or(m.phone).unwrap_or_default()}</td>
+                            <td>{move || crate::team::pages::role_name(i18n.get_locale(), role)}</td>
+                            <td>{m.joined_at.text}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </crate::ui::DataTable>
+        </section>
     }
 }
 

@@ -57,9 +57,13 @@ pub fn IfAllowed(
     account: AccountResource,
     permission: super::model::Permission,
     children: ChildrenFn,
+    /// What the role sees instead, below the note (a read-only view of the same).
+    #[prop(optional)]
+    otherwise: Option<ViewFn>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let children = StoredValue::new(children);
+    let otherwise = StoredValue::new(otherwise);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -76,6 +80,7 @@ pub fn IfAllowed(
                                     t_string!(i18n, role_read_only_note, role = name).to_string()
                                 }}
                             </p>
+                            {otherwise.with_value(|view| view.as_ref().map(|view| view.run()))}
                         }
                         .into_any()
                     }
