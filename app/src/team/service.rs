@@ -89,10 +89,6 @@ pub async fn invite(
     // The same countries as every text we send (an invitation is one).
     crate::accounts::service::check_country(state, address)?;
     let now = state.clock.now();
-    let column = match address.channel() {
-        Channel::Email => "email",
-        Channel::Sms => "phone",
-    };
     let mut tx = state.db.begin_write().await?;
     lock_members(&mut tx, caller.account_id).await?;
     still_may(&mut tx, caller, Permission::Members).await?;
@@ -118,8 +114,8 @@ pub async fn invite(
             seconds,
         ));
     }
-    if let Some(user) = store::user_by_address(&mut tx, column, address.as_str()).await? {
-        if store::role(&mut tx, caller.account_id, user)
+    if let Some(user) = crate::accounts::store::find_by_address(&mut tx, address).await? {
+        if store::role(&mut tx, caller.account_id, user.id)
             .await?
             .is_some()
         {
@@ -217,12 +213,8 @@ async fn is_invitee(
     invitation: &store::InvitationRow,
     user: i64,
 ) -> Result<bool, sqlx::Error> {
-    let column = if invitation.channel == "sms" {
-        "phone"
-    } else {
-        "email"
-    };
-    Ok(store::user_by_address(conn, column, &invitation.address).await? == Some(user))
+    let found = crate::accounts::store::find_by_address(conn, &invitation.invited()).await?;
+    Ok(found.is_some_and(|found| found.id == user))
 }
 
 /// The open invitation a link names, or why it cannot be used.
@@ -255,9 +247,7 @@ pub async fn invitation(
         Some(session) => is_invitee(&mut conn, &invitation, session.user_id).await?,
         None => false,
     };
-    let address = Address::parse(&invitation.address)
-        .map(|a| a.masked())
-        .unwrap_or_default();
+    let address = invitation.invited().masked();
     Ok(InvitationView {
         company_name: invitation.company_name,
         role: invitation.role,
@@ -278,9 +268,7 @@ async fn join(
 ) -> Result<i64, AppError> {
     let invitation = open_invitation(conn, token, now).await?;
     if !is_invitee(conn, &invitation, user).await? {
-        let address = Address::parse(&invitation.address)
-            .map(|a| a.masked())
-            .unwrap_or_default();
+        let address = invitation.invited().masked();
         return Err(AppError::Forbidden(Msg::InvitationNotYours { address }));
     }
     lock_members(conn, invitation.account).await?;
@@ -336,13 +324,9 @@ pub async fn accept_as_new_user(
 ) -> Result<SignedIn, AppError> {
     let address = {
         let mut conn = state.db.pool().acquire().await?;
-        let invitation = open_invitation(&mut conn, token, state.clock.now()).await?;
-        let channel = if invitation.channel == "sms" {
-            Channel::Sms
-        } else {
-            Channel::Email
-        };
-        Address::stored(channel, invitation.address)
+        open_invitation(&mut conn, token, state.clock.now())
+            .await?
+            .invited()
     };
     let client_addr = client.addr.clone();
     crate::accounts::service::register_user(

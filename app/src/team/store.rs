@@ -168,21 +168,6 @@ pub async fn recipients(
     .await
 }
 
-/// The user signed in with `column` (`email` or `phone`) = `address`, if any.
-pub async fn user_by_address(
-    conn: &mut AnyConnection,
-    column: &str,
-    address: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    let column = if column == "phone" { "phone" } else { "email" };
-    sqlx::query(&format!("SELECT id FROM users WHERE {column} = $1"))
-        .bind(address)
-        .fetch_optional(conn)
-        .await?
-        .map(|row| row.try_get("id"))
-        .transpose()
-}
-
 pub struct NewInvitation<'a> {
     pub account: i64,
     pub channel: &'a str,
@@ -228,6 +213,17 @@ pub struct InvitationRow {
     pub expires_at: i64,
     /// 1 when accepted or withdrawn.
     pub closed: i64,
+}
+
+impl InvitationRow {
+    /// The invited email or phone, as stored.
+    pub fn invited(&self) -> crate::contact::Address {
+        let channel = self
+            .channel
+            .parse()
+            .unwrap_or(crate::contact::Channel::Email);
+        crate::contact::Address::stored(channel, self.address.clone())
+    }
 }
 
 pub async fn invitation_by_token(
