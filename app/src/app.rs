@@ -101,6 +101,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />
                         <Route path=path!("/operator/accounts/:id") view=OperatorAccountPage ssr=SsrMode::Async />
                         <Route path=path!("/operator/voucher-codes") view=VoucherCodesPage ssr=SsrMode::Async />
+                        <Route path=path!("/workspaces") view=crate::workspaces::pages::WorkspacesPage ssr=SsrMode::Async />
+                        <Route path=path!("/workspaces/bind") view=crate::workspaces::pages::BindLinkPage ssr=SsrMode::Async />
+                        <Route path=path!("/workspaces/:id") view=crate::workspaces::pages::WorkspaceDetailPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("/account/members") view=crate::team::pages::MembersPage ssr=SsrMode::Async />

@@ -20,6 +20,8 @@ pub struct AppState {
     pub clock: crate::server::clock::Clock,
     /// The sandbox payment provider's own signing secret; `None` unless the sandbox is on.
     pub sandbox_secret: Option<crate::config::Secret>,
+    /// What every site's signing key is derived from (`workspaces::site_keys`).
+    pub site_key_secret: crate::config::Secret,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +46,13 @@ impl AppState {
             )),
             false => None,
         };
+        let site_key_secret = crate::config::Secret::new(
+            crate::server::secrets::get_or_create(&db, crate::workspaces::site_keys::SECRET_NAME)
+                .await?,
+        );
         Ok(Self {
             clock: crate::server::clock::Clock::system(),
+            site_key_secret,
             sandbox_secret,
             leptos_options,
             delivery: Arc::new(Delivery::from_config(&config)?),

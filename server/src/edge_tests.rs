@@ -164,6 +164,23 @@ const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
         "to=0&then=viewer&code=000000",
     ),
     ("team/transfer/code", Account(Permission::Members), ""),
+    (
+        "workspaces/bind",
+        Account(Permission::Workspaces),
+        "workspace_id=w&code=CN1-AAAA",
+    ),
+    (
+        "workspaces/bind/preview",
+        Account(Permission::Workspaces),
+        "token=CN1.1.x.y",
+    ),
+    ("workspaces/detail", Account(Permission::Read), "id=0"),
+    ("workspaces/list", Account(Permission::Read), ""),
+    (
+        "workspaces/unbind",
+        Account(Permission::Workspaces),
+        "id=0&confirm=yes",
+    ),
 ];
 
 /// The plain routes besides pages and server functions, with who may call them.
@@ -174,6 +191,7 @@ const MACHINE_ENDPOINTS: &[(&str, Need)] = &[
     ("/export/prepaid-cards.csv", Account(Permission::Read)),
     ("/export/recharge-orders.csv", Account(Permission::Read)),
     ("/export/vouchers.csv", Account(Permission::Read)),
+    ("/export/workspaces.csv", Account(Permission::Read)),
     ("/operator/accounts.csv", Operator),
     ("/operator/voucher-codes.csv", Operator),
     ("/payments/callback/{provider}", Public),

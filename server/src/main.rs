@@ -41,6 +41,7 @@ async fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("reconcile") => reconcile(&db).await,
         Some("operator") => operator_command(&db).await,
+        Some("site") => site_command(&db, &config).await,
         _ => {}
     }
     if config.demo {
@@ -126,6 +127,45 @@ async fn operator_command(db: &Db) -> ! {
             std::process::exit(0)
         }
         Err(error) => fail(&format!("operator: {error}")),
+    }
+}
+
+/// `server site key <SITE>`: a new signing key for the site (printed once; the one before it
+/// works for another day). `server site bind-link <SITE> <WORKSPACE_ID> <NAME>`: the site
+/// simulator, a bind link and bind code for a workspace, as the site would mint them.
+async fn site_command(db: &Db, config: &Config) -> ! {
+    use app::workspaces::{simulator, site_keys};
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let now = app::server::db::now_millis();
+    let outcome: Result<String, String> = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["key", site] => async {
+            let server_secret = app::server::secrets::get_or_create(db, site_keys::SECRET_NAME)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
+            let made = site_keys::rotate(&mut tx, &server_secret, site, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            let (version, secret) = made.ok_or(format!("there is no site {site}"))?;
+            Ok(format!("site {site} key version {version}\nsecret {secret}\n(put both in the site's configuration; this is the only time the secret is shown)"))
+        }
+        .await,
+        ["bind-link", site, workspace, ref name @ ..] if !name.is_empty() => {
+            let name = name.join(" ");
+            simulator::mint(db, &config.public_origin.url(), site, workspace, &name, now)
+                .await
+                .map(|m| format!("link {}\ncode {}\nexpires in 30 minutes", m.link, m.code))
+                .map_err(|e| e.to_string())
+        }
+        _ => fail("usage: server site key <SITE> | server site bind-link <SITE> <WORKSPACE_ID> <NAME>"),
+    };
+    match outcome {
+        Ok(message) => {
+            println!("{message}");
+            std::process::exit(0)
+        }
+        Err(error) => fail(&format!("site: {error}")),
     }
 }
 

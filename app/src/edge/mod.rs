@@ -20,7 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use guards::source_host;
+pub use self::guards::source_host;
 
 /// Every plain route (outside pages and server functions), by path: the health check and what
 /// each area declares. A new area adds its `routes()` here; the edge tests compare this list
@@ -30,6 +30,7 @@ pub fn plain_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     routes.extend(crate::funds::http::routes());
     routes.extend(crate::operators::http::routes());
     routes.extend(crate::team::http::routes());
+    routes.extend(crate::workspaces::http::routes());
     routes
 }
 

@@ -3,27 +3,18 @@
 //! income and expenditure, and reminders. Every movement is posted on the ledger core
 //! (`crate::ledger`); nothing here writes a posting by hand.
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod bench;
-#[cfg(feature = "ssr")]
-pub mod cash;
-#[cfg(feature = "ssr")]
-pub mod codes;
-#[cfg(feature = "ssr")]
-pub mod deduction;
-#[cfg(feature = "ssr")]
-pub mod http;
-#[cfg(feature = "ssr")]
-pub mod instruments;
 pub mod model;
-#[cfg(feature = "ssr")]
-pub mod movements;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod payment;
-#[cfg(feature = "ssr")]
-pub mod recharge;
-#[cfg(feature = "ssr")]
-pub mod reminders;
-#[cfg(feature = "ssr")]
-pub mod store;
+crate::server_only! {
+    pub mod bench;
+    pub mod cash;
+    pub mod codes;
+    pub mod deduction;
+    pub mod http;
+    pub mod instruments;
+    pub mod movements;
+    pub mod payment;
+    pub mod recharge;
+    pub mod reminders;
+    pub mod store;
+}

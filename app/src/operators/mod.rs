@@ -2,11 +2,10 @@
 //! bank transfers, issue vouchers and prepaid cards, and make voucher activation codes. Every
 //! money movement they cause is a journal transaction whose actor names them.
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod http;
 pub mod model;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod service;
-#[cfg(feature = "ssr")]
-pub mod store;
+crate::server_only! {
+    pub mod http;
+    pub mod service;
+    pub mod store;
+}

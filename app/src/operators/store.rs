@@ -70,14 +70,7 @@ pub async fn find_accounts(
     search: Search<'_>,
 ) -> Result<Vec<AccountMatch>, sqlx::Error> {
     // LIKE's own wildcards in what was typed are matched literally.
-    let pattern = format!(
-        "%{}%",
-        search
-            .text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = crate::server::db::like_pattern(search.text);
     // Any member's email or phone finds the account.
     let older = keyset_older("a.id", search.before, 5);
     let sql = format!(

@@ -3,7 +3,7 @@ use crate::funds::api::{load_balances, recent_movements};
 use crate::funds::pages::{BalanceFacts, RecentMovements};
 use crate::i18n::*;
 use crate::money::Currency;
-use crate::ui::{DataState, DataTable, FilterLinks};
+use crate::ui::{DataState, FilterLinks, ListTable};
 use crate::workspaces::api::list_sites;
 use crate::workspaces::{Cloud, Site};
 use leptos::prelude::*;
@@ -81,34 +81,23 @@ pub fn OverviewPage() -> impl IntoView {
 #[component]
 fn SitesTable(sites: Vec<Site>) -> impl IntoView {
     let i18n = use_i18n();
-    if sites.is_empty() {
-        return view! { <p class="empty">{t!(i18n, sites_empty)}</p> }.into_any();
-    }
     let count = sites.len();
     view! {
-        <DataTable id="sites" head=view! {
+        <ListTable id="sites" items=sites empty=t!(i18n, sites_empty) head=view! {
             <th scope="col">{t!(i18n, site_code)}</th>
             <th scope="col">{t!(i18n, site_name)}</th>
             <th scope="col">{t!(i18n, site_cloud)}</th>
             <th scope="col">{t!(i18n, site_currency)}</th>
-        }>
-            {sites
-                .into_iter()
-                .map(|site| {
-                    view! {
-                        <tr>
-                            <td>{site.code}</td>
-                            <td>{site.location}</td>
-                            <td>{cloud_name(site.cloud)}</td>
-                            <td>{site.currency.code()}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()}
-        </DataTable>
-        <p class="muted" id="site-count">{t!(i18n, site_count, count = count)}</p>
+        } row=|site: Site| view! {
+            <tr>
+                <td>{site.code}</td>
+                <td>{site.location}</td>
+                <td>{cloud_name(site.cloud)}</td>
+                <td>{site.currency.code()}</td>
+            </tr>
+        } />
+        {(count > 0).then(|| view! { <p class="muted" id="site-count">{t!(i18n, site_count, count = count)}</p> })}
     }
-    .into_any()
 }
 
 fn cloud_name(cloud: Option<Cloud>) -> impl IntoView {

@@ -149,6 +149,16 @@ pub fn keyset_older(column: &str, before: Option<i64>, placeholder: usize) -> St
         .unwrap_or_default()
 }
 
+/// `%text%` for `LIKE ... ESCAPE '\\'`: the wildcards of what was typed match literally.
+pub fn like_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

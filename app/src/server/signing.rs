@@ -23,6 +23,13 @@ pub fn verify_hex(secret: &[u8], parts: &[&[u8]], signature: &str) -> bool {
         .is_ok_and(|signature| keyed(secret, parts).verify_slice(&signature).is_ok())
 }
 
+/// Whether `tag` is the first `tag.len()` bytes (at least 8) of the HMAC of `parts` under
+/// `secret`, compared in constant time: for codes a person types, where the whole MAC is too
+/// long.
+pub fn verify_truncated(secret: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
+    tag.len() >= 8 && keyed(secret, parts).verify_truncated_left(tag).is_ok()
+}
+
 /// Why a timestamped request is not believed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refused {

@@ -212,10 +212,12 @@ pub enum AuditAction {
     OperatorTransfer,
     OperatorVoucher,
     OperatorCard,
+    WorkspaceBound,
+    WorkspaceUnbound,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::RechargeOrdered,
         AuditAction::RechargePaid,
         AuditAction::CardBought,
@@ -230,6 +232,8 @@ impl AuditAction {
         AuditAction::OperatorTransfer,
         AuditAction::OperatorVoucher,
         AuditAction::OperatorCard,
+        AuditAction::WorkspaceBound,
+        AuditAction::WorkspaceUnbound,
     ];
 
     pub fn code(self) -> &'static str {
@@ -248,6 +252,8 @@ impl AuditAction {
             AuditAction::OperatorTransfer => "operator_transfer",
             AuditAction::OperatorVoucher => "operator_voucher",
             AuditAction::OperatorCard => "operator_card",
+            AuditAction::WorkspaceBound => "workspace_bound",
+            AuditAction::WorkspaceUnbound => "workspace_unbound",
         }
     }
 

@@ -40,3 +40,20 @@ pub async fn account_owned_by(db: &Db, company: &str, email: &str) -> (i64, i64)
     tx.commit().await.expect("commit");
     ids
 }
+
+/// The (first) Owner of `account` as a caller of server functions.
+pub async fn owner_caller(db: &Db, account: i64) -> crate::accounts::caller::Caller {
+    let user = owner_of(db, account).await;
+    let who: (Option<String>,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_one(db.pool())
+        .await
+        .expect("user");
+    crate::accounts::caller::Caller {
+        session_id: 0,
+        user_id: user,
+        account_id: account,
+        role: crate::team::model::Role::Owner,
+        who: who.0.unwrap_or_default(),
+    }
+}

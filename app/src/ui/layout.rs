@@ -43,6 +43,9 @@ fn AreaNav() -> impl IntoView {
                     <A href="/" exact=true>{t!(i18n, nav_overview)}</A>
                 </li>
                 <li>
+                    <A href="/workspaces">{t!(i18n, nav_workspaces)}</A>
+                </li>
+                <li>
                     <A href="/recharge">{t!(i18n, nav_recharge)}</A>
                 </li>
                 <li>

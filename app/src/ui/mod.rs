@@ -15,7 +15,7 @@ pub use list::{
     use_list_query, DateRange, FilterForm, ListQuery, Page, PagedList, Pager, SelectFilter,
 };
 pub use status_pages::NotFoundPage;
-pub use table::DataTable;
+pub use table::{DataTable, ListTable};
 
 /// A page's `<Title>` text. On the server it is worked out now, while the page renders inside
 /// its request: the head is filled in after the render, on whatever thread then runs it, where

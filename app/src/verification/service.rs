@@ -304,6 +304,27 @@ mod tests {
         Ok(())
     }
 
+    /// Sends a code that must go out and returns it as the recipient reads it.
+    async fn sent_code(
+        db: &crate::server::db::Db,
+        address: &Address,
+        purpose: Purpose,
+        client: &str,
+        now: i64,
+    ) -> String {
+        send(db, address, purpose, client, now).await.expect("sent");
+        last_code(db, address).await
+    }
+
+    /// A six-digit guess that is not `code`.
+    fn wrong_for(code: &str) -> &'static str {
+        if code == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
+    }
+
     async fn consume(
         db: &crate::server::db::Db,
         address: &Address,
@@ -323,10 +344,7 @@ mod tests {
     db_test!(a_code_is_sent_and_used_once, |db| async move {
         let address = Address::email("finance@example.com").expect("valid");
         let now = now_millis();
-        send(&db, &address, Purpose::Register, "10.0.0.1", now)
-            .await
-            .expect("sent");
-        let code = last_code(&db, &address).await;
+        let code = sent_code(&db, &address, Purpose::Register, "10.0.0.1", now).await;
         // Not for another purpose.
         assert_eq!(
             consume(&db, &address, Purpose::SignIn, &code, now).await,
@@ -345,10 +363,7 @@ mod tests {
     db_test!(a_new_code_replaces_the_old, |db| async move {
         let address = Address::phone("13800138000").expect("valid");
         let now = now_millis();
-        send(&db, &address, Purpose::SignIn, "10.0.0.1", now)
-            .await
-            .expect("sent");
-        let first = last_code(&db, &address).await;
+        let first = sent_code(&db, &address, Purpose::SignIn, "10.0.0.1", now).await;
         let later = now + MINUTE_MS;
         send(&db, &address, Purpose::SignIn, "10.0.0.1", later)
             .await
@@ -369,11 +384,8 @@ mod tests {
     db_test!(the_sixth_wrong_code_is_refused, |db| async move {
         let address = Address::email("ops@example.com").expect("valid");
         let now = now_millis();
-        send(&db, &address, Purpose::SignIn, "10.0.0.2", now)
-            .await
-            .expect("sent");
-        let code = last_code(&db, &address).await;
-        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let code = sent_code(&db, &address, Purpose::SignIn, "10.0.0.2", now).await;
+        let wrong = wrong_for(&code);
         for _ in 0..4 {
             assert!(matches!(
                 consume(&db, &address, Purpose::SignIn, wrong, now).await,
@@ -436,11 +448,8 @@ mod tests {
         |db| async move {
             let address = Address::email("race@example.com").expect("valid");
             let now = now_millis();
-            send(&db, &address, Purpose::SignIn, "10.0.0.5", now)
-                .await
-                .expect("sent");
-            let code = last_code(&db, &address).await;
-            let wrong = if code == "000000" { "111111" } else { "000000" };
+            let code = sent_code(&db, &address, Purpose::SignIn, "10.0.0.5", now).await;
+            let wrong = wrong_for(&code);
             let mut tasks = Vec::new();
             for _ in 0..300 {
                 let (db, address) = (db.clone(), address.clone());
@@ -512,10 +521,7 @@ mod tests {
     db_test!(an_expired_code_is_refused, |db| async move {
         let address = Address::email("late@example.com").expect("valid");
         let now = now_millis();
-        send(&db, &address, Purpose::ResetPassword, "10.0.0.4", now)
-            .await
-            .expect("sent");
-        let code = last_code(&db, &address).await;
+        let code = sent_code(&db, &address, Purpose::ResetPassword, "10.0.0.4", now).await;
         assert_eq!(
             consume(
                 &db,

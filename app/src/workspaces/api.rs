@@ -1,6 +1,12 @@
-//! Server functions of the workspaces area.
-use super::model::Site;
+//! Server functions of the workspaces area. Each names the permission it needs, parses its
+//! input into model types and calls one use-case.
+#[cfg(feature = "ssr")]
+use super::model::WorkspaceQuery;
+use super::model::{BindPreview, Site, WorkspaceDetail, WorkspaceView};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::team::model::Permission;
+use crate::ui::Page;
 use leptos::prelude::*;
 
 /// The sites workspaces can live on, optionally only those settling in one currency
@@ -16,4 +22,97 @@ pub async fn list_sites(currency: Option<String>) -> Result<Vec<Site>, AppError>
     };
     let state = crate::state::app_state()?;
     Ok(super::store::list_sites(&state.db, currency).await?)
+}
+
+/// A page of the account's workspaces: site code, state code and a word of the name or ID
+/// ("" for any), older than the row `before`.
+#[server(endpoint = "workspaces/list")]
+pub async fn list_workspaces(
+    #[server(default)] site: String,
+    #[server(default)] state: String,
+    #[server(default)] q: String,
+    #[server(default)] before: Option<i64>,
+) -> Result<Page<WorkspaceView>, AppError> {
+    let caller = crate::accounts::session::require(Permission::Read).await?;
+    let app = crate::state::app_state()?;
+    let query = WorkspaceQuery {
+        site,
+        state,
+        q,
+        before,
+    };
+    super::management::workspaces(&app, caller.account_id, &query).await
+}
+
+/// One of the account's workspaces with its history.
+#[server(endpoint = "workspaces/detail")]
+pub async fn load_workspace(id: String) -> Result<WorkspaceDetail, AppError> {
+    let caller = crate::accounts::session::require(Permission::Read).await?;
+    let state = crate::state::app_state()?;
+    super::management::detail(&state, caller.account_id, workspace_id(&id)?).await
+}
+
+#[cfg(feature = "ssr")]
+fn workspace_id(text: &str) -> Result<i64, AppError> {
+    text.trim().parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+/// What a bind link would bind, before the user confirms.
+#[server(endpoint = "workspaces/bind/preview")]
+pub async fn preview_bind_link(token: String) -> Result<BindPreview, AppError> {
+    let caller = crate::accounts::session::require(Permission::Workspaces).await?;
+    let state = crate::state::app_state()?;
+    super::binding::preview(&state, &caller, &token).await
+}
+
+/// Binds the workspace of a bind link (its `token`), or of a bind `code` typed beside its
+/// `workspace_id`, then shows it.
+#[server(endpoint = "workspaces/bind")]
+pub async fn bind_workspace(
+    #[server(default)] token: String,
+    #[server(default)] workspace_id: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::binding::Proof;
+    let caller = crate::accounts::session::require(Permission::Workspaces).await?;
+    let proof = if !token.trim().is_empty() {
+        Proof::Link(&token)
+    } else if workspace_id.trim().is_empty() {
+        return Err(AppError::field(
+            "workspace_id",
+            crate::messages::Msg::EnterWorkspaceId,
+        ));
+    } else if code.trim().is_empty() {
+        return Err(AppError::field("code", crate::messages::Msg::EnterBindCode));
+    } else {
+        Proof::Code {
+            workspace_uuid: &workspace_id,
+            code: &code,
+        }
+    };
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
+    let id = super::binding::bind(&state, &caller, &proof, &client).await?;
+    leptos_axum::redirect(&format!("/workspaces/{id}?saved=bound"));
+    Ok(())
+}
+
+/// Unbinds one of the account's workspaces.
+#[server(endpoint = "workspaces/unbind")]
+pub async fn unbind_workspace(
+    id: String,
+    #[server(default)] confirm: String,
+) -> Result<(), AppError> {
+    let caller = crate::accounts::session::require(Permission::Workspaces).await?;
+    if confirm != "yes" {
+        return Err(AppError::field(
+            "confirm",
+            crate::messages::Msg::ConfirmUnbind,
+        ));
+    }
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
+    super::binding::unbind(&state, &caller, workspace_id(&id)?, &client).await?;
+    leptos_axum::redirect("/workspaces?saved=unbound");
+    Ok(())
 }

@@ -1,8 +1,17 @@
-//! Workspaces and the sites they live on (spec sections 1 and 4).
+//! Workspaces and the sites they live on (spec sections 1 and 4): binding with the site's
+//! proof, Workspace Management, and each site's signing keys.
 pub mod api;
 pub mod model;
-#[cfg(feature = "ssr")]
-pub mod store;
+pub mod pages;
+crate::server_only! {
+    pub mod binding;
+    pub mod http;
+    pub mod management;
+    pub mod proof;
+    pub mod simulator;
+    pub mod site_keys;
+    pub mod store;
+}
 
 pub use api::ListSites;
 pub use model::{Cloud, Site};

@@ -46,4 +46,111 @@ pub struct Site {
     pub cloud: Option<Cloud>,
     /// Domestic sites settle in CNY, international ones in USD.
     pub currency: Currency,
+    /// The IANA zone its billing days and months are counted in.
+    pub time_zone: String,
 }
+
+crate::coded_enum! {
+    /// How a workspace's daily bills are paid (spec section 4): from the billing account's
+    /// vouchers, cards and cash, or through a cloud-marketplace account.
+    pub enum Settlement {
+        BillingCenter => "billing_center",
+        Cloud => "cloud",
+    }
+}
+
+crate::coded_enum! {
+    /// A workspace's state as Workspace Management shows it. In arrears: the account owes and
+    /// the settlement period runs; Locked: the site accepts no new data.
+    pub enum WorkspaceState {
+        Normal => "normal",
+        InArrears => "in_arrears",
+        Locked => "locked",
+    }
+}
+
+crate::coded_enum! {
+    /// Why a workspace is locked.
+    pub enum LockReason {
+        /// The settlement period of the account's arrears ended unpaid.
+        Arrears => "arrears",
+        /// The cloud subscription that paid for it ended.
+        SubscriptionEnded => "subscription_ended",
+        /// An operator locked it by hand.
+        Operator => "operator",
+    }
+}
+
+crate::coded_enum! {
+    /// A line of a workspace's history.
+    pub enum WorkspaceEventKind {
+        Bound => "bound",
+        Unbound => "unbound",
+        SettlementChanged => "settlement_changed",
+        Locked => "locked",
+        Unlocked => "unlocked",
+    }
+}
+
+/// A bound workspace as Workspace Management lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceView {
+    /// Our row id: the detail page's address.
+    pub id: i64,
+    /// The workspace ID the site gave it.
+    pub workspace_uuid: String,
+    pub name: String,
+    pub site_code: String,
+    pub settlement: Settlement,
+    pub state: WorkspaceState,
+    /// This month's cost so far, formatted in the account's currency.
+    pub month_cost: String,
+    pub bound_at: crate::time::Stamp,
+}
+
+/// One line of a workspace's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceEventView {
+    pub at: crate::time::Stamp,
+    pub kind: WorkspaceEventKind,
+    pub detail: String,
+    pub actor: String,
+}
+
+/// A workspace's detail page: the workspace, why it is locked, its history, and whether it
+/// may be unbound now (and if not, why).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceDetail {
+    pub workspace: WorkspaceView,
+    pub lock_reason: Option<LockReason>,
+    pub events: Vec<WorkspaceEventView>,
+    pub unbind_refused: Option<crate::messages::Msg>,
+}
+
+/// What a bind link would bind, shown before the user confirms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindPreview {
+    pub site_code: String,
+    pub workspace_uuid: String,
+    pub name: String,
+    pub expires_at: crate::time::Stamp,
+}
+
+/// Workspace Management's filters and place: site code, state code, a word of the name or ID.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkspaceQuery {
+    pub site: String,
+    pub state: String,
+    pub q: String,
+    #[serde(
+        deserialize_with = "crate::ui::list::lenient_cursor",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub before: Option<i64>,
+}
+
+crate::list_query!(WorkspaceQuery, path: "/workspaces", export: "/export/workspaces.csv");
+
+/// Workspaces per page.
+pub const WORKSPACES_PER_PAGE: i64 = 50;

@@ -1,12 +1,12 @@
-//! SQL of the workspaces area.
-use super::model::Site;
+//! SQL of the workspaces area: sites and their keys, workspaces, their history, bind nonces.
+use super::model::{LockReason, Settlement, Site, WorkspaceEventKind};
 use crate::money::Currency;
-use crate::server::db::Db;
-use sqlx::Row;
+use crate::server::db::{keyset_older, Db};
+use sqlx::{AnyConnection, Row};
 
 pub async fn list_sites(db: &Db, currency: Option<Currency>) -> Result<Vec<Site>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT code, location, cloud, currency FROM sites \
+        "SELECT code, location, cloud, currency, time_zone FROM sites \
          WHERE ($1 = '' OR currency = $1) ORDER BY position",
     )
     .bind(currency.map(Currency::code).unwrap_or(""))
@@ -23,9 +23,353 @@ pub async fn list_sites(db: &Db, currency: Option<Currency>) -> Result<Vec<Site>
                 currency: currency
                     .parse()
                     .map_err(|e: crate::money::MoneyError| sqlx::Error::Decode(Box::new(e)))?,
+                time_zone: row.try_get("time_zone")?,
             })
         })
         .collect()
+}
+
+/// A site as binding needs it.
+#[derive(sqlx::FromRow)]
+pub struct SiteRow {
+    pub code: String,
+    pub currency: String,
+    pub time_zone: String,
+}
+
+pub async fn site(conn: &mut AnyConnection, code: &str) -> Result<Option<SiteRow>, sqlx::Error> {
+    sqlx::query_as("SELECT code, currency, time_zone FROM sites WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Whether `version` of the site's key exists and is not retired at `now`.
+pub async fn key_is_live(
+    conn: &mut AnyConnection,
+    site: &str,
+    version: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT version FROM site_keys WHERE site_code = $1 AND version = $2 \
+         AND (retired_at IS NULL OR retired_at > $3)",
+    )
+    .bind(site)
+    .bind(version)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// The newest live version of the site's key.
+pub async fn current_key(
+    conn: &mut AnyConnection,
+    site: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT version FROM site_keys WHERE site_code = $1 \
+         AND (retired_at IS NULL OR retired_at > $2) ORDER BY version DESC LIMIT 1",
+    )
+    .bind(site)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.map(|(v,)| v))
+}
+
+/// A new key version for the site; the live ones before it retire at `retire_at`.
+pub async fn new_key(
+    conn: &mut AnyConnection,
+    site: &str,
+    now: i64,
+    retire_at: i64,
+) -> Result<i64, sqlx::Error> {
+    let (latest,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM site_keys WHERE site_code = $1")
+            .bind(site)
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query(
+        "UPDATE site_keys SET retired_at = $1 WHERE site_code = $2 \
+         AND (retired_at IS NULL OR retired_at > $1)",
+    )
+    .bind(retire_at)
+    .bind(site)
+    .execute(&mut *conn)
+    .await?;
+    let version = latest + 1;
+    sqlx::query("INSERT INTO site_keys (site_code, version, created_at) VALUES ($1, $2, $3)")
+        .bind(site)
+        .bind(version)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(version)
+}
+
+/// Takes a bind proof's nonce; `false` when it was taken before (a replay).
+pub async fn take_nonce(
+    conn: &mut AnyConnection,
+    site: &str,
+    nonce: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO bind_nonces (site_code, nonce, expires_at, used_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (site_code, nonce) DO NOTHING",
+    )
+    .bind(site)
+    .bind(nonce)
+    .bind(expires_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets nonces of proofs that expired before `before` (they cannot be replayed anyway).
+pub async fn forget_nonces(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM bind_nonces WHERE expires_at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+/// A workspace as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct WorkspaceRow {
+    pub id: i64,
+    pub workspace_uuid: String,
+    pub name: String,
+    pub site_code: String,
+    pub billing_account_id: Option<i64>,
+    #[sqlx(try_from = "String")]
+    pub settlement: Settlement,
+    pub locked_at: Option<i64>,
+    pub lock_reason: Option<String>,
+    pub bound_at: Option<i64>,
+}
+
+impl WorkspaceRow {
+    pub fn lock_reason(&self) -> Option<LockReason> {
+        self.lock_reason.as_deref().and_then(LockReason::from_code)
+    }
+}
+
+const WORKSPACE_COLUMNS: &str = "id, workspace_uuid, name, site_code, billing_account_id, \
+     settlement, locked_at, lock_reason, bound_at";
+
+pub async fn workspace_by_uuid(
+    conn: &mut AnyConnection,
+    uuid: &str,
+) -> Result<Option<WorkspaceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE workspace_uuid = $1"
+    ))
+    .bind(uuid)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The account's workspace `id`; `None` for another account's (or no) workspace.
+pub async fn workspace_of(
+    conn: &mut AnyConnection,
+    account: i64,
+    id: i64,
+) -> Result<Option<WorkspaceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1 AND billing_account_id = $2"
+    ))
+    .bind(id)
+    .bind(account)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A workspace its site told us of, bound to no one yet; returns its id.
+pub async fn insert_workspace(
+    conn: &mut AnyConnection,
+    site: &str,
+    uuid: &str,
+    name: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO workspaces (workspace_uuid, name, site_code, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(uuid)
+    .bind(name)
+    .bind(site)
+    .bind(now)
+    .fetch_one(conn)
+    .await?
+    .try_get("id")
+}
+
+pub async fn rename_workspace(
+    conn: &mut AnyConnection,
+    id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Binds an unbound workspace to `account`, paid by the Billing Center account; `false` when
+/// it is bound already (to anyone), so two binds at once bind once.
+pub async fn bind(
+    conn: &mut AnyConnection,
+    id: i64,
+    account: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE workspaces SET billing_account_id = $1, bound_at = $2, settlement = 'billing_center', \
+         settlement_changed_at = NULL WHERE id = $3 AND billing_account_id IS NULL",
+    )
+    .bind(account)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Unbinds the account's workspace unless it is locked; `false` when nothing changed.
+pub async fn unbind(conn: &mut AnyConnection, id: i64, account: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE workspaces SET billing_account_id = NULL, bound_at = NULL \
+         WHERE id = $1 AND billing_account_id = $2 AND locked_at IS NULL",
+    )
+    .bind(id)
+    .bind(account)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A line of a workspace's history to write.
+pub struct NewEvent<'a> {
+    pub workspace: i64,
+    pub account: Option<i64>,
+    pub kind: WorkspaceEventKind,
+    pub detail: &'a str,
+    pub actor: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert_event(conn: &mut AnyConnection, event: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO workspace_events (workspace_id, billing_account_id, kind, detail, actor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(event.workspace)
+    .bind(event.account)
+    .bind(event.kind.code())
+    .bind(event.detail)
+    .bind(event.actor)
+    .bind(event.now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A line of a workspace's history as stored.
+#[derive(sqlx::FromRow)]
+pub struct EventRow {
+    #[sqlx(try_from = "String")]
+    pub kind: WorkspaceEventKind,
+    pub detail: String,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// The workspace's history while bound to `account`, newest first (a workspace that moved
+/// keeps what happened under its earlier account to that account).
+pub async fn events(
+    conn: &mut AnyConnection,
+    workspace: i64,
+    account: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, detail, actor, created_at FROM workspace_events \
+         WHERE workspace_id = $1 AND billing_account_id = $2 ORDER BY id DESC LIMIT 200",
+    )
+    .bind(workspace)
+    .bind(account)
+    .fetch_all(conn)
+    .await
+}
+
+/// Which workspaces by lock and settlement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    All,
+    Locked,
+    /// Not locked, optionally of one settlement method only.
+    Unlocked(Option<Settlement>),
+    /// None at all (a state no workspace of the account can be in now).
+    Nothing,
+}
+
+/// Which of an account's workspaces to list.
+pub struct WorkspaceFilter<'a> {
+    pub account: i64,
+    pub site: Option<&'a str>,
+    pub rows: Rows,
+    /// A piece of the name or workspace ID, already lower-case.
+    pub words: &'a str,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+pub async fn workspaces(
+    conn: &mut AnyConnection,
+    filter: &WorkspaceFilter<'_>,
+) -> Result<Vec<WorkspaceRow>, sqlx::Error> {
+    let older = keyset_older("id", filter.before, 7);
+    let sql = format!(
+        "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE billing_account_id = $1 \
+         AND ($2 = '' OR site_code = $2) \
+         AND ($3 = 'all' OR ($3 = 'locked' AND locked_at IS NOT NULL) \
+              OR ($3 = 'unlocked' AND locked_at IS NULL AND ($6 = '' OR settlement = $6))) \
+         AND ($4 = '' OR LOWER(name) LIKE $4 ESCAPE '\\' OR LOWER(workspace_uuid) LIKE $4 ESCAPE '\\') \
+         {older} ORDER BY id DESC LIMIT $5"
+    );
+    let words = if filter.words.is_empty() {
+        String::new()
+    } else {
+        crate::server::db::like_pattern(filter.words)
+    };
+    let mut query = sqlx::query_as(&sql)
+        .bind(filter.account)
+        .bind(filter.site.unwrap_or(""))
+        .bind(match filter.rows {
+            Rows::All => "all",
+            Rows::Locked => "locked",
+            Rows::Unlocked(_) => "unlocked",
+            Rows::Nothing => "nothing",
+        })
+        .bind(words)
+        .bind(filter.limit)
+        .bind(match filter.rows {
+            Rows::Unlocked(Some(settlement)) => settlement.code(),
+            _ => "",
+        });
+    if let Some(before) = filter.before {
+        query = query.bind(before);
+    }
+    query.fetch_all(conn).await
 }
 
 #[cfg(test)]

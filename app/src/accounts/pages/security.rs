@@ -5,7 +5,7 @@ use crate::accounts::api::{
 use crate::accounts::model::SecurityEventKind;
 use crate::accounts::model::{SecurityEvent, SessionInfo};
 use crate::i18n::*;
-use crate::ui::{successes, DataState, DataTable, Field, FormError};
+use crate::ui::{successes, DataState, DataTable, Field, FormError, ListTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -175,16 +175,12 @@ fn SessionsTable(sessions: Vec<SessionInfo>, action: ServerAction<EndSession>) -
 #[component]
 fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
     let i18n = use_i18n();
-    if events.is_empty() {
-        return view! { <p class="empty">{t!(i18n, log_empty)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="security-log" head=view! {
+        <ListTable id="security-log" items=events empty=t!(i18n, log_empty) head=view! {
             <th scope="col">{t!(i18n, log_time)}</th>
             <th scope="col">{t!(i18n, log_event)}</th>
             <th scope="col">{t!(i18n, session_address)}</th>
-        }>
-            {events.into_iter().map(|event| {
+        } row=move |event: SecurityEvent| {
                 let kind = event.kind;
                 view! {
                     <tr data-kind=kind.code()>
@@ -193,10 +189,8 @@ fn SecurityLog(events: Vec<SecurityEvent>) -> impl IntoView {
                         <td>{event.client_addr}</td>
                     </tr>
                 }
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }
 
 fn event_label(locale: Locale, kind: SecurityEventKind) -> &'static str {

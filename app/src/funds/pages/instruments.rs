@@ -9,7 +9,7 @@ use crate::i18n::*;
 use crate::team::model::Permission;
 use crate::team::pages::IfAllowed;
 use crate::ui::{
-    successes, use_list_query, DataTable, Field, FilterForm, FormError, PagedList, SelectFilter,
+    successes, use_list_query, Field, FilterForm, FormError, ListTable, PagedList, SelectFilter,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -59,19 +59,15 @@ pub fn VouchersPage() -> impl IntoView {
 #[component]
 pub fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
     let i18n = use_i18n();
-    if vouchers.is_empty() {
-        return view! { <p class="empty">{t!(i18n, vouchers_empty)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="vouchers" head=view! {
+        <ListTable id="vouchers" items=vouchers empty=t!(i18n, vouchers_empty) head=view! {
             <th scope="col">{t!(i18n, filter_kind)}</th>
             <th scope="col" class="amount">{t!(i18n, denomination)}</th>
             <th scope="col" class="amount">{t!(i18n, remaining)}</th>
             <th scope="col">{t!(i18n, order_status)}</th>
             <th scope="col">{t!(i18n, activated_at)}</th>
             <th scope="col">{t!(i18n, expires_at)}</th>
-        }>
-            {vouchers.into_iter().map(|v| {
+        } row=move |v: VoucherView| {
                 let (kind, status) = (v.kind, v.status);
                 view! {
                     <tr>
@@ -83,10 +79,8 @@ pub fn VoucherTable(vouchers: Vec<VoucherView>) -> impl IntoView {
                         <td>{v.expires_at.text}</td>
                     </tr>
                 }
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }
 
 /// A fresh request id for a form, anew whenever `renew` changes (after each submission). The
@@ -153,19 +147,15 @@ pub fn PrepaidCardsPage() -> impl IntoView {
 #[component]
 pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
     let i18n = use_i18n();
-    if cards.is_empty() {
-        return view! { <p class="empty">{t!(i18n, cards_empty)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="prepaid-cards" head=view! {
+        <ListTable id="prepaid-cards" items=cards empty=t!(i18n, cards_empty) head=view! {
             <th scope="col">{t!(i18n, card_no)}</th>
             <th scope="col" class="amount">{t!(i18n, denomination)}</th>
             <th scope="col" class="amount">{t!(i18n, remaining)}</th>
             <th scope="col">{t!(i18n, order_status)}</th>
             <th scope="col">{t!(i18n, purchased_at)}</th>
             <th scope="col">{t!(i18n, expires_at)}</th>
-        }>
-            {cards.into_iter().map(|c| {
+        } row=move |c: PrepaidCardView| {
                 let status = c.status;
                 view! {
                     <tr>
@@ -177,10 +167,8 @@ pub fn CardTable(cards: Vec<PrepaidCardView>) -> impl IntoView {
                         <td>{c.expires_at.text}</td>
                     </tr>
                 }
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }
 
 /// The status filter of the vouchers and cards lists.

@@ -4,7 +4,7 @@ use crate::funds::model::{Movement, MovementQuery};
 use crate::i18n::*;
 use crate::ledger::LedgerKind;
 use crate::ui::{
-    use_list_query, DataState, DataTable, DateRange, FilterForm, PagedList, SelectFilter,
+    use_list_query, DataState, DateRange, FilterForm, ListTable, PagedList, SelectFilter,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,17 +36,8 @@ pub fn IncomeExpenditurePage() -> impl IntoView {
                 current=move || query.get().kind
             />
         </FilterForm>
-        <PagedList query resource=page rows=|rows| view! { <MovementsTable rows /> } />
+        <PagedList query resource=page rows=move |rows| view! { <MovementRows rows empty=t!(i18n, movements_empty) /> } />
     }
-}
-
-#[component]
-fn MovementsTable(rows: Vec<Movement>) -> impl IntoView {
-    let i18n = use_i18n();
-    if rows.is_empty() {
-        return view! { <p class="empty">{t!(i18n, movements_empty)}</p> }.into_any();
-    }
-    view! { <MovementRows rows /> }.into_any()
 }
 
 /// The latest few movements (`latest`, from `recent_movements`) with a way to all of them
@@ -62,30 +53,28 @@ pub fn RecentMovements(latest: Resource<Result<Vec<Movement>, AppError>>) -> imp
                 <a href="/income-expenditure">{t!(i18n, movements_all)}</a>
             </div>
             <DataState resource=latest let:rows>
-                {if rows.is_empty() {
-                    view! { <p class="empty">{t!(i18n, movements_none_yet)}</p> }.into_any()
-                } else {
-                    view! { <MovementRows rows /> }.into_any()
-                }}
+                <MovementRows rows empty=t!(i18n, movements_none_yet) />
             </DataState>
         </section>
     }
 }
 
-/// Movements as a table, newest first (Income & expenditure, Overview, operator console).
+/// Movements as a table, newest first, or `empty` when there are none (Income & expenditure,
+/// Overview, operator console).
 #[component]
-pub fn MovementRows(rows: Vec<Movement>) -> impl IntoView {
+pub fn MovementRows<E>(rows: Vec<Movement>, empty: E) -> impl IntoView
+where
+    E: IntoView + 'static,
+{
     let i18n = use_i18n();
     view! {
-        <DataTable id="movements" head=view! {
+        <ListTable id="movements" items=rows empty head=view! {
             <th scope="col">{t!(i18n, log_time)}</th>
             <th scope="col">{t!(i18n, filter_kind)}</th>
             <th scope="col">{t!(i18n, movement_holding)}</th>
             <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
             <th scope="col">{t!(i18n, movement_reference)}</th>
-        }>
-            {rows.into_iter().map(|m| view! { <MovementRow movement=m /> }).collect_view()}
-        </DataTable>
+        } row=|m: Movement| view! { <MovementRow movement=m /> } />
     }
 }
 

@@ -4,7 +4,7 @@ use crate::i18n::*;
 use crate::team::model::Permission;
 use crate::team::pages::IfAllowed;
 use crate::ui::{
-    use_list_query, DataState, DataTable, Field, FilterForm, FormError, PagedList, SelectFilter,
+    use_list_query, DataState, Field, FilterForm, FormError, ListTable, PagedList, SelectFilter,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -155,17 +155,13 @@ pub fn BalanceFacts(
 #[component]
 fn OrdersTable(orders: Vec<RechargeOrder>) -> impl IntoView {
     let i18n = use_i18n();
-    if orders.is_empty() {
-        return view! { <p class="empty">{t!(i18n, recharge_orders_empty)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="recharge-orders-table" head=view! {
+        <ListTable id="recharge-orders-table" items=orders empty=t!(i18n, recharge_orders_empty) head=view! {
             <th scope="col">{t!(i18n, order_no)}</th>
             <th scope="col">{t!(i18n, log_time)}</th>
             <th scope="col" class="amount">{t!(i18n, recharge_amount)}</th>
             <th scope="col">{t!(i18n, order_status)}</th>
-        }>
-            {orders.into_iter().map(|order| {
+        } row=move |order: RechargeOrder| {
                 let status = order.status;
                 let number = order.order_no.clone();
                 view! {
@@ -176,10 +172,8 @@ fn OrdersTable(orders: Vec<RechargeOrder>) -> impl IntoView {
                         <td class=format!("status status-{}", status.code())>{move || status_label(i18n.get_locale(), status)}</td>
                     </tr>
                 }
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }
 
 pub(super) fn status_label(locale: Locale, status: OrderStatus) -> &'static str {

@@ -162,11 +162,7 @@ fn AccountHoldings(view: OperatorAccountView) -> impl IntoView {
         </section>
         <section class="card">
             <h2>{t!(i18n, recent_movements)}</h2>
-            {if view.movements.is_empty() {
-                view! { <p class="empty">{t!(i18n, movements_empty)}</p> }.into_any()
-            } else {
-                view! { <MovementRows rows=view.movements /> }.into_any()
-            }}
+            <MovementRows rows=view.movements empty=t!(i18n, movements_empty) />
         </section>
     }
 }

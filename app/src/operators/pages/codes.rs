@@ -2,7 +2,7 @@ use super::OperatorNav;
 use crate::funds::model::CodeBatchView;
 use crate::i18n::*;
 use crate::operators::api::{code_batches, MakeCodes};
-use crate::ui::{successes, DataState, DataTable, Field, FormError};
+use crate::ui::{successes, DataState, Field, FormError, ListTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -75,11 +75,8 @@ pub fn VoucherCodesPage() -> impl IntoView {
 #[component]
 fn BatchTable(batches: Vec<CodeBatchView>) -> impl IntoView {
     let i18n = use_i18n();
-    if batches.is_empty() {
-        return view! { <p class="empty">{t!(i18n, operator_no_batches)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="code-batches" head=view! {
+        <ListTable id="code-batches" items=batches empty=t!(i18n, operator_no_batches) head=view! {
             <th scope="col">"#"</th>
             <th scope="col" class="amount">{t!(i18n, operator_code_value)}</th>
             <th scope="col">{t!(i18n, operator_redeemed)}</th>
@@ -89,8 +86,7 @@ fn BatchTable(batches: Vec<CodeBatchView>) -> impl IntoView {
             <th scope="col">{t!(i18n, operator_note)}</th>
             <th scope="col">{t!(i18n, operator_made_by)}</th>
             <th scope="col"></th>
-        }>
-            {batches.into_iter().map(|b| view! {
+        } row=move |b: CodeBatchView| view! {
                 <tr>
                     <td>{b.id}</td>
                     <td class="amount">{b.denomination}</td>
@@ -102,8 +98,6 @@ fn BatchTable(batches: Vec<CodeBatchView>) -> impl IntoView {
                     <td class="wrap">{format!("{} · {}", b.created_by, b.created_at)}</td>
                     <td><a href=format!("/operator/voucher-codes.csv?batch={}", b.id)>{t!(i18n, export_csv)}</a></td>
                 </tr>
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }

@@ -2,7 +2,7 @@ use super::OperatorNav;
 use crate::i18n::*;
 use crate::operators::api::find_accounts;
 use crate::operators::model::{AccountMatch, AccountQuery};
-use crate::ui::{use_list_query, DataTable, FilterForm, PagedList};
+use crate::ui::{use_list_query, FilterForm, ListTable, PagedList};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -29,18 +29,14 @@ pub fn OperatorPage() -> impl IntoView {
 #[component]
 fn AccountList(accounts: Vec<AccountMatch>) -> impl IntoView {
     let i18n = use_i18n();
-    if accounts.is_empty() {
-        return view! { <p class="empty">{t!(i18n, operator_none_found)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="accounts" head=view! {
+        <ListTable id="accounts" items=accounts empty=t!(i18n, operator_none_found) head=view! {
             <th scope="col">"ID"</th>
             <th scope="col">{t!(i18n, company_name_label)}</th>
             <th scope="col">{t!(i18n, email_label)}</th>
             <th scope="col">{t!(i18n, phone_label)}</th>
             <th scope="col">{t!(i18n, currency_label)}</th>
-        }>
-            {accounts.into_iter().map(|a| view! {
+        } row=move |a: AccountMatch| view! {
                 <tr>
                     <td>{a.id}</td>
                     <td><a href=format!("/operator/accounts/{}", a.id)>{a.company_name}</a></td>
@@ -48,8 +44,6 @@ fn AccountList(accounts: Vec<AccountMatch>) -> impl IntoView {
                     <td>{a.phone.unwrap_or_default()}</td>
                     <td>{format!("{} · {}", a.site_code, a.currency)}</td>
                 </tr>
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }

@@ -2,7 +2,7 @@ use super::super::api::{audit_log, load_team};
 use super::super::model::{AuditAction, AuditEntry, AuditQuery};
 use crate::accounts::pages::AccountTabs;
 use crate::i18n::*;
-use crate::ui::{use_list_query, DataTable, DateRange, FilterForm, PagedList, SelectFilter};
+use crate::ui::{use_list_query, DateRange, FilterForm, ListTable, PagedList, SelectFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -64,18 +64,14 @@ pub fn AuditLogPage() -> impl IntoView {
 #[component]
 fn AuditRows(rows: Vec<AuditEntry>) -> impl IntoView {
     let i18n = use_i18n();
-    if rows.is_empty() {
-        return view! { <p class="empty">{t!(i18n, audit_empty)}</p> }.into_any();
-    }
     view! {
-        <DataTable id="audit-log" head=view! {
+        <ListTable id="audit-log" items=rows empty=t!(i18n, audit_empty) head=view! {
             <th scope="col">{t!(i18n, log_time)}</th>
             <th scope="col">{t!(i18n, audit_person)}</th>
             <th scope="col">{t!(i18n, audit_action)}</th>
             <th scope="col">{t!(i18n, audit_detail)}</th>
             <th scope="col">{t!(i18n, audit_client_address)}</th>
-        }>
-            {rows.into_iter().map(|entry| {
+        } row=move |entry: AuditEntry| {
                 let action = entry.action;
                 view! {
                     <tr data-action=action.code()>
@@ -86,10 +82,8 @@ fn AuditRows(rows: Vec<AuditEntry>) -> impl IntoView {
                         <td>{entry.client_addr}</td>
                     </tr>
                 }
-            }).collect_view()}
-        </DataTable>
+            } />
     }
-    .into_any()
 }
 
 fn action_name(locale: Locale, action: AuditAction) -> String {
@@ -108,6 +102,8 @@ fn action_name(locale: Locale, action: AuditAction) -> String {
         AuditAction::OperatorTransfer => td_string!(locale, audit_operator_transfer),
         AuditAction::OperatorVoucher => td_string!(locale, audit_operator_voucher),
         AuditAction::OperatorCard => td_string!(locale, audit_operator_card),
+        AuditAction::WorkspaceBound => td_string!(locale, audit_workspace_bound),
+        AuditAction::WorkspaceUnbound => td_string!(locale, audit_workspace_unbound),
     }
     .to_string()
 }

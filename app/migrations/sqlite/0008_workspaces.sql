@@ -1,0 +1,54 @@
+-- Workspaces: each site's billing zone and signing keys, binding by proof from the site, how
+-- each workspace is paid, and the history of every workspace's state.
+
+-- The zone a site's billing days and months are counted in: Beijing time for the CN sites,
+-- the site's own region for the international ones.
+ALTER TABLE sites ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Asia/Shanghai';
+UPDATE sites SET time_zone = 'America/Los_Angeles' WHERE code = 'US1';
+UPDATE sites SET time_zone = 'Europe/Berlin' WHERE code = 'EU1';
+UPDATE sites SET time_zone = 'Asia/Singapore' WHERE code = 'AP1';
+
+-- A site's signing keys. The secret itself is stored nowhere: it is derived from the server's
+-- site-key secret, the site and the version, and printed once by `server site key`. A new
+-- version retires the ones before it.
+CREATE TABLE site_keys (
+    site_code  TEXT NOT NULL REFERENCES sites (code),
+    version    BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT,
+    PRIMARY KEY (site_code, version)
+);
+
+-- How a workspace is paid and whether it may take in data. A workspace with no billing account
+-- is known to its site but bound to no one.
+ALTER TABLE workspaces ADD COLUMN settlement TEXT NOT NULL DEFAULT 'billing_center'
+    CHECK (settlement IN ('billing_center', 'cloud'));
+ALTER TABLE workspaces ADD COLUMN settlement_changed_at BIGINT;
+ALTER TABLE workspaces ADD COLUMN locked_at BIGINT;
+ALTER TABLE workspaces ADD COLUMN lock_reason TEXT
+    CHECK (lock_reason IN ('arrears', 'subscription_ended', 'operator'));
+ALTER TABLE workspaces ADD COLUMN bound_at BIGINT;
+UPDATE workspaces SET bound_at = created_at WHERE billing_account_id IS NOT NULL;
+
+-- Every change of a workspace: bound, unbound, settlement changed, locked, unlocked; who or
+-- what did it and why. Kept when the workspace moves to another account.
+CREATE TABLE workspace_events (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    workspace_id       BIGINT NOT NULL REFERENCES workspaces (id),
+    billing_account_id BIGINT REFERENCES billing_accounts (id),
+    kind               TEXT NOT NULL,
+    detail             TEXT NOT NULL,
+    actor              TEXT NOT NULL,
+    created_at         BIGINT NOT NULL
+);
+CREATE INDEX workspace_events_by_workspace ON workspace_events (workspace_id, id);
+
+-- A bind token or code is used once: its nonce is kept until well after it expires.
+CREATE TABLE bind_nonces (
+    site_code  TEXT NOT NULL REFERENCES sites (code),
+    nonce      TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT NOT NULL,
+    PRIMARY KEY (site_code, nonce)
+);
+CREATE INDEX bind_nonces_by_expiry ON bind_nonces (expires_at);
