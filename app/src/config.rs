@@ -425,6 +425,15 @@ fn funds_policy(
     }
     policy.card_validity_days = whole("BC_CARD_VALIDITY_DAYS", policy.card_validity_days)?;
     policy.card_reminder_days = whole("BC_CARD_REMINDER_DAYS", policy.card_reminder_days)?;
+    policy.arrears_days = whole("BC_ARREARS_DAYS", policy.arrears_days)?;
+    policy.arrears_reminder_days =
+        whole("BC_ARREARS_REMINDER_DAYS", policy.arrears_reminder_days)?;
+    if policy.arrears_reminder_days >= policy.arrears_days || policy.arrears_days > 365 {
+        return Err(error(
+            "BC_ARREARS_REMINDER_DAYS",
+            "must be below BC_ARREARS_DAYS, which is at most 365",
+        ));
+    }
     if let Some(text) = get("BC_DISCOUNT_TIERS") {
         policy.discount_tiers = if text == "none" {
             Vec::new()

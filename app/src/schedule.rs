@@ -30,6 +30,13 @@ pub fn jobs() -> Vec<Job> {
             claimed: true,
             work: housekeeping,
         },
+        // Often, so that paying the arrears unlocks the workspaces within moments.
+        Job {
+            name: "arrears",
+            every: Duration::from_secs(30),
+            claimed: true,
+            work: arrears,
+        },
         // Every replica helps: each message is claimed on its own.
         Job {
             name: "deliver-messages",
@@ -46,6 +53,16 @@ fn expire_instruments(state: AppState, now: i64) -> Run {
         crate::funds::deduction::expire_due(&state.db, now)
             .await
             .map(|n| n as u64)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Accounts in arrears: the notice, the reminder, the lock, and the unlock once paid.
+fn arrears(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        crate::workspaces::arrears::review(&state, now)
+            .await
+            .map(|review| review.total())
             .map_err(|e| e.to_string())
     })
 }

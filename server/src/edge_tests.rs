@@ -174,6 +174,7 @@ const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
         Account(Permission::Workspaces),
         "token=CN1.1.x.y",
     ),
+    ("workspaces/arrears-lock", Account(Permission::Read), ""),
     ("workspaces/detail", Account(Permission::Read), "id=0"),
     ("workspaces/list", Account(Permission::Read), ""),
     (

@@ -52,3 +52,18 @@ CREATE TABLE bind_nonces (
     PRIMARY KEY (site_code, nonce)
 );
 CREATE INDEX bind_nonces_by_expiry ON bind_nonces (expires_at);
+
+-- An account's time in arrears (spec section 5): opened when a charge leaves it owing, with an
+-- email; a reminder near the end of the settlement period; then the workspaces the Billing
+-- Center account pays lock. Cleared (and they unlock) once nothing is owed. One open period
+-- per account at most.
+CREATE TABLE arrears_periods (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    billing_account_id BIGINT NOT NULL REFERENCES billing_accounts (id),
+    started_at         BIGINT NOT NULL,
+    lock_at            BIGINT NOT NULL,
+    reminded_at        BIGINT,
+    locked_at          BIGINT,
+    cleared_at         BIGINT
+);
+CREATE UNIQUE INDEX arrears_periods_open ON arrears_periods (billing_account_id) WHERE cleared_at IS NULL;

@@ -47,6 +47,11 @@ pub struct FundsPolicy {
     pub discount_tiers: Vec<(i64, i64)>,
     /// How many days before a card expires its holder is reminded by email.
     pub card_reminder_days: i64,
+    /// The settlement period of arrears: days from the charge that left the account owing
+    /// until the workspaces the Billing Center account pays lock (spec section 5).
+    pub arrears_days: i64,
+    /// How many days before the end of that period the reminder goes out.
+    pub arrears_reminder_days: i64,
 }
 
 impl Default for FundsPolicy {
@@ -57,6 +62,8 @@ impl Default for FundsPolicy {
             card_validity_days: 365,
             discount_tiers: vec![(100_000, 20_000), (30_000, 5_000), (10_000, 1_000)],
             card_reminder_days: 3,
+            arrears_days: 14,
+            arrears_reminder_days: 2,
         }
     }
 }

@@ -51,6 +51,7 @@ pub fn OverviewPage() -> impl IntoView {
     // calls answer "sign in" at once and are not shown.
     let balances = Resource::new(|| (), |_| load_balances());
     let latest = Resource::new(|| (), |_| recent_movements());
+    let lock = Resource::new(|| (), |_| crate::workspaces::api::load_arrears_lock());
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, overview_title).to_string()) />
         <h1>{t!(i18n, overview_title)}</h1>
@@ -62,6 +63,9 @@ pub fn OverviewPage() -> impl IntoView {
                     <DataState resource=balances let:balances>
                         <BalanceFacts balances />
                     </DataState>
+                    <Transition>
+                        {move || lock.get().and_then(Result::ok).flatten().map(|lock| view! { <ArrearsNotice lock /> })}
+                    </Transition>
                     <RecentMovements latest />
                 })
             })}
@@ -74,6 +78,25 @@ pub fn OverviewPage() -> impl IntoView {
             <DataState resource=sites let:sites>
                 <SitesTable sites />
             </DataState>
+        </section>
+    }
+}
+
+/// The date the workspaces lock for arrears (or that they are locked), with the way out.
+#[component]
+fn ArrearsNotice(lock: crate::workspaces::model::ArrearsLock) -> impl IntoView {
+    let i18n = use_i18n();
+    let when = lock.lock_at.text.clone();
+    view! {
+        <section class="card notice" id="arrears-lock" role="status">
+            <p>
+                {move || if lock.locked {
+                    t_string!(i18n, arrears_locked).to_string()
+                } else {
+                    t_string!(i18n, arrears_lock_on, when = when.clone()).to_string()
+                }}
+            </p>
+            <a class="button" href="/recharge">{t!(i18n, recharge_title)}</a>
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! input into model types and calls one use-case.
 #[cfg(feature = "ssr")]
 use super::model::WorkspaceQuery;
-use super::model::{BindPreview, Site, WorkspaceDetail, WorkspaceView};
+use super::model::{ArrearsLock, BindPreview, Site, WorkspaceDetail, WorkspaceView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::team::model::Permission;
@@ -115,4 +115,17 @@ pub async fn unbind_workspace(
     super::binding::unbind(&state, &caller, workspace_id(&id)?, &client).await?;
     leptos_axum::redirect("/workspaces?saved=unbound");
     Ok(())
+}
+
+/// When the account's workspaces lock for arrears, while it is in arrears (the Overview).
+#[server(endpoint = "workspaces/arrears-lock")]
+pub async fn load_arrears_lock() -> Result<Option<ArrearsLock>, AppError> {
+    let caller = crate::accounts::session::require(Permission::Read).await?;
+    let state = crate::state::app_state()?;
+    let mut conn = state.db.pool().acquire().await?;
+    let found = super::arrears::lock_date(&mut conn, caller.account_id).await?;
+    Ok(found.map(|(at, locked)| ArrearsLock {
+        lock_at: state.config.time_zone.stamp(at),
+        locked,
+    }))
 }

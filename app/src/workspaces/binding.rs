@@ -159,29 +159,48 @@ pub async fn bind(
             Msg::WorkspaceBoundElsewhere
         }));
     }
-    let detail = format!("{} · {}", claims.site_code, claims.workspace_uuid);
+    let change = Change {
+        workspace: id,
+        kind: WorkspaceEventKind::Bound,
+        action: AuditAction::WorkspaceBound,
+        detail: format!("{} · {}", claims.site_code, claims.workspace_uuid),
+    };
+    recorded(&mut tx, caller, client, &change, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A change of one workspace by a person of the account, for its history and the audit log.
+struct Change {
+    workspace: i64,
+    kind: WorkspaceEventKind,
+    action: AuditAction,
+    detail: String,
+}
+
+/// Writes the change to the workspace's history and the account's audit log, in the
+/// transaction that made it.
+async fn recorded(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    client: &Client,
+    change: &Change,
+    now: i64,
+) -> Result<(), AppError> {
     store::insert_event(
-        &mut tx,
+        conn,
         &NewEvent {
-            workspace: id,
+            workspace: change.workspace,
             account: Some(caller.account_id),
-            kind: WorkspaceEventKind::Bound,
-            detail: &detail,
+            kind: change.kind,
+            detail: &change.detail,
             actor: &caller.who,
             now,
         },
     )
     .await?;
-    audit::record(
-        &mut tx,
-        &caller.audit(client),
-        AuditAction::WorkspaceBound,
-        &detail,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    audit::record(conn, &caller.audit(client), change.action, &change.detail, now).await?;
+    Ok(())
 }
 
 /// The workspace the claims name, made known (or renamed, as its site now calls it).
@@ -235,27 +254,13 @@ pub async fn unbind(
     if !store::unbind(&mut tx, id, caller.account_id).await? {
         return Err(AppError::Rejected(Msg::UnbindLocked));
     }
-    let detail = format!("{} · {}", workspace.site_code, workspace.workspace_uuid);
-    store::insert_event(
-        &mut tx,
-        &NewEvent {
-            workspace: id,
-            account: Some(caller.account_id),
-            kind: WorkspaceEventKind::Unbound,
-            detail: &detail,
-            actor: &caller.who,
-            now,
-        },
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &caller.audit(client),
-        AuditAction::WorkspaceUnbound,
-        &detail,
-        now,
-    )
-    .await?;
+    let change = Change {
+        workspace: id,
+        kind: WorkspaceEventKind::Unbound,
+        action: AuditAction::WorkspaceUnbound,
+        detail: format!("{} · {}", workspace.site_code, workspace.workspace_uuid),
+    };
+    recorded(&mut tx, caller, client, &change, now).await?;
     tx.commit().await?;
     Ok(())
 }

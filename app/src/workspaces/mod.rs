@@ -4,6 +4,7 @@ pub mod api;
 pub mod model;
 pub mod pages;
 crate::server_only! {
+    pub mod arrears;
     pub mod binding;
     pub mod http;
     pub mod management;

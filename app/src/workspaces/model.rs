@@ -154,3 +154,10 @@ crate::list_query!(WorkspaceQuery, path: "/workspaces", export: "/export/workspa
 
 /// Workspaces per page.
 pub const WORKSPACES_PER_PAGE: i64 = 50;
+
+/// While the account is in arrears: when the workspaces it pays lock (or that they are locked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrearsLock {
+    pub lock_at: crate::time::Stamp,
+    pub locked: bool,
+}

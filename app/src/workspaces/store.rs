@@ -372,6 +372,136 @@ pub async fn workspaces(
     query.fetch_all(conn).await
 }
 
+/// Accounts that owe (their arrears below zero) with no open arrears period.
+pub async fn owing_without_period(conn: &mut AnyConnection) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT la.billing_account_id FROM ledger_accounts la \
+         WHERE la.kind = 'arrears' AND la.balance < 0 AND la.billing_account_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM arrears_periods p \
+                         WHERE p.billing_account_id = la.billing_account_id AND p.cleared_at IS NULL) \
+         ORDER BY la.billing_account_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Opens the account's arrears period; `false` when one is open already.
+pub async fn open_period(
+    conn: &mut AnyConnection,
+    account: i64,
+    now: i64,
+    lock_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO arrears_periods (billing_account_id, started_at, lock_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(account)
+    .bind(now)
+    .bind(lock_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An open arrears period with what the account owes now (minor units).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PeriodRow {
+    pub id: i64,
+    pub billing_account_id: i64,
+    pub lock_at: i64,
+    pub reminded_at: Option<i64>,
+    pub locked_at: Option<i64>,
+    pub owed: i64,
+}
+
+const PERIOD_COLUMNS: &str = "p.id, p.billing_account_id, p.lock_at, p.reminded_at, p.locked_at, \
+     CAST(COALESCE((SELECT -SUM(la.balance) FROM ledger_accounts la \
+                    WHERE la.billing_account_id = p.billing_account_id AND la.kind = 'arrears'), 0) \
+          AS BIGINT) AS owed";
+
+pub async fn open_periods(conn: &mut AnyConnection) -> Result<Vec<PeriodRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM arrears_periods p WHERE p.cleared_at IS NULL ORDER BY p.id"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// The account's open arrears period, if any.
+pub async fn open_period_of(
+    conn: &mut AnyConnection,
+    account: i64,
+) -> Result<Option<PeriodRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM arrears_periods p \
+         WHERE p.cleared_at IS NULL AND p.billing_account_id = $1"
+    ))
+    .bind(account)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Sets one step of a period (`cleared_at`, `reminded_at` or `locked_at`) once; `false` when
+/// it was set already (another replica, an earlier run).
+pub async fn claim_period_step(
+    conn: &mut AnyConnection,
+    id: i64,
+    step: &'static str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    debug_assert!(matches!(step, "cleared_at" | "reminded_at" | "locked_at"));
+    let done = sqlx::query(&format!(
+        "UPDATE arrears_periods SET {step} = $1 WHERE id = $2 AND {step} IS NULL AND cleared_at IS NULL"
+    ))
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Locks the account's unlocked workspaces of one settlement method (all of them for `None`);
+/// returns the ids locked.
+pub async fn lock_workspaces(
+    conn: &mut AnyConnection,
+    account: i64,
+    settlement: Option<Settlement>,
+    reason: LockReason,
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "UPDATE workspaces SET locked_at = $1, lock_reason = $2 \
+         WHERE billing_account_id = $3 AND locked_at IS NULL AND ($4 = '' OR settlement = $4) \
+         RETURNING id",
+    )
+    .bind(now)
+    .bind(reason.code())
+    .bind(account)
+    .bind(settlement.map(Settlement::code).unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Unlocks the account's workspaces locked for `reason`; returns the ids unlocked.
+pub async fn unlock_workspaces(
+    conn: &mut AnyConnection,
+    account: i64,
+    reason: LockReason,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "UPDATE workspaces SET locked_at = NULL, lock_reason = NULL \
+         WHERE billing_account_id = $1 AND lock_reason = $2 RETURNING id",
+    )
+    .bind(account)
+    .bind(reason.code())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
