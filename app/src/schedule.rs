@@ -37,6 +37,13 @@ pub fn jobs() -> Vec<Job> {
             claimed: true,
             work: arrears,
         },
+        // Every replica helps: each webhook attempt is claimed on its own.
+        Job {
+            name: "site-webhooks",
+            every: Duration::from_secs(15),
+            claimed: false,
+            work: site_webhooks,
+        },
         // Every replica helps: each message is claimed on its own.
         Job {
             name: "deliver-messages",
@@ -63,6 +70,15 @@ fn arrears(state: AppState, now: i64) -> Run {
         crate::workspaces::arrears::review(&state, now)
             .await
             .map(|review| review.total())
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Workspace changes to the sites that asked to hear of them.
+fn site_webhooks(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        crate::workspaces::webhooks::deliver_due(&state, now)
+            .await
             .map_err(|e| e.to_string())
     })
 }

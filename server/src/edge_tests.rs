@@ -33,10 +33,12 @@ enum Need {
     Operator,
     /// A member whose role has this permission.
     Account(Permission),
+    /// A machine that signs its request (a payment provider, a site); a session is no proof.
+    Signed,
 }
 
 use app::team::model::Permission;
-use Need::{Account, Operator, Public, SignedIn};
+use Need::{Account, Operator, Public, Signed, SignedIn};
 
 /// Every server function, by endpoint, with who may call it and a body it can read (so that the
 /// permission, not the input, decides the answer). A new one must be added here (the test
@@ -187,6 +189,9 @@ const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
 /// The plain routes besides pages and server functions, with who may call them.
 const MACHINE_ENDPOINTS: &[(&str, Need)] = &[
     ("/healthz", Public),
+    ("/api/openapi.json", Public),
+    ("/api/v1/site/entitlement", Signed),
+    ("/api/v1/site/workspaces", Signed),
     ("/export/audit-log.csv", Account(Permission::Read)),
     ("/export/income-expenditure.csv", Account(Permission::Read)),
     ("/export/prepaid-cards.csv", Account(Permission::Read)),
@@ -195,7 +200,7 @@ const MACHINE_ENDPOINTS: &[(&str, Need)] = &[
     ("/export/workspaces.csv", Account(Permission::Read)),
     ("/operator/accounts.csv", Operator),
     ("/operator/voucher-codes.csv", Operator),
-    ("/payments/callback/{provider}", Public),
+    ("/payments/callback/{provider}", Signed),
 ];
 
 /// Panics anywhere in this process (request tasks and tasks they leave behind alike), counted
@@ -810,7 +815,7 @@ async fn member_cookie(state: &AppState, account: Option<i64>, role: Role, n: us
 fn allowed(need: Need, role: Role) -> bool {
     match need {
         Public | SignedIn => true,
-        Operator => false,
+        Operator | Signed => false,
         Account(permission) => role.may(permission),
     }
 }
@@ -886,8 +891,19 @@ async fn every_endpoint_answers_each_role_as_the_permission_table_says() {
             "the matrix refuses something for every role but the Owner"
         );
         for (path, need) in MACHINE_ENDPOINTS {
-            if path.contains('{') {
-                // The payment provider's callback is signed by the provider, not a session.
+            if *need == Signed {
+                // Signed by a provider or a site: an Owner's session without a signature is
+                // refused like anyone else.
+                let path = path.replace("{provider}", "sandbox");
+                n += 1;
+                let cookie = member_cookie(&state, Some(account), Role::Owner, n).await;
+                let request = request("POST", &path, Body::empty())
+                    .header(header::COOKIE, cookie)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{}"))
+                    .expect("request");
+                let (status, answer) = send(&router, request).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {answer:.300}");
                 continue;
             }
             for role in Role::ALL {

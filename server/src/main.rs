@@ -158,7 +158,25 @@ async fn site_command(db: &Db, config: &Config) -> ! {
                 .map(|m| format!("link {}\ncode {}\nexpires in 30 minutes", m.link, m.code))
                 .map_err(|e| e.to_string())
         }
-        _ => fail("usage: server site key <SITE> | server site bind-link <SITE> <WORKSPACE_ID> <NAME>"),
+        ["webhook", site, url] => async {
+            use app::workspaces::webhooks;
+            let url = (url != "none").then_some(url);
+            if url.is_some_and(|u| !webhooks::webhook_url_ok(u)) {
+                return Err(format!("{url:?} is not an http(s) address"));
+            }
+            let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
+            let known = webhooks::set_webhook(&mut tx, site, url, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            match (known, url) {
+                (false, _) => Err(format!("there is no site {site}")),
+                (true, Some(url)) => Ok(format!("site {site} hears of its workspaces' changes at {url}")),
+                (true, None) => Ok(format!("site {site} has no webhook")),
+            }
+        }
+        .await,
+        _ => fail("usage: server site key <SITE> | server site bind-link <SITE> <WORKSPACE_ID> <NAME> | server site webhook <SITE> <URL|none>"),
     };
     match outcome {
         Ok(message) => {

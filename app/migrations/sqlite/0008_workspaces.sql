@@ -67,3 +67,26 @@ CREATE TABLE arrears_periods (
     cleared_at         BIGINT
 );
 CREATE UNIQUE INDEX arrears_periods_open ON arrears_periods (billing_account_id) WHERE cleared_at IS NULL;
+
+-- Where a site wants to hear of its workspaces' changes (set by `server site webhook`).
+CREATE TABLE site_webhooks (
+    site_code  TEXT PRIMARY KEY REFERENCES sites (code),
+    url        TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+-- A workspace's change for its site's webhook, written in the transaction of the change and
+-- delivered after it (at least once, retried with backoff; the event id lets the site drop a
+-- repeat).
+CREATE TABLE site_events (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id        TEXT NOT NULL UNIQUE,
+    site_code       TEXT NOT NULL REFERENCES sites (code),
+    payload         TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    delivered_at    BIGINT,
+    last_error      TEXT
+);
+CREATE INDEX site_events_due ON site_events (delivered_at, next_attempt_at);

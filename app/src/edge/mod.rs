@@ -3,6 +3,7 @@
 //! binary only wires configuration, the database and this router together.
 pub mod exports;
 mod guards;
+pub mod openapi;
 
 use crate::state::AppState;
 use crate::{shell, App, SiteInfo};
@@ -26,7 +27,10 @@ pub use self::guards::source_host;
 /// each area declares. A new area adds its `routes()` here; the edge tests compare this list
 /// with the one they try.
 pub fn plain_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
-    let mut routes = vec![("/healthz", get(healthz))];
+    let mut routes = vec![
+        ("/healthz", get(healthz)),
+        ("/api/openapi.json", get(openapi_document)),
+    ];
     routes.extend(crate::funds::http::routes());
     routes.extend(crate::operators::http::routes());
     routes.extend(crate::team::http::routes());
@@ -108,6 +112,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
+/// The machine API's description, for the people who integrate a site or a provider.
+async fn openapi_document(State(state): State<AppState>) -> Response {
+    axum::Json(openapi::document(&state.config.public_origin.url())).into_response()
+}
+
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
         Ok(()) => (

@@ -142,6 +142,7 @@ async fn history(
             },
         )
         .await?;
+        super::webhooks::enqueue(conn, workspace, kind, now).await?;
     }
     Ok(())
 }

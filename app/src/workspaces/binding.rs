@@ -200,6 +200,7 @@ async fn recorded(
     )
     .await?;
     audit::record(conn, &caller.audit(client), change.action, &change.detail, now).await?;
+    super::webhooks::enqueue(conn, change.workspace, change.kind, now).await?;
     Ok(())
 }
 

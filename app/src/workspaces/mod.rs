@@ -10,8 +10,10 @@ crate::server_only! {
     pub mod management;
     pub mod proof;
     pub mod simulator;
+    pub mod site_api;
     pub mod site_keys;
     pub mod store;
+    pub mod webhooks;
 }
 
 pub use api::ListSites;

@@ -502,6 +502,130 @@ pub async fn unlock_workspaces(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+pub async fn workspace_by_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<WorkspaceRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The site's webhook address, if it has one.
+pub async fn site_webhook(
+    conn: &mut AnyConnection,
+    site: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT url FROM site_webhooks WHERE site_code = $1")
+        .bind(site)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.map(|(url,)| url))
+}
+
+pub async fn insert_site_event(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    site: &str,
+    payload: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO site_events (event_id, site_code, payload, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(event_id)
+    .bind(site)
+    .bind(payload)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A webhook event due for an attempt, with where it goes.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SiteEventRow {
+    pub id: i64,
+    pub event_id: String,
+    pub site_code: String,
+    pub payload: String,
+    pub next_attempt_at: i64,
+    pub attempts: i64,
+    pub url: String,
+}
+
+pub async fn due_site_events(
+    conn: &mut AnyConnection,
+    now: i64,
+    max_attempts: i64,
+    limit: i64,
+) -> Result<Vec<SiteEventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.id, e.event_id, e.site_code, e.payload, e.next_attempt_at, e.attempts, w.url \
+         FROM site_events e JOIN site_webhooks w ON w.site_code = e.site_code \
+         WHERE e.delivered_at IS NULL AND e.next_attempt_at <= $1 AND e.attempts < $2 \
+         ORDER BY e.id LIMIT $3",
+    )
+    .bind(now)
+    .bind(max_attempts)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Holds an event for one attempt until `until`; `false` when another replica took it.
+pub async fn claim_site_event(
+    conn: &mut AnyConnection,
+    id: i64,
+    seen_next: i64,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE site_events SET next_attempt_at = $1 \
+         WHERE id = $2 AND next_attempt_at = $3 AND delivered_at IS NULL",
+    )
+    .bind(until)
+    .bind(id)
+    .bind(seen_next)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn site_event_delivered(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE site_events SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn site_event_failed(
+    conn: &mut AnyConnection,
+    id: i64,
+    next: i64,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    let error: String = error.chars().take(500).collect();
+    sqlx::query(
+        "UPDATE site_events SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
+         WHERE id = $3",
+    )
+    .bind(next)
+    .bind(error)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

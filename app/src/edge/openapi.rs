@@ -1,0 +1,105 @@
+//! `GET /api/openapi.json`: an OpenAPI 3.1 description of every endpoint a machine calls (the
+//! site API, the payment provider's callback) and of the webhook sites receive. Written from
+//! the same constants the handlers use, so a renamed header or path changes both.
+use crate::funds::payment;
+use crate::workspaces::http::{ENTITLEMENT_PATH, REGISTER_PATH};
+use crate::workspaces::site_api;
+use crate::workspaces::webhooks;
+use serde_json::{json, Value};
+
+fn header(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "header", "required": true, "schema": {"type": "string"}, "description": description})
+}
+
+fn site_headers() -> Value {
+    json!([
+        header(site_api::SITE_HEADER, "The site code, e.g. CN1."),
+        header(site_api::VERSION_HEADER, "The version of the site's key that signed the request."),
+        header(site_api::TIMESTAMP_HEADER, "Unix seconds; refused when more than 300 s from the server's clock."),
+        header(site_api::SIGNATURE_HEADER, "Hex HMAC-SHA256 under the site's key of `<timestamp>.<path>.<body>`."),
+    ])
+}
+
+fn refusals() -> Value {
+    json!({
+        "400": {"description": "Malformed body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "401": {"description": "Unsigned, unknown key, bad signature or stale timestamp; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "413": {"description": "Body larger than 16 KiB"}
+    })
+}
+
+/// The document.
+pub fn document(origin: &str) -> Value {
+    let mut entitlement_answers = refusals();
+    entitlement_answers["200"] = json!({"description": "The workspace's state", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Entitlement"}}}});
+    entitlement_answers["404"] = json!({"description": "No such workspace on this site"});
+    let mut register_answers = refusals();
+    register_answers["200"] = entitlement_answers["200"].clone();
+    register_answers["409"] = json!({"description": "The workspace belongs to another site"});
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Billing Center machine API", "version": "1"},
+        "servers": [{"url": origin}],
+        "paths": {
+            ENTITLEMENT_PATH: {"post": {
+                "summary": "A workspace's state and whether the site may take in its data",
+                "parameters": site_headers(),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkspaceRef"}}}},
+                "responses": entitlement_answers
+            }},
+            REGISTER_PATH: {"post": {
+                "summary": "Tells the Billing Center of a workspace of the site, or of its new name",
+                "parameters": site_headers(),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workspace"}}}},
+                "responses": register_answers
+            }},
+            "/payments/callback/{provider}": {"post": {
+                "summary": "A payment provider reports a recharge order's outcome; credited exactly once",
+                "parameters": [
+                    {"name": "provider", "in": "path", "required": true, "schema": {"type": "string"}},
+                    header(payment::TIMESTAMP_HEADER, "Unix seconds, within 300 s."),
+                    header(payment::SIGNATURE_HEADER, "Hex HMAC-SHA256 under the provider's secret of `<timestamp>.<body>`.")
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaymentCallback"}}}},
+                "responses": {"200": {"description": "Settled (or already settled)"}, "400": {"description": "Malformed, or amount or currency differs from the order"}, "401": {"description": "Bad signature or stale"}, "404": {"description": "Unknown order or provider"}, "409": {"description": "The provider's transaction id was used for another order"}}
+            }}
+        },
+        "webhooks": {
+            "workspaceChanged": {"post": {
+                "summary": "A workspace of the site was bound, unbound, locked, unlocked or changed settlement. Delivered at least once, retried with backoff; drop repeats by event id. Answer 2xx.",
+                "parameters": [
+                    header(webhooks::EVENT_HEADER, "The event's id, the same on every retry."),
+                    header(site_api::SITE_HEADER, "The site code."),
+                    header(site_api::VERSION_HEADER, "The version of the site's key that signed it."),
+                    header(site_api::TIMESTAMP_HEADER, "Unix seconds."),
+                    header(site_api::SIGNATURE_HEADER, "Hex HMAC-SHA256 under the site's key of `<timestamp>.<body>`.")
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkspaceEvent"}}}},
+                "responses": {"200": {"description": "Received"}}
+            }}
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "WorkspaceRef": {"type": "object", "required": ["workspace_id"], "properties": {"workspace_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}},
+            "Workspace": {"type": "object", "required": ["workspace_id", "name"], "properties": {"workspace_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "name": {"type": "string", "maxLength": 100}}},
+            "Entitlement": {"type": "object", "properties": {
+                "workspace_id": {"type": "string"}, "site": {"type": "string"}, "bound": {"type": "boolean"},
+                "state": {"enum": ["normal", "in_arrears", "locked", "unbound"]},
+                "may_ingest": {"type": "boolean"},
+                "settlement": {"enum": ["billing_center", "cloud", null]},
+                "lock_reason": {"enum": ["arrears", "subscription_ended", "operator", null]}
+            }},
+            "WorkspaceEvent": {"type": "object", "properties": {
+                "event_id": {"type": "string"},
+                "kind": {"enum": ["bound", "unbound", "settlement_changed", "locked", "unlocked"]},
+                "at": {"type": "integer", "description": "Unix milliseconds, UTC"},
+                "workspace": {"$ref": "#/components/schemas/Entitlement"}
+            }},
+            "PaymentCallback": {"type": "object", "required": ["order_no", "provider_txn_id", "amount", "currency", "status"], "properties": {
+                "order_no": {"type": "string"}, "provider_txn_id": {"type": "string"},
+                "amount": {"type": "string", "description": "Decimal string, e.g. \"100.00\""},
+                "currency": {"enum": ["CNY", "USD"]}, "status": {"enum": ["paid", "failed"]}
+            }}
+        }}
+    })
+}
