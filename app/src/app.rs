@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator/voucher-codes") view=VoucherCodesPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces") view=crate::workspaces::pages::WorkspacesPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/bind") view=crate::workspaces::pages::BindLinkPage ssr=SsrMode::Async />
+                        <Route path=path!("/dev/site-simulator") view=crate::workspaces::pages::SiteSimulatorPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/:id") view=crate::workspaces::pages::WorkspaceDetailPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />

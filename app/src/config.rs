@@ -31,6 +31,9 @@ pub struct Config {
     /// The development outbox (`BC_DEV_OUTBOX=1`): messages for a channel with no real delivery
     /// are kept in the database and listed at `/outbox` instead of being refused.
     pub dev_outbox: bool,
+    /// The site simulator page (`BC_SITE_SIMULATOR=1`): mints bind links and codes as a site
+    /// would, for development and tests; never on unless asked for.
+    pub site_simulator: bool,
     /// Where browsers reach this server (`BC_PUBLIC_ORIGIN`); requests naming another `Host`
     /// are refused, and its scheme decides the cookie's `Secure` flag and HSTS.
     pub public_origin: PublicOrigin,
@@ -366,6 +369,7 @@ impl Config {
             trust_forwarded_for,
             payment_sandbox: flag("BC_PAYMENT_SANDBOX")?,
             dev_outbox: flag("BC_DEV_OUTBOX")?,
+            site_simulator: flag("BC_SITE_SIMULATOR")?,
             public_origin,
             operator_amount_max,
             phone_country_codes,

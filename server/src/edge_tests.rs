@@ -136,6 +136,11 @@ const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
     ),
     ("outbox/list", Public, ""),
     ("preferences/language", Public, "language=en&return_to=%2F"),
+    (
+        "dev/site-simulator",
+        Public,
+        "site=CN1&workspace_id=w&name=n",
+    ),
     ("sites/list", Public, ""),
     ("team/audit", Account(Permission::Read), ""),
     ("team/invitation", Public, "token=x"),

@@ -129,3 +129,36 @@ pub async fn load_arrears_lock() -> Result<Option<ArrearsLock>, AppError> {
         locked,
     }))
 }
+
+/// The site simulator (only with `BC_SITE_SIMULATOR=1`): a bind link and code for a workspace
+/// of `site`, minted as the site would, shown on the simulator page.
+#[server(endpoint = "dev/site-simulator")]
+pub async fn simulate_site(
+    site: String,
+    workspace_id: String,
+    name: String,
+) -> Result<(), AppError> {
+    use crate::messages::Msg;
+    let state = crate::state::app_state()?;
+    if !state.config.site_simulator {
+        return Err(AppError::NotFound);
+    }
+    let site = site.trim().to_string();
+    let now = state.clock.now();
+    let known = super::simulator::ensure_key(&state.db, &site, now)
+        .await
+        .map_err(|_| AppError::field("site", Msg::ChooseSite))?;
+    if !known {
+        return Err(AppError::field("site", Msg::ChooseSite));
+    }
+    let minted = super::simulator::mint(&state.db, "", &site, workspace_id.trim(), &name, now)
+        .await
+        .map_err(|_| AppError::field("workspace_id", Msg::EnterWorkspaceId))?;
+    let query = serde_urlencoded::to_string([
+        ("link", minted.link.as_str()),
+        ("code", minted.code.as_str()),
+    ])
+    .unwrap_or_default();
+    leptos_axum::redirect(&format!("/dev/site-simulator?{query}"));
+    Ok(())
+}

@@ -28,6 +28,19 @@ pub enum SimulatorError {
     BadWorkspace,
 }
 
+/// The site's current key, made first if it has none (the simulator stands in for a site that
+/// was given its key).
+pub async fn ensure_key(db: &Db, site: &str, now: i64) -> Result<bool, SimulatorError> {
+    let server_secret = crate::server::secrets::get_or_create(db, site_keys::SECRET_NAME).await?;
+    let mut tx = db.begin_write().await?;
+    if site_keys::current(&mut tx, &server_secret, site, now).await?.is_some() {
+        return Ok(true);
+    }
+    let made = site_keys::rotate(&mut tx, &server_secret, site, now).await?.is_some();
+    tx.commit().await?;
+    Ok(made)
+}
+
 /// A bind link (under `origin`) and code for `workspace_uuid` on `site`, as the site would
 /// mint them now.
 pub async fn mint(

@@ -2,10 +2,12 @@
 mod bind;
 mod detail;
 mod list;
+mod simulator;
 
 pub use bind::BindLinkPage;
 pub use detail::WorkspaceDetailPage;
 pub use list::WorkspacesPage;
+pub use simulator::SiteSimulatorPage;
 
 use super::model::{Settlement, WorkspaceState};
 use crate::i18n::*;
