@@ -146,6 +146,9 @@ messages! {
     UnbindUnsettled => err_unbind_unsettled,
     ChooseWorkspaceState => err_choose_workspace_state,
     ConfirmUnbind => err_confirm_unbind,
+    EnterLockReason => err_enter_lock_reason,
+    WorkspaceAlreadyLocked => err_workspace_already_locked,
+    WorkspaceNotLocked => err_workspace_not_locked,
     // Sites, preferences and the edge
     ChooseCurrency => err_choose_currency,
     ChooseLanguage => err_choose_language,

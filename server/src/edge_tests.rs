@@ -142,6 +142,11 @@ const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
         "site=CN1&workspace_id=w&name=n",
     ),
     ("sites/list", Public, ""),
+    (
+        "operator/workspace-lock",
+        Operator,
+        "account_id=0&workspace=0&lock=yes&reason=r",
+    ),
     ("team/audit", Account(Permission::Read), ""),
     ("team/invitation", Public, "token=x"),
     ("team/invitation/accept", SignedIn, "token=x"),

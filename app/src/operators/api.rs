@@ -141,3 +141,25 @@ pub async fn code_batches() -> Result<Vec<CodeBatchView>, AppError> {
     let (state, _) = require_operator().await?;
     crate::funds::codes::batches(&state.db, &state.config.time_zone).await
 }
+
+/// Locks (`lock` = "yes") or unlocks a workspace of the account by hand, with a reason.
+#[server(endpoint = "operator/workspace-lock")]
+pub async fn set_workspace_lock(
+    account_id: i64,
+    workspace: i64,
+    #[server(default)] lock: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (state, operator) = require_operator().await?;
+    super::service::set_workspace_lock(
+        &state,
+        &operator,
+        account_id,
+        workspace,
+        lock == "yes",
+        &reason,
+    )
+    .await?;
+    back_to_account(account_id);
+    Ok(())
+}

@@ -47,4 +47,6 @@ pub struct OperatorAccountView {
     pub movements: Vec<Movement>,
     /// Who belongs to the account, with their roles.
     pub members: Vec<crate::team::model::Member>,
+    /// Its workspaces (the newest page).
+    pub workspaces: Vec<crate::workspaces::model::WorkspaceView>,
 }

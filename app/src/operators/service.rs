@@ -164,6 +164,9 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
         more_cards: cards.next.is_some(),
         movements: latest.rows,
         members,
+        workspaces: crate::workspaces::management::workspaces(state, id, &Default::default())
+            .await?
+            .rows,
     })
 }
 
@@ -540,6 +543,70 @@ pub async fn make_codes(
     crate::funds::codes::create_batch(&state.db, &batch, &operator.actor).await
 }
 
+/// The longest reason an operator gives for locking or unlocking a workspace.
+pub const MAX_LOCK_REASON: usize = 200;
+
+/// An operator locks (`lock`) or unlocks one of the account's workspaces by hand, with a reason
+/// that goes into the workspace's history and the customer's audit log. The site hears of it.
+pub async fn set_workspace_lock(
+    state: &AppState,
+    operator: &Operator,
+    account: i64,
+    workspace: i64,
+    lock: bool,
+    reason: &str,
+) -> Result<(), AppError> {
+    use crate::workspaces::model::{LockReason, WorkspaceEventKind};
+    use crate::workspaces::store as workspaces;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_LOCK_REASON {
+        return Err(AppError::field("reason", Msg::EnterLockReason));
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    if workspaces::workspace_of(&mut tx, account, workspace).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let changed = workspaces::set_lock(
+        &mut tx,
+        account,
+        workspace,
+        lock.then_some(LockReason::Operator),
+        now,
+    )
+    .await?;
+    if !changed {
+        return Err(AppError::Rejected(if lock {
+            Msg::WorkspaceAlreadyLocked
+        } else {
+            Msg::WorkspaceNotLocked
+        }));
+    }
+    let (kind, action) = if lock {
+        (WorkspaceEventKind::Locked, AuditAction::OperatorWorkspaceLocked)
+    } else {
+        (WorkspaceEventKind::Unlocked, AuditAction::OperatorWorkspaceUnlocked)
+    };
+    workspaces::insert_event(
+        &mut tx,
+        &workspaces::NewEvent {
+            workspace,
+            account: Some(account),
+            kind,
+            detail: reason,
+            actor: OPERATOR_IN_AUDIT,
+            now,
+        },
+    )
+    .await?;
+    audit::record(&mut tx, &operator.audit(account), action, reason, now).await?;
+    crate::workspaces::webhooks::enqueue(&mut tx, workspace, kind, now).await?;
+    tx.commit().await?;
+    tracing::info!(operator = %operator.actor, account, workspace, lock, "workspace lock set by hand");
+    Ok(())
+
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -771,4 +838,46 @@ mod tests {
             ));
         }
     );
+
+    db_test!(operators_lock_and_unlock_a_workspace_with_a_reason, |db| async move {
+        use crate::workspaces::model::{WorkspaceEventKind, WorkspaceState};
+        let state = state_for(&db).await;
+        let (op, customer) = operator_and_customer(&state).await;
+        let workspaces = crate::workspaces::management::workspaces(&state, customer, &Default::default())
+            .await
+            .expect("demo workspaces");
+        let first = workspaces.rows[0].id;
+        assert!(matches!(
+            set_workspace_lock(&state, &op, customer, first, true, "  ").await,
+            Err(AppError::Field { ref field, .. }) if field == "reason"
+        ));
+        let other = crate::team::testing::account_owned_by(&db, "Third Co.", "third@example.com").await.0;
+        assert_eq!(
+            set_workspace_lock(&state, &op, other, first, true, "fraud check").await,
+            Err(AppError::NotFound)
+        );
+        set_workspace_lock(&state, &op, customer, first, true, "fraud check").await.expect("locked");
+        assert_eq!(
+            set_workspace_lock(&state, &op, customer, first, true, "again").await,
+            Err(AppError::Rejected(Msg::WorkspaceAlreadyLocked))
+        );
+        let detail = crate::workspaces::management::detail(&state, customer, first).await.expect("detail");
+        assert_eq!(detail.workspace.state, WorkspaceState::Locked);
+        assert_eq!(detail.events[0].kind, WorkspaceEventKind::Locked);
+        assert_eq!(detail.events[0].detail, "fraud check");
+        set_workspace_lock(&state, &op, customer, first, false, "checked").await.expect("unlocked");
+        let detail = crate::workspaces::management::detail(&state, customer, first).await.expect("detail");
+        assert_eq!(detail.workspace.state, WorkspaceState::Normal);
+        let actions: Vec<String> = sqlx::query(
+            "SELECT action FROM audit_events WHERE billing_account_id = $1 AND action LIKE 'operator_workspace%' ORDER BY id",
+        )
+        .bind(customer)
+        .fetch_all(db.pool())
+        .await
+        .expect("audit")
+        .iter()
+        .map(|r| r.try_get("action").unwrap())
+        .collect();
+        assert_eq!(actions, ["operator_workspace_locked", "operator_workspace_unlocked"]);
+    });
 }

@@ -214,10 +214,12 @@ pub enum AuditAction {
     OperatorCard,
     WorkspaceBound,
     WorkspaceUnbound,
+    OperatorWorkspaceLocked,
+    OperatorWorkspaceUnlocked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::RechargeOrdered,
         AuditAction::RechargePaid,
         AuditAction::CardBought,
@@ -234,6 +236,8 @@ impl AuditAction {
         AuditAction::OperatorCard,
         AuditAction::WorkspaceBound,
         AuditAction::WorkspaceUnbound,
+        AuditAction::OperatorWorkspaceLocked,
+        AuditAction::OperatorWorkspaceUnlocked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -254,6 +258,8 @@ impl AuditAction {
             AuditAction::OperatorCard => "operator_card",
             AuditAction::WorkspaceBound => "workspace_bound",
             AuditAction::WorkspaceUnbound => "workspace_unbound",
+            AuditAction::OperatorWorkspaceLocked => "operator_workspace_locked",
+            AuditAction::OperatorWorkspaceUnlocked => "operator_workspace_unlocked",
         }
     }
 

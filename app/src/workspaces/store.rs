@@ -485,6 +485,42 @@ pub async fn lock_workspaces(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Locks (`Some(reason)`) or unlocks (`None`) one workspace of `account`; `false` when it was
+/// already so (or is not the account's).
+pub async fn set_lock(
+    conn: &mut AnyConnection,
+    account: i64,
+    id: i64,
+    lock: Option<LockReason>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = match lock {
+        Some(reason) => {
+            sqlx::query(
+                "UPDATE workspaces SET locked_at = $1, lock_reason = $2 \
+                 WHERE id = $3 AND billing_account_id = $4 AND locked_at IS NULL",
+            )
+            .bind(now)
+            .bind(reason.code())
+            .bind(id)
+            .bind(account)
+            .execute(conn)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE workspaces SET locked_at = NULL, lock_reason = NULL \
+                 WHERE id = $1 AND billing_account_id = $2 AND locked_at IS NOT NULL",
+            )
+            .bind(id)
+            .bind(account)
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
+}
+
 /// Unlocks the account's workspaces locked for `reason`; returns the ids unlocked.
 pub async fn unlock_workspaces(
     conn: &mut AnyConnection,

@@ -3,7 +3,9 @@ use crate::funds::pages::{
     request_id, BalanceFacts, CardTable, MovementRows, RequestId, VoucherTable,
 };
 use crate::i18n::*;
-use crate::operators::api::{operator_account, GiveCard, GiveVoucher, RecordTransfer};
+use crate::operators::api::{
+    operator_account, GiveCard, GiveVoucher, RecordTransfer, SetWorkspaceLock,
+};
 use crate::operators::model::OperatorAccountView;
 use crate::ui::{successes, DataState, Field, FormError, FormResult};
 use leptos::prelude::*;
@@ -25,10 +27,12 @@ pub fn OperatorAccountPage() -> impl IntoView {
     let transfer = ServerAction::<RecordTransfer>::new();
     let voucher = ServerAction::<GiveVoucher>::new();
     let card = ServerAction::<GiveCard>::new();
-    let results: [FormResult; 3] = [
+    let lock = ServerAction::<SetWorkspaceLock>::new();
+    let results: [FormResult; 4] = [
         Signal::derive(move || transfer.value().get()),
         Signal::derive(move || voucher.value().get()),
         Signal::derive(move || card.value().get()),
+        Signal::derive(move || lock.value().get()),
     ];
     let done = results.map(successes);
     let view_data = Resource::new(
@@ -43,6 +47,7 @@ pub fn OperatorAccountPage() -> impl IntoView {
         <OperatorNav />
         <DataState resource=view_data let:view>
             <AccountFacts view=view.clone() />
+            <OperatorWorkspaces account=view.account.id workspaces=view.workspaces.clone() action=lock result=results[3] />
         </DataState>
         <div class="grid-3">
             <section class="card" aria-labelledby="record-transfer">
@@ -102,6 +107,54 @@ pub fn OperatorAccountPage() -> impl IntoView {
         <DataState resource=view_data let:view>
             <AccountHoldings view />
         </DataState>
+    }
+}
+
+/// The account's workspaces, each with a way to lock or unlock it by hand (a reason required).
+#[component]
+fn OperatorWorkspaces(
+    account: i64,
+    workspaces: Vec<crate::workspaces::model::WorkspaceView>,
+    action: ServerAction<SetWorkspaceLock>,
+    result: FormResult,
+) -> impl IntoView {
+    use crate::workspaces::model::{WorkspaceState, WorkspaceView};
+    use crate::workspaces::pages::{settlement_name, state_name};
+    let i18n = use_i18n();
+    view! {
+        <section class="card" aria-labelledby="operator-workspaces">
+            <h2 id="operator-workspaces">{t!(i18n, operator_workspaces)}</h2>
+            <FormError result fields=&[] />
+            <crate::ui::ListTable id="operator-workspace-list" items=workspaces empty=t!(i18n, workspaces_empty) head=view! {
+                <th scope="col">{t!(i18n, workspace_name)}</th>
+                <th scope="col">{t!(i18n, workspace_settlement)}</th>
+                <th scope="col">{t!(i18n, workspace_state)}</th>
+                <th scope="col">{t!(i18n, operator_lock_reason)}</th>
+            } row=move |w: WorkspaceView| {
+                let (state, settlement) = (w.state, w.settlement);
+                let locked = state == WorkspaceState::Locked;
+                let reason_id = format!("lock-reason-{}", w.id);
+                view! {
+                    <tr data-workspace=w.workspace_uuid.clone() data-state=state.code()>
+                        <td class="wrap">{w.name}<br /><span class="muted">{format!("{} · {}", w.site_code, w.workspace_uuid)}</span></td>
+                        <td>{move || settlement_name(i18n.get_locale(), settlement)}</td>
+                        <td>{move || state_name(i18n.get_locale(), state)}</td>
+                        <td>
+                            <ActionForm action attr:class="inline-form">
+                                <input type="hidden" name="account_id" value=account.to_string() />
+                                <input type="hidden" name="workspace" value=w.id.to_string() />
+                                <input type="hidden" name="lock" value=if locked { "no" } else { "yes" } />
+                                <label class="visually-hidden" for=reason_id.clone()>{t!(i18n, operator_lock_reason)}</label>
+                                <input id=reason_id name="reason" required=true maxlength="200" />
+                                <button type="submit" class="button secondary">
+                                    {move || if locked { t_string!(i18n, operator_unlock) } else { t_string!(i18n, operator_lock) }}
+                                </button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            } />
+        </section>
     }
 }
 

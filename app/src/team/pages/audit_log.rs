@@ -104,6 +104,10 @@ fn action_name(locale: Locale, action: AuditAction) -> String {
         AuditAction::OperatorCard => td_string!(locale, audit_operator_card),
         AuditAction::WorkspaceBound => td_string!(locale, audit_workspace_bound),
         AuditAction::WorkspaceUnbound => td_string!(locale, audit_workspace_unbound),
+        AuditAction::OperatorWorkspaceLocked => td_string!(locale, audit_operator_workspace_locked),
+        AuditAction::OperatorWorkspaceUnlocked => {
+            td_string!(locale, audit_operator_workspace_unlocked)
+        }
     }
     .to_string()
 }

@@ -12,7 +12,7 @@ pub use simulator::SiteSimulatorPage;
 use super::model::{Settlement, WorkspaceState};
 use crate::i18n::*;
 
-pub(super) fn state_name(locale: Locale, state: WorkspaceState) -> &'static str {
+pub fn state_name(locale: Locale, state: WorkspaceState) -> &'static str {
     match state {
         WorkspaceState::Normal => td_string!(locale, workspace_state_normal),
         WorkspaceState::InArrears => td_string!(locale, workspace_state_in_arrears),
@@ -20,7 +20,7 @@ pub(super) fn state_name(locale: Locale, state: WorkspaceState) -> &'static str 
     }
 }
 
-pub(super) fn settlement_name(locale: Locale, settlement: Settlement) -> &'static str {
+pub fn settlement_name(locale: Locale, settlement: Settlement) -> &'static str {
     match settlement {
         Settlement::BillingCenter => td_string!(locale, settlement_billing_center),
         Settlement::Cloud => td_string!(locale, settlement_cloud),
