@@ -34,6 +34,10 @@ pub struct Config {
     /// The site simulator page (`BC_SITE_SIMULATOR=1`): mints bind links and codes as a site
     /// would, for development and tests; never on unless asked for.
     pub site_simulator: bool,
+    /// What every site's key is derived from (`BC_SITE_KEY_SECRET`, at least 32 characters):
+    /// set, the site keys cannot be derived from a copy of the database. Unset, the server
+    /// makes one and keeps it in the database like its other secrets.
+    pub site_key_secret: Option<Secret>,
     /// Where browsers reach this server (`BC_PUBLIC_ORIGIN`); requests naming another `Host`
     /// are refused, and its scheme decides the cookie's `Secure` flag and HSTS.
     pub public_origin: PublicOrigin,
@@ -348,6 +352,17 @@ impl Config {
                 )
             })?;
 
+        let site_simulator = flag("BC_SITE_SIMULATOR")?;
+        if site_simulator && public_origin.https {
+            return Err(error(
+                "BC_SITE_SIMULATOR",
+                "mints bind proofs for any workspace: development only, not with an https BC_PUBLIC_ORIGIN",
+            ));
+        }
+        let site_key_secret = get("BC_SITE_KEY_SECRET");
+        if site_key_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(error("BC_SITE_KEY_SECRET", "must be at least 32 characters"));
+        }
         Ok(Config {
             listen_addr,
             database_url,
@@ -369,7 +384,8 @@ impl Config {
             trust_forwarded_for,
             payment_sandbox: flag("BC_PAYMENT_SANDBOX")?,
             dev_outbox: flag("BC_DEV_OUTBOX")?,
-            site_simulator: flag("BC_SITE_SIMULATOR")?,
+            site_simulator,
+            site_key_secret: site_key_secret.map(Secret::new),
             public_origin,
             operator_amount_max,
             phone_country_codes,
@@ -540,6 +556,11 @@ mod tests {
                 &[("SMS_ENDPOINT", "ftp://sms"), ("SMS_SECRET", "s")],
                 "SMS_ENDPOINT",
             ),
+            (
+                &[("BC_SITE_SIMULATOR", "1"), ("BC_PUBLIC_ORIGIN", "https://billing.example.com")],
+                "BC_SITE_SIMULATOR",
+            ),
+            (&[("BC_SITE_KEY_SECRET", "too short")], "BC_SITE_KEY_SECRET"),
             (
                 &[("PAYMENT_CALLBACK_SECRET", "short")],
                 "PAYMENT_CALLBACK_SECRET",

@@ -77,8 +77,8 @@ pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
     };
     for (workspace_uuid, name, site) in DEMO_WORKSPACES {
         sqlx::query(
-            "INSERT INTO workspaces (workspace_uuid, name, site_code, billing_account_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_uuid) DO NOTHING",
+            "INSERT INTO workspaces (workspace_uuid, name, site_code, billing_account_id, created_at, bound_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (site_code, workspace_uuid) DO NOTHING",
         )
         .bind(*workspace_uuid)
         .bind(*name)

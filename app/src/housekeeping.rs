@@ -21,11 +21,13 @@ pub struct Forgotten {
     pub limits: u64,
     /// Messages of the send queue that went out (or were given up) long ago.
     pub queue: u64,
+    /// Nonces of bind proofs long expired, and webhook events delivered (or given up) long ago.
+    pub workspaces: u64,
 }
 
 impl Forgotten {
     pub fn total(&self) -> u64 {
-        self.codes + self.sessions + self.outbox + self.limits + self.queue
+        self.codes + self.sessions + self.outbox + self.limits + self.queue + self.workspaces
     }
 }
 
@@ -60,12 +62,21 @@ pub async fn forget_old_rows(db: &Db, now: i64) -> Result<Forgotten, sqlx::Error
     .execute(db.pool())
     .await?
     .rows_affected();
+    let workspaces = {
+        use crate::workspaces::{store, webhooks};
+        let mut conn = db.pool().acquire().await?;
+        // A proof expires within the hour; its nonce is kept a day past that.
+        store::forget_nonces(&mut conn, now - DAY_MS).await?
+            + store::forget_site_events(&mut conn, now - OUTBOX_KEPT_MS, webhooks::MAX_ATTEMPTS)
+                .await?
+    };
     Ok(Forgotten {
         codes,
         sessions,
         outbox,
         limits,
         queue,
+        workspaces,
     })
 }
 
@@ -141,6 +152,7 @@ mod tests {
                     outbox: 1,
                     limits: 0,
                     queue: 0,
+                    workspaces: 0,
                 }
             );
             assert_eq!(count(&db, "verification_codes").await, 2);

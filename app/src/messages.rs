@@ -138,7 +138,6 @@ messages! {
     BindProofUsed => err_bind_proof_used,
     EnterWorkspaceId => err_enter_workspace_id,
     EnterBindCode => err_enter_bind_code,
-    WorkspaceOnOtherSite => err_workspace_on_other_site,
     WorkspaceBoundElsewhere => err_workspace_bound_elsewhere,
     WorkspaceAlreadyYours => err_workspace_already_yours,
     WorkspaceCurrency { site, currency } => err_workspace_currency,

@@ -47,8 +47,7 @@ impl AppState {
             false => None,
         };
         let site_key_secret = crate::config::Secret::new(
-            crate::server::secrets::get_or_create(&db, crate::workspaces::site_keys::SECRET_NAME)
-                .await?,
+            crate::workspaces::site_keys::server_secret(&db, &config).await?,
         );
         Ok(Self {
             clock: crate::server::clock::Clock::system(),

@@ -54,6 +54,9 @@ async fn main() {
     if config.payment_sandbox {
         tracing::warn!("BC_PAYMENT_SANDBOX is on: recharge orders are paid at the sandbox checkout and no money moves");
     }
+    if config.site_simulator {
+        tracing::warn!("BC_SITE_SIMULATOR is on: /dev/site-simulator mints bind proofs for any workspace of any site");
+    }
     if config.dev_outbox {
         tracing::warn!("BC_DEV_OUTBOX is on: messages without real delivery are kept for the development outbox page");
     }
@@ -139,7 +142,7 @@ async fn site_command(db: &Db, config: &Config) -> ! {
     let now = app::server::db::now_millis();
     let outcome: Result<String, String> = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["key", site] => async {
-            let server_secret = app::server::secrets::get_or_create(db, site_keys::SECRET_NAME)
+            let server_secret = site_keys::server_secret(db, config)
                 .await
                 .map_err(|e| e.to_string())?;
             let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
@@ -147,17 +150,32 @@ async fn site_command(db: &Db, config: &Config) -> ! {
                 .await
                 .map_err(|e| e.to_string())?;
             tx.commit().await.map_err(|e| e.to_string())?;
-            let (version, secret) = made.ok_or(format!("there is no site {site}"))?;
+            let (version, secret) = made.ok_or(format!(
+                "there is no site {site}, or it has used up its {} key versions",
+                site_keys::MAX_VERSION
+            ))?;
             Ok(format!("site {site} key version {version}\nsecret {secret}\n(put both in the site's configuration; this is the only time the secret is shown)"))
         }
         .await,
-        ["bind-link", site, workspace, ref name @ ..] if !name.is_empty() => {
+        ["bind-link", site, workspace, ref name @ ..] if !name.is_empty() => async {
             let name = name.join(" ");
-            simulator::mint(db, &config.public_origin.url(), site, workspace, &name, now)
+            let server_secret = site_keys::server_secret(db, config)
+                .await
+                .map_err(|e| e.to_string())?;
+            let request = simulator::Request {
+                server_secret: &server_secret,
+                origin: &config.public_origin.url(),
+                site,
+                workspace_uuid: workspace,
+                name: &name,
+                now,
+            };
+            simulator::mint(db, &request)
                 .await
                 .map(|m| format!("link {}\ncode {}\nexpires in 30 minutes", m.link, m.code))
                 .map_err(|e| e.to_string())
         }
+        .await,
         ["webhook", site, url] => async {
             use app::workspaces::webhooks;
             let url = (url != "none").then_some(url);

@@ -19,16 +19,31 @@ CREATE TABLE site_keys (
     PRIMARY KEY (site_code, version)
 );
 
--- How a workspace is paid and whether it may take in data. A workspace with no billing account
--- is known to its site but bound to no one.
-ALTER TABLE workspaces ADD COLUMN settlement TEXT NOT NULL DEFAULT 'billing_center'
-    CHECK (settlement IN ('billing_center', 'cloud'));
-ALTER TABLE workspaces ADD COLUMN settlement_changed_at BIGINT;
-ALTER TABLE workspaces ADD COLUMN locked_at BIGINT;
-ALTER TABLE workspaces ADD COLUMN lock_reason TEXT
-    CHECK (lock_reason IN ('arrears', 'subscription_ended', 'operator'));
-ALTER TABLE workspaces ADD COLUMN bound_at BIGINT;
-UPDATE workspaces SET bound_at = created_at WHERE billing_account_id IS NOT NULL;
+-- Workspaces rebuilt: a workspace ID is its site's (two sites may use the same one), so it is
+-- unique per site; and how a workspace is paid and whether it may take in data. A workspace
+-- with no billing account is known to its site but bound to no one.
+CREATE TABLE site_workspaces (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    workspace_uuid        TEXT NOT NULL,
+    name                  TEXT NOT NULL,
+    site_code             TEXT NOT NULL REFERENCES sites (code),
+    billing_account_id    BIGINT REFERENCES billing_accounts (id),
+    created_at            BIGINT NOT NULL,
+    settlement            TEXT NOT NULL DEFAULT 'billing_center'
+                          CHECK (settlement IN ('billing_center', 'cloud')),
+    settlement_changed_at BIGINT,
+    locked_at             BIGINT,
+    lock_reason           TEXT CHECK (lock_reason IN ('arrears', 'subscription_ended', 'operator')),
+    bound_at              BIGINT,
+    UNIQUE (site_code, workspace_uuid)
+);
+INSERT INTO site_workspaces (id, workspace_uuid, name, site_code, billing_account_id, created_at, bound_at)
+    SELECT id, workspace_uuid, name, site_code, billing_account_id, created_at,
+           CASE WHEN billing_account_id IS NULL THEN NULL ELSE created_at END
+    FROM workspaces;
+DROP TABLE workspaces;
+ALTER TABLE site_workspaces RENAME TO workspaces;
+CREATE INDEX workspaces_by_account ON workspaces (billing_account_id);
 
 -- Every change of a workspace: bound, unbound, settlement changed, locked, unlocked; who or
 -- what did it and why. Kept when the workspace moves to another account.
@@ -82,6 +97,7 @@ CREATE TABLE site_events (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id        TEXT NOT NULL UNIQUE,
     site_code       TEXT NOT NULL REFERENCES sites (code),
+    workspace_uuid  TEXT NOT NULL,
     payload         TEXT NOT NULL,
     created_at      BIGINT NOT NULL,
     next_attempt_at BIGINT NOT NULL,
@@ -90,3 +106,5 @@ CREATE TABLE site_events (
     last_error      TEXT
 );
 CREATE INDEX site_events_due ON site_events (delivered_at, next_attempt_at);
+-- A workspace's events go out in order: a later one waits for the earlier.
+CREATE INDEX site_events_by_workspace ON site_events (site_code, workspace_uuid, id);

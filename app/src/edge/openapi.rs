@@ -35,7 +35,6 @@ pub fn document(origin: &str) -> Value {
     entitlement_answers["404"] = json!({"description": "No such workspace on this site"});
     let mut register_answers = refusals();
     register_answers["200"] = entitlement_answers["200"].clone();
-    register_answers["409"] = json!({"description": "The workspace belongs to another site"});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Billing Center machine API", "version": "1"},
@@ -66,13 +65,13 @@ pub fn document(origin: &str) -> Value {
         },
         "webhooks": {
             "workspaceChanged": {"post": {
-                "summary": "A workspace of the site was bound, unbound, locked, unlocked or changed settlement. Delivered at least once, retried with backoff; drop repeats by event id. Answer 2xx.",
+                "summary": "A workspace of the site was bound, unbound, locked, unlocked or changed settlement. Delivered at least once and in order per workspace, retried with backoff; drop repeats by event id. Answer 2xx.",
                 "parameters": [
                     header(webhooks::EVENT_HEADER, "The event's id, the same on every retry."),
                     header(site_api::SITE_HEADER, "The site code."),
                     header(site_api::VERSION_HEADER, "The version of the site's key that signed it."),
                     header(site_api::TIMESTAMP_HEADER, "Unix seconds."),
-                    header(site_api::SIGNATURE_HEADER, "Hex HMAC-SHA256 under the site's key of `<timestamp>.<body>`.")
+                    header(site_api::SIGNATURE_HEADER, "Hex HMAC-SHA256 under the site's key of `<timestamp>.webhook.<body>`.")
                 ],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkspaceEvent"}}}},
                 "responses": {"200": {"description": "Received"}}

@@ -143,15 +143,26 @@ pub async fn simulate_site(
     if !state.config.site_simulator {
         return Err(AppError::NotFound);
     }
+    // Signed in at least: even in development, not a page for passers-by.
+    crate::accounts::session::require_session().await?;
     let site = site.trim().to_string();
     let now = state.clock.now();
-    let known = super::simulator::ensure_key(&state.db, &site, now)
+    let secret = state.site_key_secret.expose();
+    let known = super::simulator::ensure_key(&state.db, secret, &site, now)
         .await
         .map_err(|_| AppError::field("site", Msg::ChooseSite))?;
     if !known {
         return Err(AppError::field("site", Msg::ChooseSite));
     }
-    let minted = super::simulator::mint(&state.db, "", &site, workspace_id.trim(), &name, now)
+    let request = super::simulator::Request {
+        server_secret: secret,
+        origin: "",
+        site: &site,
+        workspace_uuid: workspace_id.trim(),
+        name: &name,
+        now,
+    };
+    let minted = super::simulator::mint(&state.db, &request)
         .await
         .map_err(|_| AppError::field("workspace_id", Msg::EnterWorkspaceId))?;
     let query = serde_urlencoded::to_string([

@@ -15,6 +15,7 @@ use sqlx::AnyConnection;
 
 /// Who the history names for what the timeline does.
 const ACTOR: &str = "system:arrears";
+const LOCKED_DETAIL: &str = "arrears not settled in time";
 
 /// What happened in one run, for the job log and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,7 +95,21 @@ async fn step(
         history(conn, account, &unlocked, WorkspaceEventKind::Unlocked, "arrears paid", now).await?;
         return Ok(Some(Step::Cleared));
     }
-    if period.locked_at.is_none() && now >= period.lock_at {
+    if period.locked_at.is_some() {
+        // Locked already: a workspace paid by the account since (bound, or switched back to
+        // the Billing Center account) locks too.
+        let late = store::lock_workspaces(
+            conn,
+            account,
+            Some(Settlement::BillingCenter),
+            LockReason::Arrears,
+            now,
+        )
+        .await?;
+        history(conn, account, &late, WorkspaceEventKind::Locked, LOCKED_DETAIL, now).await?;
+        return Ok((!late.is_empty()).then_some(Step::Locked));
+    }
+    if now >= period.lock_at {
         if !store::claim_period_step(conn, period.id, "locked_at", now).await? {
             return Ok(None);
         }
@@ -106,7 +121,7 @@ async fn step(
             now,
         )
         .await?;
-        history(conn, account, &locked, WorkspaceEventKind::Locked, "arrears not settled in time", now).await?;
+        history(conn, account, &locked, WorkspaceEventKind::Locked, LOCKED_DETAIL, now).await?;
         queue.extend(notice(state, conn, account, Notice::Locked, period.lock_at).await?);
         return Ok(Some(Step::Locked));
     }
@@ -211,6 +226,23 @@ async fn notice(
     Ok(queued)
 }
 
+/// A workspace bound to an account whose workspaces are locked for arrears locks at once (it
+/// is paid the same way), in the binding's transaction.
+pub async fn lock_if_account_locked(
+    conn: &mut AnyConnection,
+    account: i64,
+    workspace: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    if !matches!(lock_date(conn, account).await?, Some((_, true))) {
+        return Ok(());
+    }
+    if store::set_lock(conn, account, workspace, Some(LockReason::Arrears), now).await? {
+        history(conn, account, &[workspace], WorkspaceEventKind::Locked, LOCKED_DETAIL, now).await?;
+    }
+    Ok(())
+}
+
 /// When the account's workspaces lock for arrears (or locked), while it is in arrears.
 pub async fn lock_date(
     conn: &mut AnyConnection,
@@ -247,7 +279,7 @@ mod tests {
 
     async fn workspace(state: &AppState, account: i64, uuid: &str, settlement: Settlement) -> i64 {
         let mut tx = state.db.begin_write().await.expect("tx");
-        let id = store::insert_workspace(&mut tx, "CN1", uuid, uuid, NOW).await.expect("ws");
+        let id = store::known_workspace(&mut tx, "CN1", uuid, uuid, NOW).await.expect("ws").id;
         assert!(store::bind(&mut tx, id, account, NOW).await.expect("bind"));
         sqlx::query("UPDATE workspaces SET settlement = $1 WHERE id = $2")
             .bind(settlement.code())
@@ -261,7 +293,7 @@ mod tests {
 
     async fn locked(state: &AppState, uuid: &str) -> Option<String> {
         let mut conn = state.db.pool().acquire().await.expect("conn");
-        store::workspace_by_uuid(&mut conn, uuid).await.expect("db").expect("row").lock_reason
+        store::workspace_at(&mut conn, "CN1", uuid).await.expect("db").expect("row").lock_reason
     }
 
     db_test!(arrears_email_reminder_lock_and_unlock_on_payment, |db| async move {
@@ -305,6 +337,14 @@ mod tests {
         assert_eq!(locked(&state, "w_bc").await.as_deref(), Some("arrears"));
         assert_eq!(locked(&state, "w_cloud").await, None, "a cloud account pays it");
         assert_eq!(subjects(&state).await.len(), 3);
+        // A workspace paid by the account since locks on the next run, and an operator's
+        // unlock cannot lift a lock for arrears.
+        workspace(&state, account, "w_late", Settlement::BillingCenter).await;
+        assert_eq!(review(&state, day(14) + 1).await.expect("run").locked, 1);
+        assert_eq!(locked(&state, "w_late").await.as_deref(), Some("arrears"));
+        let mut conn = db.pool().acquire().await.expect("conn");
+        assert!(!store::set_lock(&mut conn, account, paid_here, None, day(14)).await.expect("db"));
+        drop(conn);
         let detail = crate::workspaces::management::detail(&state, account, paid_here).await.expect("detail");
         assert_eq!(detail.workspace.state, crate::workspaces::model::WorkspaceState::Locked);
         assert_eq!(detail.events[0].kind, WorkspaceEventKind::Locked);

@@ -148,12 +148,10 @@ pub async fn bind(
     {
         return Err(AppError::field(proof.field(), Msg::BindProofUsed));
     }
-    let id = known_workspace(&mut tx, &claims, now).await?;
+    let found = known_workspace(&mut tx, &claims, now).await?;
+    let id = found.id;
     if !store::bind(&mut tx, id, caller.account_id, now).await? {
-        let owner = store::workspace_by_uuid(&mut tx, &claims.workspace_uuid)
-            .await?
-            .and_then(|w| w.billing_account_id);
-        return Err(AppError::Rejected(if owner == Some(caller.account_id) {
+        return Err(AppError::Rejected(if found.billing_account_id == Some(caller.account_id) {
             Msg::WorkspaceAlreadyYours
         } else {
             Msg::WorkspaceBoundElsewhere
@@ -166,6 +164,7 @@ pub async fn bind(
         detail: format!("{} · {}", claims.site_code, claims.workspace_uuid),
     };
     recorded(&mut tx, caller, client, &change, now).await?;
+    super::arrears::lock_if_account_locked(&mut tx, caller.account_id, id, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -209,31 +208,18 @@ async fn known_workspace(
     conn: &mut AnyConnection,
     claims: &Claims,
     now: i64,
-) -> Result<i64, AppError> {
+) -> Result<store::WorkspaceRow, AppError> {
     // A code carries no name: until its site says otherwise, the workspace is called by its ID.
     let name = match claims.workspace_name.as_str() {
         "" => claims.workspace_uuid.as_str(),
         name => name,
     };
-    match store::workspace_by_uuid(conn, &claims.workspace_uuid).await? {
-        Some(found) if found.site_code != claims.site_code => {
-            Err(AppError::Rejected(Msg::WorkspaceOnOtherSite))
-        }
-        Some(found) => {
-            if !claims.workspace_name.is_empty() && found.name != claims.workspace_name {
-                store::rename_workspace(conn, found.id, name).await?;
-            }
-            Ok(found.id)
-        }
-        None => Ok(store::insert_workspace(
-            conn,
-            &claims.site_code,
-            &claims.workspace_uuid,
-            name,
-            now,
-        )
-        .await?),
+    let found =
+        store::known_workspace(conn, &claims.site_code, &claims.workspace_uuid, name, now).await?;
+    if !claims.workspace_name.is_empty() && found.name != claims.workspace_name {
+        store::rename_workspace(conn, found.id, name).await?;
     }
+    Ok(found)
 }
 
 /// Unbinds one of the caller's workspaces: refused while it is locked (what locked it must be
@@ -342,7 +328,7 @@ mod tests {
 
     async fn row(state: &AppState, uuid: &str) -> Option<WorkspaceRow> {
         let mut conn = state.db.pool().acquire().await.expect("conn");
-        store::workspace_by_uuid(&mut conn, uuid).await.expect("db")
+        store::workspace_at(&mut conn, "CN1", uuid).await.expect("db")
     }
 
     db_test!(a_bind_link_binds_once_and_only_for_one_account, |db| async move {
@@ -432,14 +418,14 @@ mod tests {
             );
         }
         assert!(row(&state, "w1").await.is_none() && row(&state, "w_usd").await.is_none());
-        // A workspace of CN1 cannot be bound with CN2's proof.
-        bind(&state, &me, &Proof::Link(&token(&state, "CN1", "w_cn1", NOW + 60_000)), &client())
+        // A workspace ID is its site's: CN2's proof for the same ID is another workspace.
+        let cn1 = bind(&state, &me, &Proof::Link(&token(&state, "CN1", "w_same", NOW + 60_000)), &client())
             .await
             .expect("bound");
-        assert_eq!(
-            refused(token(&state, "CN2", "w_cn1", NOW + 60_000)).await,
-            Msg::WorkspaceOnOtherSite
-        );
+        let cn2 = bind(&state, &me, &Proof::Link(&token(&state, "CN2", "w_same", NOW + 60_000)), &client())
+            .await
+            .expect("bound");
+        assert_ne!(cn1, cn2);
         // The link expires while the user waits on the confirmation page.
         let link = token(&state, "CN1", "w_late", NOW + 60_000);
         preview(&state, &me, &link).await.expect("still valid");

@@ -30,36 +30,50 @@ pub enum SimulatorError {
 
 /// The site's current key, made first if it has none (the simulator stands in for a site that
 /// was given its key).
-pub async fn ensure_key(db: &Db, site: &str, now: i64) -> Result<bool, SimulatorError> {
-    let server_secret = crate::server::secrets::get_or_create(db, site_keys::SECRET_NAME).await?;
+pub async fn ensure_key(
+    db: &Db,
+    server_secret: &str,
+    site: &str,
+    now: i64,
+) -> Result<bool, SimulatorError> {
     let mut tx = db.begin_write().await?;
-    if site_keys::current(&mut tx, &server_secret, site, now).await?.is_some() {
+    if site_keys::current(&mut tx, server_secret, site, now).await?.is_some() {
         return Ok(true);
     }
-    let made = site_keys::rotate(&mut tx, &server_secret, site, now).await?.is_some();
+    let made = site_keys::rotate(&mut tx, server_secret, site, now).await?.is_some();
     tx.commit().await?;
     Ok(made)
 }
 
-/// A bind link (under `origin`) and code for `workspace_uuid` on `site`, as the site would
-/// mint them now.
-pub async fn mint(
-    db: &Db,
-    origin: &str,
-    site: &str,
-    workspace_uuid: &str,
-    name: &str,
-    now: i64,
-) -> Result<Minted, SimulatorError> {
+/// What the simulator mints: for `workspace_uuid` (called `name`) of `site`, links under
+/// `origin`.
+pub struct Request<'a> {
+    pub server_secret: &'a str,
+    pub origin: &'a str,
+    pub site: &'a str,
+    pub workspace_uuid: &'a str,
+    pub name: &'a str,
+    pub now: i64,
+}
+
+/// A bind link and code, as the site would mint them now.
+pub async fn mint(db: &Db, request: &Request<'_>) -> Result<Minted, SimulatorError> {
+    let Request {
+        server_secret,
+        origin,
+        site,
+        workspace_uuid,
+        name,
+        now,
+    } = *request;
     if !proof::workspace_id_ok(workspace_uuid)
         || name.trim().is_empty()
         || name.chars().count() > proof::MAX_WORKSPACE_NAME_LEN
     {
         return Err(SimulatorError::BadWorkspace);
     }
-    let server_secret = crate::server::secrets::get_or_create(db, site_keys::SECRET_NAME).await?;
     let mut conn = db.pool().acquire().await?;
-    let (version, secret) = site_keys::current(&mut conn, &server_secret, site, now)
+    let (version, secret) = site_keys::current(&mut conn, server_secret, site, now)
         .await?
         .ok_or_else(|| SimulatorError::NoKey(site.to_string()))?;
     let expires_at = now + LIFETIME_MS;

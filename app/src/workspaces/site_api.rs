@@ -43,8 +43,6 @@ pub enum SiteApiError {
     Malformed(&'static str),
     #[error("no such workspace on this site")]
     UnknownWorkspace,
-    #[error("the workspace belongs to another site")]
-    OtherSite,
     #[error("database unavailable")]
     Database,
 }
@@ -65,7 +63,6 @@ impl SiteApiError {
             | SiteApiError::Stale => 401,
             SiteApiError::Malformed(_) => 400,
             SiteApiError::UnknownWorkspace => 404,
-            SiteApiError::OtherSite => 409,
             SiteApiError::Database => 503,
         }
     }
@@ -203,9 +200,8 @@ pub async fn answer_entitlement(
     let mut conn = state.db.pool().acquire().await?;
     let site = authenticate(state, &mut conn, signed, path, body).await?;
     let (uuid, _) = workspace_body(body, false)?;
-    let row = store::workspace_by_uuid(&mut conn, &uuid)
+    let row = store::workspace_at(&mut conn, &site, &uuid)
         .await?
-        .filter(|row| row.site_code == site)
         .ok_or(SiteApiError::UnknownWorkspace)?;
     Ok(entitlement(&mut conn, &row).await?)
 }
@@ -217,25 +213,19 @@ pub async fn register_workspace(
     path: &str,
     body: &[u8],
 ) -> Result<Entitlement, SiteApiError> {
-    let mut tx = state.db.begin_write().await?;
-    let site = authenticate(state, &mut tx, signed, path, body).await?;
+    // Checked on a read connection first: an unsigned request never waits for the write lock.
+    let site = {
+        let mut conn = state.db.pool().acquire().await?;
+        authenticate(state, &mut conn, signed, path, body).await?
+    };
     let (uuid, name) = workspace_body(body, true)?;
     let name = name.unwrap_or_default();
-    let row = match store::workspace_by_uuid(&mut tx, &uuid).await? {
-        Some(row) if row.site_code != site => return Err(SiteApiError::OtherSite),
-        Some(row) => {
-            if row.name != name {
-                store::rename_workspace(&mut tx, row.id, &name).await?;
-            }
-            row
-        }
-        None => {
-            store::insert_workspace(&mut tx, &site, &uuid, &name, state.clock.now()).await?;
-            store::workspace_by_uuid(&mut tx, &uuid)
-                .await?
-                .ok_or(SiteApiError::Database)?
-        }
-    };
+    let mut tx = state.db.begin_write().await?;
+    let mut row = store::known_workspace(&mut tx, &site, &uuid, &name, state.clock.now()).await?;
+    if row.name != name {
+        store::rename_workspace(&mut tx, row.id, &name).await?;
+        row.name = name;
+    }
     let answer = entitlement(&mut tx, &row).await?;
     tx.commit().await?;
     Ok(answer)
@@ -333,14 +323,15 @@ mod tests {
             answer_entitlement(&state, &headers("CN2", &ts, &sig), asked, body).await,
             Err(SiteApiError::UnknownWorkspace)
         );
+        // The same ID at CN2 is CN2's own workspace.
         let sig = sign(&cn2, NOW / 1000, path, register);
-        assert_eq!(
-            register_workspace(&state, &headers("CN2", &ts, &sig), path, register).await,
-            Err(SiteApiError::OtherSite)
-        );
+        let theirs = register_workspace(&state, &headers("CN2", &ts, &sig), path, register)
+            .await
+            .expect("CN2's own");
+        assert_eq!(theirs.site, "CN2");
         // Nothing changed by the refused ones.
         let mut conn = db.pool().acquire().await.expect("conn");
-        let row = store::workspace_by_uuid(&mut conn, "wksp_api").await.expect("db").expect("row");
+        let row = store::workspace_at(&mut conn, "CN1", "wksp_api").await.expect("db").expect("row");
         assert_eq!((row.name.as_str(), row.site_code.as_str()), ("API test", "CN1"));
     });
 }

@@ -1,7 +1,8 @@
 //! Each site's signing key. A site signs its bind proofs and requests with HMAC-SHA256 under
 //! its key; the key is derived from one server secret, the site and the key's version, so no
-//! site's secret is stored anywhere (a database copy holds versions, not keys) and it is
-//! shown once, by `server site key <SITE>`, to be put in the site's configuration. A new
+//! site's secret is stored anywhere and it is shown once, by `server site key <SITE>`, to be
+//! put in the site's configuration. With `BC_SITE_KEY_SECRET` configured, a copy of the
+//! database holds versions only, no way to the keys. A new
 //! version retires the ones before it after [`OVERLAP_MS`], so a site can switch without a
 //! moment when neither key works.
 use super::store;
@@ -13,6 +14,18 @@ use sqlx::AnyConnection;
 pub const SECRET_NAME: &str = "site_key_master";
 /// How long the key before a new one still works.
 pub const OVERLAP_MS: i64 = DAY_MS;
+
+/// What the site keys are derived from: `BC_SITE_KEY_SECRET` when configured (then a copy of
+/// the database holds no key), else the server's own secret kept in the database.
+pub async fn server_secret(
+    db: &crate::server::db::Db,
+    config: &crate::config::Config,
+) -> Result<String, sqlx::Error> {
+    match &config.site_key_secret {
+        Some(secret) => Ok(secret.expose().to_string()),
+        None => crate::server::secrets::get_or_create(db, SECRET_NAME).await,
+    }
+}
 
 /// The secret of `version` of the site's key.
 pub fn derive(server_secret: &str, site: &str, version: i64) -> String {
@@ -53,8 +66,12 @@ pub async fn current(
         .map(|version| (version, derive(server_secret, site, version))))
 }
 
+/// The most versions a site's key may have: a bind code carries its version in one byte.
+pub const MAX_VERSION: i64 = 255;
+
 /// Makes a new key version for the site (the one before it keeps working for a day) and
-/// returns it with its secret; `None` for a site that does not exist.
+/// returns it with its secret; `None` for a site that does not exist or has used up its
+/// [`MAX_VERSION`] versions.
 pub async fn rotate(
     conn: &mut AnyConnection,
     server_secret: &str,
@@ -62,6 +79,9 @@ pub async fn rotate(
     now: i64,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
     if store::site(conn, site).await?.is_none() {
+        return Ok(None);
+    }
+    if store::current_key(conn, site, i64::MIN).await?.unwrap_or(0) >= MAX_VERSION {
         return Ok(None);
     }
     let version = store::new_key(conn, site, now, now + OVERLAP_MS).await?;

@@ -131,6 +131,25 @@ pub async fn take_nonce(
     Ok(done.rows_affected() == 1)
 }
 
+/// Forgets webhook events delivered before `before`, and those older given up or for a site
+/// that no longer has a webhook.
+pub async fn forget_site_events(
+    conn: &mut AnyConnection,
+    before: i64,
+    max_attempts: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM site_events WHERE (delivered_at IS NOT NULL AND delivered_at < $1) \
+         OR (created_at < $1 AND (attempts >= $2 \
+             OR site_code NOT IN (SELECT site_code FROM site_webhooks)))",
+    )
+    .bind(before)
+    .bind(max_attempts)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// Forgets nonces of proofs that expired before `before` (they cannot be replayed anyway).
 pub async fn forget_nonces(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM bind_nonces WHERE expires_at < $1")
@@ -164,13 +183,16 @@ impl WorkspaceRow {
 const WORKSPACE_COLUMNS: &str = "id, workspace_uuid, name, site_code, billing_account_id, \
      settlement, locked_at, lock_reason, bound_at";
 
-pub async fn workspace_by_uuid(
+/// The workspace `uuid` of `site` (a workspace ID is unique per site only).
+pub async fn workspace_at(
     conn: &mut AnyConnection,
+    site: &str,
     uuid: &str,
 ) -> Result<Option<WorkspaceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE workspace_uuid = $1"
+        "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE site_code = $1 AND workspace_uuid = $2"
     ))
+    .bind(site)
     .bind(uuid)
     .fetch_optional(conn)
     .await
@@ -191,25 +213,28 @@ pub async fn workspace_of(
     .await
 }
 
-/// A workspace its site told us of, bound to no one yet; returns its id.
-pub async fn insert_workspace(
+/// The workspace `uuid` of `site`, made known (bound to no one) if it was not; when two make it
+/// at once, both get the one row.
+pub async fn known_workspace(
     conn: &mut AnyConnection,
     site: &str,
     uuid: &str,
     name: &str,
     now: i64,
-) -> Result<i64, sqlx::Error> {
+) -> Result<WorkspaceRow, sqlx::Error> {
     sqlx::query(
         "INSERT INTO workspaces (workspace_uuid, name, site_code, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
+         VALUES ($1, $2, $3, $4) ON CONFLICT (site_code, workspace_uuid) DO NOTHING",
     )
     .bind(uuid)
     .bind(name)
     .bind(site)
     .bind(now)
-    .fetch_one(conn)
-    .await?
-    .try_get("id")
+    .execute(&mut *conn)
+    .await?;
+    workspace_at(conn, site, uuid)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 pub async fn rename_workspace(
@@ -485,8 +510,10 @@ pub async fn lock_workspaces(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Locks (`Some(reason)`) or unlocks (`None`) one workspace of `account`; `false` when it was
-/// already so (or is not the account's).
+/// Locks one workspace of `account` for `reason` (`Some`), or lifts an operator's lock (`None`);
+/// `false` when nothing changed (or it is not the account's). An operator's lock replaces one
+/// for another reason (so paying the arrears does not lift it); an operator's unlock lifts only
+/// an operator's lock (arrears unlock when paid; an ended subscription when rebound).
 pub async fn set_lock(
     conn: &mut AnyConnection,
     account: i64,
@@ -497,8 +524,9 @@ pub async fn set_lock(
     let done = match lock {
         Some(reason) => {
             sqlx::query(
-                "UPDATE workspaces SET locked_at = $1, lock_reason = $2 \
-                 WHERE id = $3 AND billing_account_id = $4 AND locked_at IS NULL",
+                "UPDATE workspaces SET locked_at = COALESCE(locked_at, $1), lock_reason = $2 \
+                 WHERE id = $3 AND billing_account_id = $4 \
+                 AND (locked_at IS NULL OR ($2 = 'operator' AND lock_reason <> 'operator'))",
             )
             .bind(now)
             .bind(reason.code())
@@ -510,7 +538,7 @@ pub async fn set_lock(
         None => {
             sqlx::query(
                 "UPDATE workspaces SET locked_at = NULL, lock_reason = NULL \
-                 WHERE id = $1 AND billing_account_id = $2 AND locked_at IS NOT NULL",
+                 WHERE id = $1 AND billing_account_id = $2 AND lock_reason = 'operator'",
             )
             .bind(id)
             .bind(account)
@@ -563,16 +591,17 @@ pub async fn site_webhook(
 pub async fn insert_site_event(
     conn: &mut AnyConnection,
     event_id: &str,
-    site: &str,
+    workspace: &WorkspaceRow,
     payload: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO site_events (event_id, site_code, payload, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $4)",
+        "INSERT INTO site_events (event_id, site_code, workspace_uuid, payload, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
     )
     .bind(event_id)
-    .bind(site)
+    .bind(&workspace.site_code)
+    .bind(&workspace.workspace_uuid)
     .bind(payload)
     .bind(now)
     .execute(conn)
@@ -602,6 +631,9 @@ pub async fn due_site_events(
         "SELECT e.id, e.event_id, e.site_code, e.payload, e.next_attempt_at, e.attempts, w.url \
          FROM site_events e JOIN site_webhooks w ON w.site_code = e.site_code \
          WHERE e.delivered_at IS NULL AND e.next_attempt_at <= $1 AND e.attempts < $2 \
+         AND NOT EXISTS (SELECT 1 FROM site_events o WHERE o.site_code = e.site_code \
+                         AND o.workspace_uuid = e.workspace_uuid AND o.id < e.id \
+                         AND o.delivered_at IS NULL AND o.attempts < $2) \
          ORDER BY e.id LIMIT $3",
     )
     .bind(now)
