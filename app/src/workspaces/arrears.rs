@@ -98,30 +98,14 @@ async fn step(
     if period.locked_at.is_some() {
         // Locked already: a workspace paid by the account since (bound, or switched back to
         // the Billing Center account) locks too.
-        let late = store::lock_workspaces(
-            conn,
-            account,
-            Some(Settlement::BillingCenter),
-            LockReason::Arrears,
-            now,
-        )
-        .await?;
-        history(conn, account, &late, WorkspaceEventKind::Locked, LOCKED_DETAIL, now).await?;
-        return Ok((!late.is_empty()).then_some(Step::Locked));
+        let late = lock_paid_by_account(conn, account, now).await?;
+        return Ok((late > 0).then_some(Step::Locked));
     }
     if now >= period.lock_at {
         if !store::claim_period_step(conn, period.id, "locked_at", now).await? {
             return Ok(None);
         }
-        let locked = store::lock_workspaces(
-            conn,
-            account,
-            Some(Settlement::BillingCenter),
-            LockReason::Arrears,
-            now,
-        )
-        .await?;
-        history(conn, account, &locked, WorkspaceEventKind::Locked, LOCKED_DETAIL, now).await?;
+        lock_paid_by_account(conn, account, now).await?;
         queue.extend(notice(state, conn, account, Notice::Locked, period.lock_at).await?);
         return Ok(Some(Step::Locked));
     }
@@ -134,6 +118,25 @@ async fn step(
         return Ok(Some(Step::Reminded));
     }
     Ok(None)
+}
+
+/// Locks the account's unlocked workspaces that the Billing Center account pays, with their
+/// history; returns how many.
+async fn lock_paid_by_account(
+    conn: &mut AnyConnection,
+    account: i64,
+    now: i64,
+) -> Result<usize, sqlx::Error> {
+    let locked = store::lock_workspaces(
+        conn,
+        account,
+        Some(Settlement::BillingCenter),
+        LockReason::Arrears,
+        now,
+    )
+    .await?;
+    history(conn, account, &locked, WorkspaceEventKind::Locked, LOCKED_DETAIL, now).await?;
+    Ok(locked.len())
 }
 
 async fn history(
@@ -291,6 +294,36 @@ mod tests {
         id
     }
 
+    /// Binds `uuid` of CN1 to `account` through a bind link, as its Owner, at `at`.
+    async fn bound_now(state: &AppState, account: i64, uuid: &str, at: i64) {
+        use crate::workspaces::binding::{bind, Proof};
+        use crate::workspaces::{proof, site_keys};
+        let mut state = state.clone();
+        state.clock = crate::server::clock::Clock::fixed(at);
+        let secret = state.site_key_secret.expose().to_string();
+        let mut tx = state.db.begin_write().await.expect("tx");
+        let (version, key) = match site_keys::current(&mut tx, &secret, "CN1", at).await.expect("db") {
+            Some(found) => found,
+            None => site_keys::rotate(&mut tx, &secret, "CN1", at).await.expect("db").expect("key"),
+        };
+        tx.commit().await.expect("commit");
+        let token = proof::mint_token(&proof::Mint {
+            site_code: "CN1",
+            version,
+            secret: key.as_bytes(),
+            workspace_uuid: uuid,
+            workspace_name: uuid,
+            expires_at: at + 60_000,
+            nonce: &crate::server::secrets::random_hex(16),
+        });
+        let owner = crate::team::testing::owner_caller(&state.db, account).await;
+        let client = crate::accounts::service::Client {
+            addr: "10.30.0.1".into(),
+            user_agent: "test".into(),
+        };
+        bind(&state, &owner, &Proof::Link(&token), &client).await.expect("bound");
+    }
+
     async fn locked(state: &AppState, uuid: &str) -> Option<String> {
         let mut conn = state.db.pool().acquire().await.expect("conn");
         store::workspace_at(&mut conn, "CN1", uuid).await.expect("db").expect("row").lock_reason
@@ -337,11 +370,13 @@ mod tests {
         assert_eq!(locked(&state, "w_bc").await.as_deref(), Some("arrears"));
         assert_eq!(locked(&state, "w_cloud").await, None, "a cloud account pays it");
         assert_eq!(subjects(&state).await.len(), 3);
-        // A workspace paid by the account since locks on the next run, and an operator's
-        // unlock cannot lift a lock for arrears.
+        // A workspace paid by the account since locks on the next run; one bound now locks as
+        // it is bound. An operator's unlock cannot lift a lock for arrears.
         workspace(&state, account, "w_late", Settlement::BillingCenter).await;
         assert_eq!(review(&state, day(14) + 1).await.expect("run").locked, 1);
         assert_eq!(locked(&state, "w_late").await.as_deref(), Some("arrears"));
+        bound_now(&state, account, "w_new", day(14) + 2).await;
+        assert_eq!(locked(&state, "w_new").await.as_deref(), Some("arrears"));
         let mut conn = db.pool().acquire().await.expect("conn");
         assert!(!store::set_lock(&mut conn, account, paid_here, None, day(14)).await.expect("db"));
         drop(conn);
