@@ -82,6 +82,9 @@ CREATE TABLE arrears_periods (
     cleared_at         BIGINT
 );
 CREATE UNIQUE INDEX arrears_periods_open ON arrears_periods (billing_account_id) WHERE cleared_at IS NULL;
+-- The timer looks for accounts that owe every 30 seconds: only their arrears accounts are read.
+CREATE INDEX ledger_accounts_owing ON ledger_accounts (billing_account_id)
+    WHERE kind = 'arrears' AND balance < 0;
 
 -- Where a site wants to hear of its workspaces' changes (set by `server site webhook`).
 CREATE TABLE site_webhooks (

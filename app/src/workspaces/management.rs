@@ -14,18 +14,21 @@ use sqlx::AnyConnection;
 /// The longest search text.
 const MAX_WORDS: usize = 100;
 
-/// What the account owes and its currency: a workspace the Billing Center account pays is In
-/// arrears while the account owes.
-async fn arrears(conn: &mut AnyConnection, account: i64) -> Result<(bool, Currency), AppError> {
+/// Whether the account owes, and its currency: a workspace the Billing Center account pays is
+/// In arrears while the account owes (the list, the detail and the site API read it alike).
+pub(super) async fn account_owes(
+    conn: &mut AnyConnection,
+    account: i64,
+) -> Result<(bool, Currency), sqlx::Error> {
     let currency = crate::accounts::store::account(conn, account)
         .await?
-        .ok_or(AppError::NotFound)?
+        .ok_or(sqlx::Error::RowNotFound)?
         .currency;
     let (_, owed) = crate::funds::cash::cash_and_arrears(conn, account, currency).await?;
     Ok((owed > 0, currency))
 }
 
-fn state_of(row: &WorkspaceRow, in_arrears: bool) -> WorkspaceState {
+pub(super) fn state_of(row: &WorkspaceRow, in_arrears: bool) -> WorkspaceState {
     if row.locked_at.is_some() {
         WorkspaceState::Locked
     } else if in_arrears && row.settlement == Settlement::BillingCenter {
@@ -81,7 +84,7 @@ pub async fn workspaces(
     }
     let site = query.site.trim();
     let mut conn = state.db.pool().acquire().await?;
-    let (in_arrears, currency) = arrears(&mut conn, account).await?;
+    let (in_arrears, currency) = account_owes(&mut conn, account).await?;
     let rows = store::workspaces(
         &mut conn,
         &WorkspaceFilter {
@@ -128,7 +131,7 @@ pub async fn detail(state: &AppState, account: i64, id: i64) -> Result<Workspace
     let row = store::workspace_of(&mut conn, account, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (in_arrears, currency) = arrears(&mut conn, account).await?;
+    let (in_arrears, currency) = account_owes(&mut conn, account).await?;
     let events = store::events(&mut conn, id, account)
         .await?
         .into_iter()

@@ -74,7 +74,9 @@ pub fn workspace_id_ok(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn name_ok(name: &str) -> bool {
+/// A workspace name as a site may give it: 1 to 100 characters, none of them control
+/// characters.
+pub fn workspace_name_ok(name: &str) -> bool {
     !name.trim().is_empty()
         && name.chars().count() <= MAX_WORKSPACE_NAME_LEN
         && !crate::text::has_control_characters(name)
@@ -140,7 +142,7 @@ pub fn verify_token(token: &str, secret: &[u8], now: i64) -> Result<Claims, Proo
         .and_then(|json| serde_json::from_slice(&json).ok())
         .ok_or(ProofError::Malformed)?;
     if !workspace_id_ok(&payload.workspace_id)
-        || !name_ok(&payload.workspace_name)
+        || !workspace_name_ok(&payload.workspace_name)
         || !nonce_ok(&payload.nonce)
     {
         return Err(ProofError::Malformed);

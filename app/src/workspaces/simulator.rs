@@ -66,10 +66,7 @@ pub async fn mint(db: &Db, request: &Request<'_>) -> Result<Minted, SimulatorErr
         name,
         now,
     } = *request;
-    if !proof::workspace_id_ok(workspace_uuid)
-        || name.trim().is_empty()
-        || name.chars().count() > proof::MAX_WORKSPACE_NAME_LEN
-    {
+    if !proof::workspace_id_ok(workspace_uuid) || !proof::workspace_name_ok(name) {
         return Err(SimulatorError::BadWorkspace);
     }
     let mut conn = db.pool().acquire().await?;

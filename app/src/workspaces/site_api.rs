@@ -9,7 +9,7 @@
 //! `POST /api/v1/site/workspaces` `{"workspace_id", "name"}` tells us of a workspace (or its new
 //! name). `POST /api/v1/site/entitlement` `{"workspace_id"}` answers its state and whether it
 //! may take in data. The README and `/api/openapi.json` describe both.
-use super::model::{LockReason, Settlement, WorkspaceState};
+use super::model::{LockReason, WorkspaceState};
 use super::proof;
 use super::site_keys;
 use super::store::{self, WorkspaceRow};
@@ -130,13 +130,7 @@ fn workspace_body(body: &[u8], needs_name: bool) -> Result<(String, Option<Strin
         return Err(SiteApiError::Malformed("workspace_id: 1 to 64 letters, digits, _ and -"));
     }
     let name = parsed.name.map(|n| n.trim().to_string());
-    if needs_name
-        && !name.as_deref().is_some_and(|n| {
-            !n.is_empty()
-                && n.chars().count() <= proof::MAX_WORKSPACE_NAME_LEN
-                && !crate::text::has_control_characters(n)
-        })
-    {
+    if needs_name && !name.as_deref().is_some_and(proof::workspace_name_ok) {
         return Err(SiteApiError::Malformed("name: 1 to 100 characters"));
     }
     Ok((parsed.workspace_id, name))
@@ -164,14 +158,9 @@ pub async fn entitlement(
 ) -> Result<Entitlement, sqlx::Error> {
     let state = match row.billing_account_id {
         None => None,
-        Some(_) if row.locked_at.is_some() => Some(WorkspaceState::Locked),
         Some(account) => {
-            let owes = super::arrears::lock_date(conn, account).await?.is_some();
-            Some(if owes && row.settlement == Settlement::BillingCenter {
-                WorkspaceState::InArrears
-            } else {
-                WorkspaceState::Normal
-            })
+            let (owes, _) = super::management::account_owes(conn, account).await?;
+            Some(super::management::state_of(row, owes))
         }
     };
     Ok(Entitlement {

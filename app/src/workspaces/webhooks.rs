@@ -51,7 +51,7 @@ pub async fn enqueue(
         return Ok(());
     }
     let event = Event {
-        event_id: uuid_like(),
+        event_id: crate::server::secrets::random_hex(16),
         kind: kind.code().to_string(),
         at: now,
         workspace: site_api::entitlement(conn, &row).await?,
@@ -60,16 +60,15 @@ pub async fn enqueue(
     store::insert_site_event(conn, &event.event_id, &row, &payload, now).await
 }
 
-fn uuid_like() -> String {
-    crate::server::secrets::random_hex(16)
-}
-
 /// POSTs every event that is due; returns how many were delivered.
 pub async fn deliver_due(state: &AppState, now: i64) -> Result<u64, sqlx::Error> {
     let due = {
         let mut conn = state.db.pool().acquire().await?;
         store::due_site_events(&mut conn, now, MAX_ATTEMPTS, 50).await?
     };
+    if due.is_empty() {
+        return Ok(0);
+    }
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
