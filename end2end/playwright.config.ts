@@ -47,6 +47,8 @@ function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<strin
       BC_PAYMENT_SANDBOX: "1",
       // The site simulator mints bind links and codes as a site would.
       BC_SITE_SIMULATOR: "1",
+      // The marketplace simulator signs AWS, Alibaba Cloud and Huawei Cloud calls.
+      BC_MARKETPLACE_SIMULATOR: "1",
       BC_DEV_OUTBOX: extraEnv.SMTP_HOST ? "0" : "1",
       // Every test browses from 127.0.0.1: the per-client code limit (20 an hour) would cap
       // how many tests may ask for codes. The limit itself is a unit test.

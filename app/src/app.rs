@@ -105,6 +105,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/workspaces/bind") view=crate::workspaces::pages::BindLinkPage ssr=SsrMode::Async />
                         <Route path=path!("/dev/site-simulator") view=crate::workspaces::pages::SiteSimulatorPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/:id") view=crate::workspaces::pages::WorkspaceDetailPage ssr=SsrMode::Async />
+                        <Route path=path!("/workspaces/:id/settlement") view=crate::workspaces::pages::SettlementPage ssr=SsrMode::Async />
+                        <Route path=path!("/account/cloud-accounts") view=crate::cloud_accounts::pages::CloudAccountsPage ssr=SsrMode::Async />
+                        <Route path=path!("/cloud-accounts/link") view=crate::cloud_accounts::pages::CloudLinkPage ssr=SsrMode::Async />
+                        <Route path=path!("/dev/marketplace-simulator") view=crate::cloud_accounts::pages::MarketplaceSimulatorPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("/account/members") view=crate::team::pages::MembersPage ssr=SsrMode::Async />

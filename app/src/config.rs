@@ -38,6 +38,8 @@ pub struct Config {
     /// set, the site keys cannot be derived from a copy of the database. Unset, the server
     /// makes one and keeps it in the database like its other secrets.
     pub site_key_secret: Option<Secret>,
+    /// Each cloud marketplace's keys, and whether its simulator is on.
+    pub marketplaces: MarketplaceConfig,
     /// Where browsers reach this server (`BC_PUBLIC_ORIGIN`); requests naming another `Host`
     /// are refused, and its scheme decides the cookie's `Secure` flag and HSTS.
     pub public_origin: PublicOrigin,
@@ -363,7 +365,9 @@ impl Config {
         if site_key_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err(error("BC_SITE_KEY_SECRET", "must be at least 32 characters"));
         }
+        let marketplaces = marketplace_config(&get, &flag, &public_origin)?;
         Ok(Config {
+            marketplaces,
             listen_addr,
             database_url,
             brand_name: get("BC_BRAND_NAME").unwrap_or_else(|| "Billing Center".to_string()),
@@ -403,6 +407,73 @@ impl Config {
         }
         PathBuf::from(path).parent().map(PathBuf::from)
     }
+}
+
+/// The cloud marketplaces' keys as configured. A marketplace without its key is off (its
+/// endpoints answer 503), unless `BC_MARKETPLACE_SIMULATOR=1`, when a missing key is one this
+/// server makes and its simulator signs with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MarketplaceConfig {
+    pub simulator: bool,
+    /// Alibaba Cloud Marketplace: the service provider's SPI key.
+    pub aliyun_key: Option<Secret>,
+    /// Huawei Cloud KooGallery: the seller's access key.
+    pub huawei_key: Option<Secret>,
+    /// AWS Marketplace: the seller account's credentials for ResolveCustomer.
+    pub aws_access_key_id: Option<String>,
+    pub aws_secret_access_key: Option<Secret>,
+    pub aws_region: String,
+    /// Where ResolveCustomer is called (AWS's metering endpoint of the region by default).
+    pub aws_metering_url: Option<String>,
+    /// The SNS topics subscription notifications may come from (any AWS Marketplace
+    /// subscription topic when empty).
+    pub aws_topic_arns: Vec<String>,
+}
+
+fn marketplace_config(
+    get: &impl Fn(&str) -> Option<String>,
+    flag: &impl Fn(&'static str) -> Result<bool, ConfigError>,
+    origin: &PublicOrigin,
+) -> Result<MarketplaceConfig, ConfigError> {
+    let simulator = flag("BC_MARKETPLACE_SIMULATOR")?;
+    if simulator && origin.https {
+        return Err(error(
+            "BC_MARKETPLACE_SIMULATOR",
+            "signs marketplace calls for anyone: development only, not with an https BC_PUBLIC_ORIGIN",
+        ));
+    }
+    let key = |variable: &'static str| match get(variable) {
+        Some(key) if key.len() < 16 => Err(error(variable, "must be at least 16 characters")),
+        other => Ok(other.map(Secret::new)),
+    };
+    let aws_region = get("BC_AWS_REGION").unwrap_or_else(|| "us-east-1".to_string());
+    if !aws_region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(error("BC_AWS_REGION", "must be a region name like us-east-1"));
+    }
+    let aws_metering_url = get("BC_AWS_METERING_URL");
+    if aws_metering_url.as_ref().is_some_and(|u| !u.starts_with("https://")) {
+        return Err(error("BC_AWS_METERING_URL", "must be an https:// URL"));
+    }
+    let aws_access_key_id = get("BC_AWS_ACCESS_KEY_ID");
+    let aws_secret_access_key = get("BC_AWS_SECRET_ACCESS_KEY").map(Secret::new);
+    if aws_access_key_id.is_some() != aws_secret_access_key.is_some() {
+        return Err(error(
+            "BC_AWS_SECRET_ACCESS_KEY",
+            "BC_AWS_ACCESS_KEY_ID and BC_AWS_SECRET_ACCESS_KEY are set together",
+        ));
+    }
+    Ok(MarketplaceConfig {
+        simulator,
+        aliyun_key: key("BC_ALIYUN_SPI_KEY")?,
+        huawei_key: key("BC_HUAWEI_ACCESS_KEY")?,
+        aws_access_key_id,
+        aws_secret_access_key,
+        aws_region,
+        aws_metering_url,
+        aws_topic_arns: get("BC_AWS_SNS_TOPIC_ARNS")
+            .map(|list| list.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
+            .unwrap_or_default(),
+    })
 }
 
 /// A positive whole number from `variable`, or `default` when unset.

@@ -48,6 +48,7 @@ macro_rules! coded_enum {
 
 pub mod accounts;
 pub mod app;
+pub mod cloud_accounts;
 pub mod contact;
 pub mod error;
 pub mod funds;

@@ -148,6 +148,18 @@ messages! {
     EnterLockReason => err_enter_lock_reason,
     WorkspaceAlreadyLocked => err_workspace_already_locked,
     WorkspaceNotLocked => err_workspace_not_locked,
+    // Settlement methods and cloud accounts
+    ChooseSettlement => err_choose_settlement,
+    ChooseCloud => err_choose_cloud,
+    ConfirmSettlement => err_confirm_settlement,
+    SettlementUnchanged => err_settlement_unchanged,
+    SettlementOncePerMonth { day } => err_settlement_once_per_month,
+    NoOtherSettlement => err_no_other_settlement,
+    CloudAccountNotActive => err_cloud_account_not_active,
+    CloudAccountWrongCloud { site } => err_cloud_account_wrong_cloud,
+    CancelCloudAccountFirst => err_cancel_cloud_account_first,
+    CloudLinkInvalid => err_cloud_link_invalid,
+    CloudAccountLinkedElsewhere => err_cloud_account_linked_elsewhere,
     // Sites, preferences and the edge
     ChooseCurrency => err_choose_currency,
     ChooseLanguage => err_choose_language,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub sandbox_secret: Option<crate::config::Secret>,
     /// What every site's signing key is derived from (`workspaces::site_keys`).
     pub site_key_secret: crate::config::Secret,
+    /// Each cloud marketplace's keys (`cloud_accounts::provider`).
+    pub marketplace_keys: Arc<crate::cloud_accounts::provider::Keys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +51,10 @@ impl AppState {
         let site_key_secret = crate::config::Secret::new(
             crate::workspaces::site_keys::server_secret(&db, &config).await?,
         );
+        let marketplace_keys =
+            Arc::new(crate::cloud_accounts::provider::Keys::load(&db, &config).await?);
         Ok(Self {
+            marketplace_keys,
             clock: crate::server::clock::Clock::system(),
             site_key_secret,
             sandbox_secret,

@@ -114,6 +114,51 @@ mod zone {
                 .unwrap_or_default()
         }
 
+        /// The first instant of the calendar month after the one `ms` falls in, in this
+        /// zone (Unix milliseconds).
+        pub fn next_month_start(&self, ms: i64) -> Option<i64> {
+            let at = Timestamp::from_millisecond(ms)
+                .ok()?
+                .to_zoned(self.tz.clone());
+            let next = at
+                .date()
+                .first_of_month()
+                .checked_add(jiff::Span::new().months(1))
+                .ok()?;
+            Some(
+                next.to_zoned(self.tz.clone())
+                    .ok()?
+                    .timestamp()
+                    .as_millisecond(),
+            )
+        }
+
+        /// A local date-time written in `format` (strftime) in this zone, as Unix
+        /// milliseconds; `None` when it does not read or does not exist.
+        pub fn parse_local(&self, text: &str, format: &str) -> Option<i64> {
+            let local = jiff::civil::DateTime::strptime(format, text.trim()).ok()?;
+            Some(
+                local
+                    .to_zoned(self.tz.clone())
+                    .ok()?
+                    .timestamp()
+                    .as_millisecond(),
+            )
+        }
+
+        /// `ms` written in `format` (strftime) in this zone.
+        pub fn write_local(&self, ms: i64, format: &str) -> String {
+            Timestamp::from_millisecond(ms)
+                .map(|at| at.to_zoned(self.tz.clone()).strftime(format).to_string())
+                .unwrap_or_default()
+        }
+
+        /// Whether `a` and `b` fall in the same calendar month in this zone.
+        pub fn same_month(&self, a: i64, b: i64) -> bool {
+            let month = |ms| self.date(ms).get(..7).map(str::to_string);
+            month(a).is_some() && month(a) == month(b)
+        }
+
         /// A list's "from" and "to" days as typed ("YYYY-MM-DD", both included; empty for no
         /// bound) as [start of `from`, end of `to`) in Unix milliseconds; a day that cannot be
         /// read is a field error on `from` or `to`.
@@ -188,6 +233,20 @@ mod tests {
         assert_eq!(Zone::utc().format(0), "1970-01-01 00:00 UTC");
         // 2026-11-22 20:00 UTC is already the 23rd in Beijing.
         assert_eq!(beijing.date(1_795_377_600_000), "2026-11-23");
+    }
+
+    #[test]
+    fn months_turn_in_the_readers_zone() {
+        let beijing = Zone::named("Asia/Shanghai").expect("zone");
+        // 2026-11-30 17:00 UTC is already 1 December in Beijing.
+        let december_in_beijing = 1_796_058_000_000;
+        assert_eq!(beijing.date(december_in_beijing), "2026-12-01");
+        assert!(!beijing.same_month(december_in_beijing, december_in_beijing - 2 * DAY_MS));
+        assert!(Zone::utc().same_month(december_in_beijing, december_in_beijing - 2 * DAY_MS));
+        let next = beijing
+            .next_month_start(december_in_beijing - 2 * DAY_MS)
+            .expect("next");
+        assert_eq!(beijing.format(next), "2026-12-01 00:00 CST");
     }
 
     #[test]

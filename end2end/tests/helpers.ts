@@ -51,3 +51,32 @@ export async function registerNewAccount(page: Page, project: string, javaScript
   await expect(page.locator(".account-name")).toHaveText(company);
   return email;
 }
+
+/** A workspace ID no other test (or earlier run on the same database) uses. */
+export function newWorkspace(project: string): string {
+  return `wksp_${project}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
+}
+
+/** The site simulator's bind link (a local path) and bind code for a new workspace of `site`. */
+export async function mint(page: Page, workspace: string, name: string, javaScriptEnabled: boolean | undefined, site = "CN1") {
+  await open(page, "/dev/site-simulator", javaScriptEnabled);
+  await page.locator("#site").selectOption(site);
+  await page.getByLabel("Workspace ID", { exact: true }).fill(workspace);
+  await page.getByLabel("Workspace", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Mint bind link and code" }).click();
+  await expect(page.locator("#bind-link")).toBeVisible();
+  const link = await page.locator("#bind-link").getAttribute("href");
+  const code = await page.locator("#bind-code").textContent();
+  expect(link).toContain("/workspaces/bind?token=");
+  return { link: link!, code: code!.trim() };
+}
+
+/** Binds a new workspace of `site` through its bind link; leaves the page on the workspace. */
+export async function bindNewWorkspace(page: Page, project: string, javaScriptEnabled: boolean | undefined, site = "CN1") {
+  const workspace = newWorkspace(project);
+  const { link } = await mint(page, workspace, "Production", javaScriptEnabled, site);
+  await open(page, link, javaScriptEnabled);
+  await page.locator("#confirm-bind").click();
+  await expect(page.locator("#workspace-facts")).toContainText(workspace);
+  return workspace;
+}

@@ -1,25 +1,5 @@
 import { expect, test } from "./fixtures";
-import { open, registerNewAccount } from "./helpers";
-import type { Page } from "@playwright/test";
-
-/** A workspace ID no other test (or earlier run on the same database) uses. */
-function newWorkspace(project: string): string {
-  return `wksp_${project}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
-}
-
-/** The site simulator's bind link (a local path) and bind code for a new workspace of CN1. */
-async function mint(page: Page, workspace: string, name: string, javaScriptEnabled: boolean | undefined) {
-  await open(page, "/dev/site-simulator", javaScriptEnabled);
-  await page.locator("#site").selectOption("CN1");
-  await page.getByLabel("Workspace ID", { exact: true }).fill(workspace);
-  await page.getByLabel("Workspace", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Mint bind link and code" }).click();
-  await expect(page.locator("#bind-link")).toBeVisible();
-  const link = await page.locator("#bind-link").getAttribute("href");
-  const code = await page.locator("#bind-code").textContent();
-  expect(link).toContain("/workspaces/bind?token=");
-  return { link: link!, code: code!.trim() };
-}
+import { mint, newWorkspace, open, registerNewAccount } from "./helpers";
 
 test("a workspace is bound through its site's link once, listed, and unbound after confirming", async ({ page, javaScriptEnabled }, info) => {
   await registerNewAccount(page, info.project.name, javaScriptEnabled, "Workspace Co.");

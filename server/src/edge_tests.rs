@@ -143,6 +143,29 @@ const SERVER_FUNCTIONS: &[(&str, Need, &str)] = &[
     ),
     ("sites/list", Public, ""),
     (
+        "dev/marketplace-simulator",
+        Public,
+        "cloud=aliyun&action=renew&subject=x",
+    ),
+    ("cloud-accounts/list", Account(Permission::Read), ""),
+    (
+        "cloud-accounts/link/preview",
+        Account(Permission::Workspaces),
+        "token=1.00",
+    ),
+    (
+        "cloud-accounts/link",
+        Account(Permission::Workspaces),
+        "token=1.00",
+    ),
+    ("workspaces/settlement", Account(Permission::Read), "id=0"),
+    (
+        "workspaces/settlement/change",
+        Account(Permission::Workspaces),
+        "id=0&to=billing_center&confirm=yes",
+    ),
+    ("operator/any-cloud", Operator, "account_id=0&on=yes"),
+    (
         "operator/workspace-lock",
         Operator,
         "account_id=0&workspace=0&lock=yes&reason=r",
@@ -202,6 +225,12 @@ const MACHINE_ENDPOINTS: &[(&str, Need)] = &[
     ("/api/openapi.json", Public),
     ("/api/v1/site/entitlement", Signed),
     ("/api/v1/site/workspaces", Signed),
+    ("/dev/marketplace/aws/metering", Signed),
+    ("/dev/marketplace/aws/sns-certificate.pem", Public),
+    ("/marketplace/aliyun/spi", Signed),
+    ("/marketplace/aws/register", Signed),
+    ("/marketplace/aws/sns", Signed),
+    ("/marketplace/huawei/v2", Signed),
     ("/export/audit-log.csv", Account(Permission::Read)),
     ("/export/income-expenditure.csv", Account(Permission::Read)),
     ("/export/prepaid-cards.csv", Account(Permission::Read)),
@@ -242,6 +271,7 @@ fn developer_config() -> Config {
         ("BC_PAYMENT_SANDBOX", "1"),
         ("BC_DEV_OUTBOX", "1"),
         ("BC_OPERATOR_EMAIL", app::demo::DEMO_EMAIL),
+        ("BC_MARKETPLACE_SIMULATOR", "1"),
     ])
 }
 
@@ -907,7 +937,13 @@ async fn every_endpoint_answers_each_role_as_the_permission_table_says() {
                 let path = path.replace("{provider}", "sandbox");
                 n += 1;
                 let cookie = member_cookie(&state, Some(account), Role::Owner, n).await;
-                let request = request("POST", &path, Body::empty())
+                // Alibaba Cloud's marketplace calls with GET; every other signed party POSTs.
+                let method = if path == "/marketplace/aliyun/spi" {
+                    "GET"
+                } else {
+                    "POST"
+                };
+                let request = request(method, &path, Body::empty())
                     .header(header::COOKIE, cookie)
                     .header(header::CONTENT_TYPE, "application/json")
                     .body(Body::from("{}"))

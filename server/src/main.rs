@@ -42,6 +42,7 @@ async fn main() {
         Some("reconcile") => reconcile(&db).await,
         Some("operator") => operator_command(&db).await,
         Some("site") => site_command(&db, &config).await,
+        Some("marketplace") => marketplace_command(leptos_options.clone(), &db, &config).await,
         _ => {}
     }
     if config.demo {
@@ -53,6 +54,9 @@ async fn main() {
 
     if config.payment_sandbox {
         tracing::warn!("BC_PAYMENT_SANDBOX is on: recharge orders are paid at the sandbox checkout and no money moves");
+    }
+    if config.marketplaces.simulator {
+        tracing::warn!("BC_MARKETPLACE_SIMULATOR is on: /dev/marketplace-simulator and its keys sign marketplace calls for anyone");
     }
     if config.site_simulator {
         tracing::warn!("BC_SITE_SIMULATOR is on: /dev/site-simulator mints bind proofs for any workspace of any site");
@@ -202,6 +206,50 @@ async fn site_command(db: &Db, config: &Config) -> ! {
             std::process::exit(0)
         }
         Err(error) => fail(&format!("site: {error}")),
+    }
+}
+
+/// `server marketplace <aliyun|huawei|aws> <ACTION> [SUBJECT] [BUYER]`: the marketplace
+/// simulator (with `BC_MARKETPLACE_SIMULATOR=1`, against the running server at
+/// `BC_PUBLIC_ORIGIN`): `buy` a subscription, then act on it (`renew`, `expire`, `release`;
+/// `freeze`, `unfreeze`; `subscribe-success`, `unsubscribe-pending`, `unsubscribe-success`).
+async fn marketplace_command(
+    options: leptos::config::LeptosOptions,
+    db: &Db,
+    config: &Config,
+) -> ! {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let usage = "usage: server marketplace <aliyun|huawei|aws> <ACTION> [SUBJECT] [BUYER]";
+    let (Some(cloud), Some(action)) = (args.first(), args.get(1)) else {
+        fail(usage)
+    };
+    let cloud: app::workspaces::model::Cloud = cloud.parse().unwrap_or_else(|_| fail(usage));
+    if !config.marketplaces.simulator {
+        fail("marketplace: the simulator is off (BC_MARKETPLACE_SIMULATOR=1)");
+    }
+    let state = app::state::AppState::new(options, db.clone(), config.clone())
+        .await
+        .unwrap_or_else(|e| fail(&format!("marketplace: {e}")));
+    let subject = args.get(2).map(String::as_str).unwrap_or_default();
+    let buyer = args.get(3).map(String::as_str).unwrap_or("123456789012");
+    match app::cloud_accounts::simulator::drive(&state, cloud, action, subject, buyer).await {
+        Ok(driven) => {
+            let origin = config.public_origin.url();
+            println!("HTTP {}\n{}", driven.status, driven.answer);
+            println!("subject {}", driven.subject);
+            if !driven.link.is_empty() {
+                println!("link {origin}{}", driven.link);
+            }
+            if !driven.aws_token.is_empty() {
+                println!(
+                    "registration: POST {origin}{} x-amzn-marketplace-token={}",
+                    app::cloud_accounts::aws::REGISTER_PATH,
+                    driven.aws_token
+                );
+            }
+            std::process::exit(0)
+        }
+        Err(error) => fail(&format!("marketplace: {error}")),
     }
 }
 

@@ -81,6 +81,14 @@ pub(super) async fn known_host(
         .into_response()
 }
 
+/// The paths whose requests are signed by the party that sends them.
+const SIGNED_PREFIXES: [&str; 4] = [
+    "/payments/callback/",
+    "/api/v1/",
+    "/marketplace/",
+    "/dev/marketplace/aws/metering",
+];
+
 /// Refuses requests that change state unless they come from a page of this site: the Origin
 /// header, or where a browser sends none (older ones, on form posts), the Referer, must be the
 /// configured public origin. With SameSite=Lax cookies this stops cross-site form posts in
@@ -90,11 +98,13 @@ pub(super) async fn same_origin_writes(
     request: Request,
     next: Next,
 ) -> Response {
-    // Payment callbacks come from the provider, not a page, and prove themselves by signature.
+    // Machine endpoints (payment callbacks, the site API, the marketplaces' calls) come from
+    // another party, not a page, and prove themselves by signature.
+    let path = request.uri().path();
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) || request.uri().path().starts_with("/payments/callback/")
+    ) || SIGNED_PREFIXES.iter().any(|prefix| path.starts_with(prefix))
     {
         return next.run(request).await;
     }

@@ -31,6 +31,7 @@ pub fn plain_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/healthz", get(healthz)),
         ("/api/openapi.json", get(openapi_document)),
     ];
+    routes.extend(crate::cloud_accounts::http::routes());
     routes.extend(crate::funds::http::routes());
     routes.extend(crate::operators::http::routes());
     routes.extend(crate::team::http::routes());

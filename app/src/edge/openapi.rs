@@ -1,6 +1,7 @@
 //! `GET /api/openapi.json`: an OpenAPI 3.1 description of every endpoint a machine calls (the
-//! site API, the payment provider's callback) and of the webhook sites receive. Written from
+//! site API, the payment provider's callback, the cloud marketplaces' calls) and of the webhook sites receive. Written from
 //! the same constants the handlers use, so a renamed header or path changes both.
+use crate::cloud_accounts::{aliyun, aws, huawei};
 use crate::funds::payment;
 use crate::workspaces::http::{ENTITLEMENT_PATH, REGISTER_PATH};
 use crate::workspaces::site_api;
@@ -61,6 +62,34 @@ pub fn document(origin: &str) -> Value {
                 ],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaymentCallback"}}}},
                 "responses": {"200": {"description": "Settled (or already settled)"}, "400": {"description": "Malformed, or amount or currency differs from the order"}, "401": {"description": "Bad signature or stale"}, "404": {"description": "Unknown order or provider"}, "409": {"description": "The provider's transaction id was used for another order"}}
+            }},
+            aliyun::PATH: {"get": {
+                "summary": "Alibaba Cloud Marketplace SaaS SPI: createInstance, renewInstance, expiredInstance, releaseInstance, refundRenewInstance",
+                "parameters": [
+                    {"name": "action", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "token", "in": "query", "required": true, "schema": {"type": "string"}, "description": "Lower-case hex MD5 of every other parameter sorted by name as `k=v&...`, then `&key=<SPI key>`."}
+                ],
+                "responses": {"200": {"description": "`{\"instanceId\", \"appInfo\"}` for createInstance (the same on every repeat), `{\"success\": \"true\"}` otherwise"}, "400": {"description": "Malformed, or an expiry before the subscription's end"}, "401": {"description": "Bad token; nothing changed"}, "404": {"description": "Unknown instance"}, "503": {"description": "No SPI key configured"}}
+            }},
+            huawei::PATH: {"post": {
+                "summary": "Huawei Cloud KooGallery SaaS interface V2: newInstance, refreshInstance, updateInstanceStatus, releaseInstance",
+                "parameters": [
+                    {"name": "signature", "in": "query", "required": true, "schema": {"type": "string"}, "description": "Hex HMAC-SHA256 under the access key of accessKey + nonce + timestamp + hex HMAC-SHA256(accessKey, body)."},
+                    {"name": "timestamp", "in": "query", "required": true, "schema": {"type": "string"}, "description": "Unix milliseconds, within 60 s."},
+                    {"name": "nonce", "in": "query", "required": true, "schema": {"type": "string"}}
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "`resultCode` 000000; a `Body-Sign` header signs the answer"}, "400": {"description": "000002 malformed"}, "401": {"description": "000001 bad signature or stale"}, "404": {"description": "000003 unknown instance"}}
+            }},
+            aws::REGISTER_PATH: {"post": {
+                "summary": "AWS Marketplace fulfilment: the buyer's browser posts its registration token; redeemed with ResolveCustomer, then the buyer is sent to link the subscription",
+                "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"x-amzn-marketplace-token": {"type": "string"}}}}}},
+                "responses": {"303": {"description": "To the page that links the subscription"}, "401": {"description": "No token, or one AWS does not know"}, "502": {"description": "ResolveCustomer failed"}}
+            }},
+            aws::SNS_PATH: {"post": {
+                "summary": "AWS Marketplace SNS subscription notifications (subscribe-success, subscribe-fail, unsubscribe-pending, unsubscribe-success) and subscription confirmations; SignatureVersion 1 or 2, certificate from sns.<region>.amazonaws.com",
+                "requestBody": {"required": true, "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "responses": {"200": {"description": "Acted on (once per MessageId)"}, "401": {"description": "Bad signature, certificate address or topic, or stale"}}
             }}
         },
         "webhooks": {

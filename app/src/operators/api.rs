@@ -163,3 +163,13 @@ pub async fn set_workspace_lock(
     back_to_account(account_id);
     Ok(())
 }
+
+/// Lets the account settle through any cloud's account (`on` = "yes"), or only through its
+/// sites' clouds.
+#[server(endpoint = "operator/any-cloud")]
+pub async fn set_any_cloud(account_id: i64, #[server(default)] on: String) -> Result<(), AppError> {
+    let (state, operator) = require_operator().await?;
+    super::service::set_any_cloud(&state, &operator, account_id, on == "yes").await?;
+    back_to_account(account_id);
+    Ok(())
+}

@@ -49,4 +49,7 @@ pub struct OperatorAccountView {
     pub members: Vec<crate::team::model::Member>,
     /// Its workspaces (the newest page).
     pub workspaces: Vec<crate::workspaces::model::WorkspaceView>,
+    /// Its cloud accounts, and whether any cloud's account may pay for any of its workspaces.
+    pub cloud_accounts: Vec<crate::cloud_accounts::model::CloudAccountView>,
+    pub any_cloud: bool,
 }

@@ -167,6 +167,11 @@ pub async fn account_view(state: &AppState, id: i64) -> Result<OperatorAccountVi
         workspaces: crate::workspaces::management::workspaces(state, id, &Default::default())
             .await?
             .rows,
+        cloud_accounts: crate::cloud_accounts::listing::cloud_accounts(state, id).await?,
+        any_cloud: {
+            let mut conn = state.db.pool().acquire().await?;
+            crate::workspaces::store::any_cloud(&mut conn, id).await?
+        },
     })
 }
 
@@ -605,6 +610,27 @@ pub async fn set_workspace_lock(
     tracing::info!(operator = %operator.actor, account, workspace, lock, "workspace lock set by hand");
     Ok(())
 
+}
+
+/// An operator lets the account settle a workspace through any cloud's account (`on`), or
+/// only through an account of the workspace's site's cloud again; journaled in the customer's
+/// audit log. Workspaces already paid another cloud's way stay so until they change.
+pub async fn set_any_cloud(
+    state: &AppState,
+    operator: &Operator,
+    account: i64,
+    on: bool,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    if !crate::cloud_accounts::store::set_any_cloud(&mut tx, account, on, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let detail = if on { "any cloud" } else { "the site's cloud only" };
+    audit::record(&mut tx, &operator.audit(account), AuditAction::OperatorAnyCloud, detail, now).await?;
+    tx.commit().await?;
+    tracing::info!(operator = %operator.actor, account, on, "any-cloud settlement set by hand");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,11 +14,28 @@ pub fn random_hex(n: usize) -> String {
 /// The secret called `name`, made now if it does not exist yet. Safe when several replicas ask
 /// at once: the first insert wins and everyone reads the winner.
 pub async fn get_or_create(db: &Db, name: &str) -> Result<String, sqlx::Error> {
+    get_or_make(db, name, || random_hex(32)).await
+}
+
+/// The secret called `name`, made by `make` if it does not exist yet (a key pair, say); as safe
+/// with replicas as [`get_or_create`].
+pub async fn get_or_make(
+    db: &Db,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, sqlx::Error> {
+    let exists: Option<(String,)> = sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db.pool())
+        .await?;
+    if let Some((value,)) = exists {
+        return Ok(value);
+    }
     sqlx::query(
         "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
-    .bind(random_hex(32))
+    .bind(make())
     .execute(db.pool())
     .await?;
     sqlx::query("SELECT value FROM server_secrets WHERE name = $1")

@@ -216,10 +216,13 @@ pub enum AuditAction {
     WorkspaceUnbound,
     OperatorWorkspaceLocked,
     OperatorWorkspaceUnlocked,
+    WorkspaceSettlementChanged,
+    CloudAccountLinked,
+    OperatorAnyCloud,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::RechargeOrdered,
         AuditAction::RechargePaid,
         AuditAction::CardBought,
@@ -238,6 +241,9 @@ impl AuditAction {
         AuditAction::WorkspaceUnbound,
         AuditAction::OperatorWorkspaceLocked,
         AuditAction::OperatorWorkspaceUnlocked,
+        AuditAction::WorkspaceSettlementChanged,
+        AuditAction::CloudAccountLinked,
+        AuditAction::OperatorAnyCloud,
     ];
 
     pub fn code(self) -> &'static str {
@@ -260,6 +266,9 @@ impl AuditAction {
             AuditAction::WorkspaceUnbound => "workspace_unbound",
             AuditAction::OperatorWorkspaceLocked => "operator_workspace_locked",
             AuditAction::OperatorWorkspaceUnlocked => "operator_workspace_unlocked",
+            AuditAction::WorkspaceSettlementChanged => "workspace_settlement_changed",
+            AuditAction::CloudAccountLinked => "cloud_account_linked",
+            AuditAction::OperatorAnyCloud => "operator_any_cloud",
         }
     }
 

@@ -562,6 +562,31 @@ pub async fn money_notice_addresses(
         .collect())
 }
 
+/// Queues one notice to the members of `account` who handle money, in the caller's
+/// transaction; what could not be queued is logged, not failed (the change it tells of stands).
+pub async fn queue_money_notice(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    account: i64,
+    subject: &str,
+    body: &str,
+) -> Result<Vec<crate::server::delivery::Queued>, sqlx::Error> {
+    let mut queued = Vec::new();
+    for address in money_notice_addresses(conn, account).await? {
+        let message = Message {
+            channel: address.channel(),
+            to: address.as_str().to_string(),
+            subject: subject.to_string(),
+            body: body.to_string(),
+        };
+        match state.delivery.queue(conn, &message).await {
+            Ok(one) => queued.push(one),
+            Err(error) => tracing::warn!(%error, account, "money notice cannot be sent"),
+        }
+    }
+    Ok(queued)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,9 @@
 //! input into model types and calls one use-case.
 #[cfg(feature = "ssr")]
 use super::model::WorkspaceQuery;
-use super::model::{ArrearsLock, BindPreview, Site, WorkspaceDetail, WorkspaceView};
+use super::model::{
+    ArrearsLock, BindPreview, SettlementPreview, Site, WorkspaceDetail, WorkspaceView,
+};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::team::model::Permission;
@@ -114,6 +116,37 @@ pub async fn unbind_workspace(
     let client = crate::accounts::session::client();
     super::binding::unbind(&state, &caller, workspace_id(&id)?, &client).await?;
     leptos_axum::redirect("/workspaces?saved=unbound");
+    Ok(())
+}
+
+/// The workspace's settlement method and what it may move to, for the confirmation page.
+#[server(endpoint = "workspaces/settlement")]
+pub async fn load_settlement(id: String) -> Result<SettlementPreview, AppError> {
+    let caller = crate::accounts::session::require(Permission::Read).await?;
+    let state = crate::state::app_state()?;
+    super::settlement::preview(&state, caller.account_id, workspace_id(&id)?).await
+}
+
+/// Moves one of the account's workspaces to another settlement method (`to`:
+/// "billing_center" or a cloud account's id), confirmed by the user.
+#[server(endpoint = "workspaces/settlement/change")]
+pub async fn change_settlement(
+    id: String,
+    #[server(default)] to: String,
+    #[server(default)] confirm: String,
+) -> Result<(), AppError> {
+    use crate::messages::Msg;
+    let caller = crate::accounts::session::require(Permission::Workspaces).await?;
+    let target = super::settlement::Target::parse(&to)
+        .ok_or_else(|| AppError::field("to", Msg::ChooseSettlement))?;
+    if confirm != "yes" {
+        return Err(AppError::field("confirm", Msg::ConfirmSettlement));
+    }
+    let state = crate::state::app_state()?;
+    let client = crate::accounts::session::client();
+    let id = workspace_id(&id)?;
+    super::settlement::change(&state, &caller, id, target, &client).await?;
+    leptos_axum::redirect(&format!("/workspaces/{id}?saved=settlement"));
     Ok(())
 }
 

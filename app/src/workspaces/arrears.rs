@@ -8,7 +8,7 @@ use super::model::{LockReason, Settlement, WorkspaceEventKind};
 use super::store::{self, NewEvent, PeriodRow};
 use crate::error::AppError;
 use crate::money::format_minor_units;
-use crate::server::delivery::{Message, Queued};
+use crate::server::delivery::Queued;
 use crate::state::AppState;
 use crate::time::DAY_MS;
 use sqlx::AnyConnection;
@@ -213,20 +213,7 @@ async fn notice(
             ),
         ),
     };
-    let mut queued = Vec::new();
-    for address in crate::team::service::money_notice_addresses(conn, account).await? {
-        let message = Message {
-            channel: address.channel(),
-            to: address.as_str().to_string(),
-            subject: subject.clone(),
-            body: body.clone(),
-        };
-        match state.delivery.queue(conn, &message).await {
-            Ok(one) => queued.push(one),
-            Err(error) => tracing::warn!(%error, account, "arrears notice cannot be sent"),
-        }
-    }
-    Ok(queued)
+    Ok(crate::team::service::queue_money_notice(state, conn, account, &subject, &body).await?)
 }
 
 /// A workspace bound to an account whose workspaces are locked for arrears locks at once (it

@@ -9,6 +9,7 @@ crate::server_only! {
     pub mod http;
     pub mod management;
     pub mod proof;
+    pub mod settlement;
     pub mod simulator;
     pub mod site_api;
     pub mod site_keys;

@@ -2,22 +2,12 @@ use crate::money::Currency;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// The cloud whose marketplace can settle a workspace's bills (spec section 4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Cloud {
-    Aliyun,
-    Aws,
-    Huawei,
-}
-
-impl Cloud {
-    /// The code stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Cloud::Aliyun => "aliyun",
-            Cloud::Aws => "aws",
-            Cloud::Huawei => "huawei",
-        }
+crate::coded_enum! {
+    /// The cloud whose marketplace can settle a workspace's bills (spec section 4).
+    pub enum Cloud {
+        Aliyun => "aliyun",
+        Aws => "aws",
+        Huawei => "huawei",
     }
 }
 
@@ -25,12 +15,37 @@ impl FromStr for Cloud {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "aliyun" => Ok(Cloud::Aliyun),
-            "aws" => Ok(Cloud::Aws),
-            "huawei" => Ok(Cloud::Huawei),
-            _ => Err(()),
-        }
+        Cloud::from_code(s).ok_or(())
+    }
+}
+
+crate::coded_enum! {
+    /// Where a cloud-marketplace subscription stands.
+    pub enum CloudAccountStatus {
+        /// Known to us, not yet confirmed by the marketplace (AWS: before subscribe-success).
+        Pending => "pending",
+        /// Running: it may pay for workspaces.
+        Active => "active",
+        /// Cancelled, not yet over (AWS: unsubscribe-pending). It pays until it ends, but no
+        /// workspace may move onto it.
+        Ending => "ending",
+        /// Frozen by the marketplace (Huawei Cloud), or expired and not renewed (Alibaba Cloud).
+        /// It may come back.
+        Suspended => "suspended",
+        /// Over for good (unsubscribed, released).
+        Ended => "ended",
+        /// The marketplace could not complete it (AWS: subscribe-fail).
+        Failed => "failed",
+    }
+}
+
+impl CloudAccountStatus {
+    /// Whether workspaces it pays for may take in data.
+    pub fn pays(self) -> bool {
+        matches!(
+            self,
+            CloudAccountStatus::Active | CloudAccountStatus::Ending
+        )
     }
 }
 
@@ -160,4 +175,34 @@ pub const WORKSPACES_PER_PAGE: i64 = 50;
 pub struct ArrearsLock {
     pub lock_at: crate::time::Stamp,
     pub locked: bool,
+}
+
+/// What changing a workspace's settlement method would do, shown before the user confirms:
+/// who pays from then on, in which order, who invoices, and from when; or why it may not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementPreview {
+    pub workspace_id: i64,
+    pub workspace_name: String,
+    pub current: SettlementChoice,
+    /// The methods the workspace may move to now (its current one excluded).
+    pub choices: Vec<SettlementChoice>,
+    /// The day (in the site's billing zone) whose daily bill is the first paid the new way.
+    pub effective_day: String,
+    /// The site's billing zone.
+    pub zone: String,
+    /// Why no change is possible now, if it is not.
+    pub refused: Option<crate::messages::Msg>,
+}
+
+/// A way a workspace may be paid: the Billing Center account, or one cloud account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementChoice {
+    /// "billing_center", or the cloud account's id.
+    pub value: String,
+    pub settlement: Settlement,
+    /// The cloud account (its cloud and the buyer's account there), when one pays.
+    pub cloud: Option<Cloud>,
+    pub cloud_account: String,
+    /// Why this one may not be chosen, if it may not.
+    pub refused: Option<crate::messages::Msg>,
 }

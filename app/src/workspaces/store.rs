@@ -1,5 +1,5 @@
 //! SQL of the workspaces area: sites and their keys, workspaces, their history, bind nonces.
-use super::model::{LockReason, Settlement, Site, WorkspaceEventKind};
+use super::model::{Cloud, CloudAccountStatus, LockReason, Settlement, Site, WorkspaceEventKind};
 use crate::money::Currency;
 use crate::server::db::{keyset_older, Db};
 use sqlx::{AnyConnection, Row};
@@ -35,10 +35,17 @@ pub struct SiteRow {
     pub code: String,
     pub currency: String,
     pub time_zone: String,
+    pub cloud: Option<String>,
+}
+
+impl SiteRow {
+    pub fn cloud(&self) -> Option<Cloud> {
+        self.cloud.as_deref().and_then(|c| c.parse().ok())
+    }
 }
 
 pub async fn site(conn: &mut AnyConnection, code: &str) -> Result<Option<SiteRow>, sqlx::Error> {
-    sqlx::query_as("SELECT code, currency, time_zone FROM sites WHERE code = $1")
+    sqlx::query_as("SELECT code, currency, time_zone, cloud FROM sites WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await
@@ -172,6 +179,8 @@ pub struct WorkspaceRow {
     pub locked_at: Option<i64>,
     pub lock_reason: Option<String>,
     pub bound_at: Option<i64>,
+    pub cloud_account_id: Option<i64>,
+    pub settlement_changed_at: Option<i64>,
 }
 
 impl WorkspaceRow {
@@ -181,7 +190,7 @@ impl WorkspaceRow {
 }
 
 const WORKSPACE_COLUMNS: &str = "id, workspace_uuid, name, site_code, billing_account_id, \
-     settlement, locked_at, lock_reason, bound_at";
+     settlement, locked_at, lock_reason, bound_at, cloud_account_id, settlement_changed_at";
 
 /// The workspace `uuid` of `site` (a workspace ID is unique per site only).
 pub async fn workspace_at(
@@ -260,7 +269,8 @@ pub async fn bind(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE workspaces SET billing_account_id = $1, bound_at = $2, settlement = 'billing_center', \
-         settlement_changed_at = NULL WHERE id = $3 AND billing_account_id IS NULL",
+         cloud_account_id = NULL, settlement_changed_at = NULL \
+         WHERE id = $3 AND billing_account_id IS NULL",
     )
     .bind(account)
     .bind(now)
@@ -713,4 +723,155 @@ mod tests {
         assert!(usd.iter().all(|s| s.currency == Currency::USD));
         assert_eq!(all[0].cloud, Some(crate::workspaces::Cloud::Aliyun));
     });
+}
+
+/// A cloud account as settlement reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CloudAccountFacts {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub cloud: Cloud,
+    pub cloud_account_ref: String,
+    #[sqlx(try_from = "String")]
+    pub status: CloudAccountStatus,
+    pub billing_account_id: Option<i64>,
+}
+
+const CLOUD_ACCOUNT_FACTS: &str = "id, cloud, cloud_account_ref, status, billing_account_id";
+
+pub async fn cloud_account_facts(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<CloudAccountFacts>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CLOUD_ACCOUNT_FACTS} FROM cloud_accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The cloud accounts linked to `account`, oldest first.
+pub async fn cloud_accounts_of(
+    conn: &mut AnyConnection,
+    account: i64,
+) -> Result<Vec<CloudAccountFacts>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CLOUD_ACCOUNT_FACTS} FROM cloud_accounts WHERE billing_account_id = $1 ORDER BY id"
+    ))
+    .bind(account)
+    .fetch_all(conn)
+    .await
+}
+
+/// Whether an operator let `account` settle through any cloud's account.
+pub async fn any_cloud(conn: &mut AnyConnection, account: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT any_cloud_since FROM billing_accounts WHERE id = $1")
+            .bind(account)
+            .fetch_optional(conn)
+            .await?;
+    Ok(matches!(found, Some((Some(_),))))
+}
+
+/// A workspace's move to another settlement method, made only if nobody changed it since it
+/// was read (two changes at once: one wins).
+pub struct SettlementMove<'a> {
+    pub workspace: &'a WorkspaceRow,
+    pub settlement: Settlement,
+    pub cloud_account_id: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn move_settlement(
+    conn: &mut AnyConnection,
+    change: &SettlementMove<'_>,
+) -> Result<bool, sqlx::Error> {
+    let was = change.workspace;
+    let done = sqlx::query(
+        "UPDATE workspaces SET settlement = $1, cloud_account_id = $2, settlement_changed_at = $3 \
+         WHERE id = $4 AND billing_account_id = $5 AND settlement = $6 \
+         AND COALESCE(cloud_account_id, 0) = $7 AND COALESCE(settlement_changed_at, 0) = $8",
+    )
+    .bind(change.settlement.code())
+    .bind(change.cloud_account_id)
+    .bind(change.now)
+    .bind(was.id)
+    .bind(was.billing_account_id)
+    .bind(was.settlement.code())
+    .bind(was.cloud_account_id.unwrap_or(0))
+    .bind(was.settlement_changed_at.unwrap_or(0))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Lifts a lock of `reason` from one workspace; `false` when it was not locked so.
+pub async fn lift_lock(
+    conn: &mut AnyConnection,
+    id: i64,
+    reason: LockReason,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE workspaces SET locked_at = NULL, lock_reason = NULL WHERE id = $1 AND lock_reason = $2",
+    )
+    .bind(id)
+    .bind(reason.code())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A workspace a cloud account's change touched, with the account it is bound to.
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub struct Touched {
+    pub id: i64,
+    pub billing_account_id: i64,
+}
+
+/// The workspaces `cloud_account` pays for move to the Billing Center account.
+pub async fn fall_back_to_billing_center(
+    conn: &mut AnyConnection,
+    cloud_account: i64,
+) -> Result<Vec<Touched>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE workspaces SET settlement = 'billing_center', cloud_account_id = NULL \
+         WHERE cloud_account_id = $1 AND settlement = 'cloud' AND billing_account_id IS NOT NULL \
+         RETURNING id, billing_account_id",
+    )
+    .bind(cloud_account)
+    .fetch_all(conn)
+    .await
+}
+
+/// Locks the unlocked workspaces `cloud_account` pays for, as its subscription ended.
+pub async fn lock_paid_by_cloud_account(
+    conn: &mut AnyConnection,
+    cloud_account: i64,
+    now: i64,
+) -> Result<Vec<Touched>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE workspaces SET locked_at = $1, lock_reason = 'subscription_ended' \
+         WHERE cloud_account_id = $2 AND settlement = 'cloud' AND locked_at IS NULL \
+         AND billing_account_id IS NOT NULL RETURNING id, billing_account_id",
+    )
+    .bind(now)
+    .bind(cloud_account)
+    .fetch_all(conn)
+    .await
+}
+
+/// Unlocks the workspaces locked because `cloud_account`'s subscription ended.
+pub async fn unlock_paid_by_cloud_account(
+    conn: &mut AnyConnection,
+    cloud_account: i64,
+) -> Result<Vec<Touched>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE workspaces SET locked_at = NULL, lock_reason = NULL \
+         WHERE cloud_account_id = $1 AND lock_reason = 'subscription_ended' \
+         AND billing_account_id IS NOT NULL RETURNING id, billing_account_id",
+    )
+    .bind(cloud_account)
+    .fetch_all(conn)
+    .await
 }

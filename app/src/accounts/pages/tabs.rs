@@ -10,6 +10,7 @@ pub fn AccountTabs() -> impl IntoView {
         <nav class="tabs" aria-label=move || t_string!(i18n, nav_account)>
             <A href="/account" exact=true>{t!(i18n, profile_title)}</A>
             <A href="/account/members">{t!(i18n, members_title)}</A>
+            <A href="/account/cloud-accounts">{t!(i18n, cloud_accounts_title)}</A>
             <A href="/account/audit-log">{t!(i18n, audit_title)}</A>
             <A href="/account/security">{t!(i18n, security_title)}</A>
         </nav>

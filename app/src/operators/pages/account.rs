@@ -4,7 +4,7 @@ use crate::funds::pages::{
 };
 use crate::i18n::*;
 use crate::operators::api::{
-    operator_account, GiveCard, GiveVoucher, RecordTransfer, SetWorkspaceLock,
+    operator_account, GiveCard, GiveVoucher, RecordTransfer, SetAnyCloud, SetWorkspaceLock,
 };
 use crate::operators::model::OperatorAccountView;
 use crate::ui::{successes, DataState, Field, FormError, FormResult};
@@ -28,11 +28,13 @@ pub fn OperatorAccountPage() -> impl IntoView {
     let voucher = ServerAction::<GiveVoucher>::new();
     let card = ServerAction::<GiveCard>::new();
     let lock = ServerAction::<SetWorkspaceLock>::new();
-    let results: [FormResult; 4] = [
+    let any_cloud = ServerAction::<SetAnyCloud>::new();
+    let results: [FormResult; 5] = [
         Signal::derive(move || transfer.value().get()),
         Signal::derive(move || voucher.value().get()),
         Signal::derive(move || card.value().get()),
         Signal::derive(move || lock.value().get()),
+        Signal::derive(move || any_cloud.value().get()),
     ];
     let done = results.map(successes);
     let view_data = Resource::new(
@@ -48,6 +50,7 @@ pub fn OperatorAccountPage() -> impl IntoView {
         <DataState resource=view_data let:view>
             <AccountFacts view=view.clone() />
             <OperatorWorkspaces account=view.account.id workspaces=view.workspaces.clone() action=lock result=results[3] />
+            <OperatorCloudAccounts view=view.clone() action=any_cloud result=results[4] />
         </DataState>
         <div class="grid-3">
             <section class="card" aria-labelledby="record-transfer">
@@ -216,6 +219,35 @@ fn AccountHoldings(view: OperatorAccountView) -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, recent_movements)}</h2>
             <MovementRows rows=view.movements empty=t!(i18n, movements_empty) />
+        </section>
+    }
+}
+
+/// The account's cloud accounts, and the switch that lets any cloud's account pay for its
+/// workspaces (by default only an account of each workspace's site's cloud may).
+#[component]
+fn OperatorCloudAccounts(
+    view: OperatorAccountView,
+    action: ServerAction<SetAnyCloud>,
+    result: FormResult,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let on = view.any_cloud;
+    view! {
+        <section class="card" aria-labelledby="operator-cloud-accounts">
+            <h2 id="operator-cloud-accounts">{t!(i18n, cloud_accounts_title)}</h2>
+            <crate::cloud_accounts::pages::CloudAccountTable rows=view.cloud_accounts.clone() />
+            <ActionForm action attr:class="stack narrow">
+                <input type="hidden" name="account_id" value=view.account.id.to_string() />
+                <input type="hidden" name="on" value=if on { "" } else { "yes" } />
+                <p class="muted" id="any-cloud-state" data-on=on.to_string()>
+                    {move || if on { t_string!(i18n, operator_any_cloud_on) } else { t_string!(i18n, operator_any_cloud_off) }}
+                </p>
+                <FormError result fields=&[] />
+                <button type="submit" class="button secondary" id="toggle-any-cloud" disabled=move || action.pending().get()>
+                    {move || if on { t_string!(i18n, operator_any_cloud_disable) } else { t_string!(i18n, operator_any_cloud_enable) }}
+                </button>
+            </ActionForm>
         </section>
     }
 }

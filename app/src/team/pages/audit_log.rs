@@ -108,6 +108,11 @@ fn action_name(locale: Locale, action: AuditAction) -> String {
         AuditAction::OperatorWorkspaceUnlocked => {
             td_string!(locale, audit_operator_workspace_unlocked)
         }
+        AuditAction::WorkspaceSettlementChanged => {
+            td_string!(locale, audit_workspace_settlement_changed)
+        }
+        AuditAction::CloudAccountLinked => td_string!(locale, audit_cloud_account_linked),
+        AuditAction::OperatorAnyCloud => td_string!(locale, audit_operator_any_cloud),
     }
     .to_string()
 }

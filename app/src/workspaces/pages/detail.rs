@@ -52,7 +52,11 @@ fn DetailCard(detail: WorkspaceDetail) -> impl IntoView {
             <dl class="facts" id="workspace-facts" data-state=state.code()>
                 <dt>{t!(i18n, workspace_id)}</dt><dd>{w.workspace_uuid}</dd>
                 <dt>{t!(i18n, site_code)}</dt><dd>{w.site_code}</dd>
-                <dt>{t!(i18n, workspace_settlement)}</dt><dd>{move || settlement_name(i18n.get_locale(), settlement)}</dd>
+                <dt>{t!(i18n, workspace_settlement)}</dt>
+                <dd>
+                    {move || settlement_name(i18n.get_locale(), settlement)}
+                    " · "<a id="change-settlement-link" href=format!("/workspaces/{}/settlement", w.id)>{t!(i18n, settlement_change)}</a>
+                </dd>
                 <dt>{t!(i18n, workspace_state)}</dt>
                 <dd class=format!("status status-{}", state.code())>
                     {move || state_name(i18n.get_locale(), state)}

@@ -2,11 +2,13 @@
 mod bind;
 mod detail;
 mod list;
+mod settlement;
 mod simulator;
 
 pub use bind::BindLinkPage;
 pub use detail::WorkspaceDetailPage;
 pub use list::WorkspacesPage;
+pub use settlement::SettlementPage;
 pub use simulator::SiteSimulatorPage;
 
 use super::model::{Settlement, WorkspaceState};
