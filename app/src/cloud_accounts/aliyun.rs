@@ -7,8 +7,8 @@
 //!
 //! The protocol has no timestamp or nonce, so repeats are recognised by what they say: a
 //! create by its orderBizId, a renewal by its order, a release by its instance, an expiry by
-//! the instance and the end it expires (an old expiry replayed after a renewal is refused: it
-//! comes before the subscription's end).
+//! the instance and the end it expires (an expiry is believed only from ten minutes before the
+//! subscription's end, so an old one replayed after a renewal is refused).
 use super::provider::{Incoming, Marketplace, Refusal};
 use super::store;
 use super::subscriptions::{Applied, Change, Notice};
@@ -23,8 +23,14 @@ pub const PATH: &str = "/marketplace/aliyun/spi";
 /// How `expiredOn` is written, in Beijing time.
 const EXPIRY_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 const ZONE: &str = "Asia/Shanghai";
-/// An expiry is believed from a day before the subscription's end.
-const EXPIRY_EARLY_MS: i64 = crate::time::DAY_MS;
+/// An expiry is believed from this long before the subscription's end (clocks differ).
+const EXPIRY_EARLY_MS: i64 = 10 * crate::time::MINUTE_MS;
+
+/// An id the marketplace sends (orderBizId, instanceId, orderId, aliUid): letters, digits, `_`
+/// and `-`, so that no value can carry a `&k=v` of its own into the signed text.
+fn id_ok(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
 
 /// The token of `params` (without `token`) under `key`, as the marketplace computes it.
 pub fn token(params: &[(String, String)], key: &str) -> String {
@@ -58,6 +64,11 @@ impl Marketplace for Aliyun {
         if !crate::server::signing::equal(token(&params, key.expose()).as_bytes(), given.as_bytes()) {
             return Err(Refusal::BadSignature);
         }
+        // The signed text `k=v&k=v` cannot tell a value with `&` or `=` in it from two
+        // parameters: such a call is refused whatever its token.
+        if params.iter().any(|(k, v)| k.contains(['&', '=']) || v.contains(['&', '='])) {
+            return Err(Refusal::Malformed("a parameter holds & or ="));
+        }
         let get = |name: &str| {
             params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
         };
@@ -67,13 +78,13 @@ impl Marketplace for Aliyun {
             None if required => Err(Refusal::Malformed("expiredOn")),
             None => Ok(None),
         };
-        let instance = || get("instanceId").filter(|id| id.len() <= 64).ok_or(Refusal::Malformed("instanceId"));
+        let instance = || get("instanceId").filter(|id| id_ok(id)).ok_or(Refusal::Malformed("instanceId"));
         let status = |status, expires_at| Change::Status { status, expires_at };
         let (subscription, call_key, change) = match action.as_str() {
             "createInstance" => {
-                let order = get("orderBizId").filter(|id| id.len() <= 64).ok_or(Refusal::Malformed("orderBizId"))?;
+                let order = get("orderBizId").filter(|id| id_ok(id)).ok_or(Refusal::Malformed("orderBizId"))?;
                 let change = Change::Opened {
-                    cloud_account: get("aliUid").filter(|u| u.len() <= 64).ok_or(Refusal::Malformed("aliUid"))?,
+                    cloud_account: get("aliUid").filter(|u| id_ok(u)).ok_or(Refusal::Malformed("aliUid"))?,
                     product: get("productCode").unwrap_or_default().chars().take(64).collect(),
                     customer: None,
                     status: CloudAccountStatus::Active,
@@ -83,7 +94,7 @@ impl Marketplace for Aliyun {
             }
             "renewInstance" => {
                 let instance = instance()?;
-                let order = get("orderId").ok_or(Refusal::Malformed("orderId"))?;
+                let order = get("orderId").filter(|id| id_ok(id)).ok_or(Refusal::Malformed("orderId"))?;
                 let change = status(CloudAccountStatus::Active, expires(true)?);
                 (instance, format!("renew:{order}"), change)
             }

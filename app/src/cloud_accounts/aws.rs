@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+/// (The simulator page writes it literally: the browser bundle has no server modules.)
 pub const REGISTER_PATH: &str = "/marketplace/aws/register";
 pub const SNS_PATH: &str = "/marketplace/aws/sns";
 /// The simulator's ResolveCustomer endpoint (only with `BC_MARKETPLACE_SIMULATOR=1`).
@@ -306,13 +307,12 @@ impl SnsMessage {
     }
 }
 
-/// Whether `url` is where SNS may serve a certificate or a confirmation from: https on
-/// `sns.<region>.amazonaws.com(.cn)`, or the simulator's own address when it is on.
+/// Whether `url` is where SNS may serve a certificate (`certificate`) or a subscription
+/// confirmation from: https on `sns.<region>.amazonaws.com(.cn)`, a certificate named
+/// `SimpleNotificationService-<hex>.pem`; or, with the simulator on, exactly its certificate.
 pub fn sns_address_allowed(keys: &AwsKeys, url: &str, certificate: bool) -> bool {
-    if let Some(prefix) = &keys.simulator_certificates {
-        if url.starts_with(prefix.as_str()) && !url.contains("..") {
-            return true;
-        }
+    if certificate && keys.simulator_certificate.as_deref() == Some(url) {
+        return true;
     }
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return false;
@@ -321,20 +321,39 @@ pub fn sns_address_allowed(keys: &AwsKeys, url: &str, certificate: bool) -> bool
     let region_host = host
         .strip_prefix("sns.")
         .and_then(|h| h.strip_suffix(".amazonaws.com").or_else(|| h.strip_suffix(".amazonaws.com.cn")))
-        .is_some_and(|region| region.len() >= 3 && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        .is_some_and(|region| {
+            // A region is letters, digits and dashes with a dash in it ("us-east-1"); not an
+            // old S3 bucket host ("s3-us-west-2" has no place under sns.).
+            region.len() >= 3
+                && region.contains('-')
+                && !region.starts_with("s3")
+                && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let certificate_path = |path: &str| {
+        path.strip_prefix("/SimpleNotificationService-")
+            .and_then(|rest| rest.strip_suffix(".pem"))
+            .is_some_and(|hash| !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
     parsed.scheme() == "https"
         && parsed.port().is_none()
         && parsed.username().is_empty()
         && region_host
-        && (!certificate || parsed.path().ends_with(".pem"))
+        && (!certificate || certificate_path(parsed.path()))
 }
 
-/// Whether notifications may come from `topic`.
+/// The account AWS Marketplace publishes its subscription notifications from.
+const MARKETPLACE_ACCOUNT: &str = "287250355862";
+
+/// Whether notifications may come from `topic`: one configured, or by default AWS
+/// Marketplace's own subscription topic (its account, its name). A topic of anyone else's
+/// account is refused even with a good signature: anyone may make an SNS topic of that name.
 fn topic_allowed(keys: &AwsKeys, topic: &str) -> bool {
-    match keys.topic_arns.is_empty() {
-        true => topic.starts_with("arn:aws") && topic.rsplit(':').next().is_some_and(|name| name.starts_with("aws-mp-subscription-notification")),
-        false => keys.topic_arns.iter().any(|t| t == topic),
+    if !keys.topic_arns.is_empty() {
+        return keys.topic_arns.iter().any(|t| t == topic);
     }
+    let parts: Vec<&str> = topic.split(':').collect();
+    matches!(parts.as_slice(), ["arn", "aws" | "aws-cn", "sns", _, account, name]
+        if *account == MARKETPLACE_ACCOUNT && name.starts_with("aws-mp-subscription-notification-"))
 }
 
 /// The certificate at `url`, from the database or fetched once (network I/O: no transaction).
@@ -397,21 +416,19 @@ impl Marketplace for Notifications {
         let keys = state.marketplace_keys.aws.as_ref().ok_or(Refusal::Unconfigured)?;
         let message: SnsMessage = serde_json::from_slice(request.body).map_err(|_| Refusal::BadSignature)?;
         let text = message.string_to_sign().ok_or(Refusal::BadSignature)?;
-        if !sns_address_allowed(keys, &message.signing_cert_url, true) {
-            return Err(Refusal::BadSignature);
-        }
-        let pem = certificate(state, &message.signing_cert_url).await?;
-        if !signature_holds(&pem, &message.signature_version, &text, &message.signature) {
-            return Err(Refusal::BadSignature);
-        }
-        if !topic_allowed(keys, &message.topic_arn) {
+        // The cheap checks first: nothing is fetched for a message that would be refused anyway.
+        if !sns_address_allowed(keys, &message.signing_cert_url, true) || !topic_allowed(keys, &message.topic_arn) {
             return Err(Refusal::BadSignature);
         }
         let sent = crate::time::Zone::utc()
             .parse_local(message.timestamp.get(..19).unwrap_or_default(), "%Y-%m-%dT%H:%M:%S")
             .ok_or(Refusal::Stale)?;
-        if state.clock.now() - sent > SNS_MAX_AGE_MS {
+        if state.clock.now().saturating_sub(sent) > SNS_MAX_AGE_MS {
             return Err(Refusal::Stale);
+        }
+        let pem = certificate(state, &message.signing_cert_url).await?;
+        if !signature_holds(&pem, &message.signature_version, &text, &message.signature) {
+            return Err(Refusal::BadSignature);
         }
         match message.kind.as_str() {
             "SubscriptionConfirmation" => {

@@ -62,7 +62,7 @@ impl Marketplace for Huawei {
             return Err(Refusal::BadSignature);
         }
         let at: i64 = timestamp.parse().map_err(|_| Refusal::Stale)?;
-        if (state.clock.now() - at).abs() > TOLERANCE_MS {
+        if state.clock.now().abs_diff(at) > TOLERANCE_MS as u64 {
             return Err(Refusal::Stale);
         }
         let body: Value = serde_json::from_slice(request.body).map_err(|_| Refusal::Malformed("body is not JSON"))?;

@@ -36,7 +36,8 @@ pub enum Refusal {
     Malformed(&'static str),
     #[error("no such subscription")]
     UnknownSubscription,
-    #[error("the marketplace's own service could not be reached or refused: {0}")]
+    /// (The detail goes to the log, not to the caller: it may name internal addresses.)
+    #[error("the marketplace's own service could not be reached or refused")]
     Upstream(String),
     #[error("database unavailable")]
     Database,
@@ -84,10 +85,12 @@ pub async fn handle<M: Marketplace>(marketplace: &M, state: &AppState, request: 
         Ok(None) => Ok(None),
         Err(refusal) => Err(refusal),
     };
-    if let Err(refusal) = &outcome {
-        if matches!(refusal, Refusal::BadSignature | Refusal::Stale) {
-            tracing::warn!(%refusal, "marketplace call refused");
+    match &outcome {
+        Err(Refusal::Upstream(detail)) => tracing::warn!(%detail, "marketplace's own service failed"),
+        Err(refusal @ (Refusal::BadSignature | Refusal::Stale)) => {
+            tracing::warn!(%refusal, "marketplace call refused")
         }
+        _ => {}
     }
     marketplace.answer(state, &action, outcome.as_ref().map(Option::as_ref))
 }
@@ -110,8 +113,9 @@ pub struct AwsKeys {
     /// ResolveCustomer's endpoint.
     pub metering_url: String,
     pub topic_arns: Vec<String>,
-    /// Where the simulator's signing certificate is served (allowed beside AWS's own).
-    pub simulator_certificates: Option<String>,
+    /// Where the simulator's signing certificate is served (allowed beside AWS's own, exactly
+    /// this address).
+    pub simulator_certificate: Option<String>,
 }
 
 /// The access key id the simulator's credentials go by.
@@ -146,7 +150,9 @@ impl Keys {
                 true => format!("{origin}{}", super::aws::SIMULATOR_METERING_PATH),
                 false => format!("https://metering.marketplace.{}.amazonaws.com/", m.aws_region),
             }),
-            simulator_certificates: m.simulator.then(|| format!("{origin}/dev/marketplace/aws/")),
+            simulator_certificate: m
+                .simulator
+                .then(|| format!("{origin}{}", super::aws::SIMULATOR_CERTIFICATE_PATH)),
             access_key_id,
             secret_access_key,
             region: m.aws_region.clone(),

@@ -304,8 +304,8 @@ pub async fn drive(
         }
         (Cloud::Aliyun, "buy") => {
             let (order_biz, order) = (format!("sim{}", fresh()), format!("2{}", &fresh()[..10]));
-            // A short first term, so that an expiry may follow at once.
-            let ends = super::aliyun::expiry_text(now + 12 * crate::time::HOUR_MS);
+            // A short first term (five minutes), so that an expiry may follow at once.
+            let ends = super::aliyun::expiry_text(now + 5 * crate::time::MINUTE_MS);
             let params = [
                 ("action", "createInstance"), ("aliUid", buyer), ("orderBizId", &order_biz), ("orderId", &order),
                 ("productCode", "cmjj00sim"), ("skuId", "yuncode-sim-1"), ("trial", "false"), ("expiredOn", &ends),

@@ -141,7 +141,7 @@ pub async fn set_status(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE cloud_accounts SET status = $1, expires_at = COALESCE($2, expires_at), \
-         ended_at = CASE WHEN $1 = 'ended' THEN $3 ELSE ended_at END \
+         ended_at = CASE WHEN $1 = 'ended' AND ended_at IS NULL THEN $3 ELSE ended_at END \
          WHERE id = $4 AND status = $5",
     )
     .bind(to.code())

@@ -132,11 +132,11 @@ async fn changed(
                 expires_at: *expires_at,
                 now,
             };
-            if store::open(conn, &new).await? {
-                let row = store::subscription(conn, notice.cloud, &notice.subscription).await?;
-                return row.ok_or(NoticeError::UnknownSubscription);
-            }
-            (*status, *expires_at)
+            store::open(conn, &new).await?;
+            // Known already (announced again under another call key): an opening says nothing
+            // about its status now, so it changes nothing.
+            let row = store::subscription(conn, notice.cloud, &notice.subscription).await?;
+            return row.ok_or(NoticeError::UnknownSubscription);
         }
         Change::Status { status, expires_at } => (*status, *expires_at),
     };

@@ -110,7 +110,7 @@ db_test!(
 
         // The marketplace retries createInstance until it hears an instanceId: the same one every
         // time (the orderBizId), one subscription.
-        let ends = crate::cloud_accounts::aliyun::expiry_text(NOW + 12 * crate::time::HOUR_MS);
+        let ends = crate::cloud_accounts::aliyun::expiry_text(NOW + 5 * crate::time::MINUTE_MS);
         let create = aliyun_call(
             &state.marketplace_keys,
             &[
@@ -122,7 +122,7 @@ db_test!(
                 ("skuId", "yuncode-sim-1"),
                 ("trial", "false"),
                 ("expiredOn", &ends),
-                ("someNewParameter", "kept & signed"),
+                ("someNewParameter", "kept, signed"),
             ],
         )
         .expect("call");
@@ -230,6 +230,19 @@ db_test!(
             .expect("db")
             .expect("row");
         assert_eq!(sub.status, CloudAccountStatus::Suspended);
+        // A value that smuggles `&k=v` into the signed text is refused, however it is signed.
+        let smuggled = aliyun_call(
+            &state.marketplace_keys,
+            &[
+                ("action", "createInstance"),
+                ("aliUid", "1"),
+                ("orderBizId", "B&orderId=O"),
+                ("orderId", "O"),
+            ],
+        )
+        .expect("call");
+        assert_eq!(send(&origin, &smuggled).await.expect("sent").0, 400);
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM cloud_accounts").await, 1);
         assert_eq!(send(&origin, &release).await.expect("sent").0, 200);
         let sub = store::cloud_account(&mut conn, cloud_id)
             .await
@@ -345,6 +358,22 @@ db_test!(
             )
             .await,
             1
+        );
+        // An operator's lock and unlock do not free it: frozen, it locks again.
+        let op = crate::operators::service::Operator {
+            user_id: crate::team::testing::owner_of(&db, mine).await,
+            actor: "operator:1:ops@example.com".into(),
+        };
+        crate::operators::service::set_workspace_lock(&state, &op, mine, ws, true, "fraud check")
+            .await
+            .expect("lock");
+        crate::operators::service::set_workspace_lock(&state, &op, mine, ws, false, "checked")
+            .await
+            .expect("unlock");
+        assert_eq!(
+            row(&db, ws).await.lock_reason(),
+            Some(LockReason::SubscriptionEnded),
+            "still frozen"
         );
         // Unfrozen: it unlocks.
         let unfreeze = serde_json::json!({"activity": "updateInstanceStatus", "instanceId": instance, "status": "UNFREEZE"});
@@ -511,7 +540,20 @@ db_test!(
             .into();
         let mut elsewhere: serde_json::Value = serde_json::from_str(&ended).expect("json");
         elsewhere["SigningCertURL"] = "https://sns.us-east-1.evil.example/cert.pem".into();
-        for bad in [altered, elsewhere] {
+        // Signed for real, but by a topic of another AWS account (anyone may name a topic so).
+        let foreign = simulator::sns_notification(
+            &db,
+            &origin,
+            "arn:aws:sns:us-east-1:111122223333:aws-mp-subscription-notification-x",
+            "unsubscribe-success",
+            &customer,
+            simulator::AWS_PRODUCT,
+            NOW,
+        )
+        .await
+        .expect("signed");
+        let foreign: serde_json::Value = serde_json::from_str(&foreign).expect("json");
+        for bad in [altered, elsewhere, foreign] {
             let response = http
                 .post(format!("{origin}{}", crate::cloud_accounts::aws::SNS_PATH))
                 .body(bad.to_string())

@@ -606,6 +606,11 @@ pub async fn set_workspace_lock(
     .await?;
     audit::record(&mut tx, &operator.audit(account), action, reason, now).await?;
     crate::workspaces::webhooks::enqueue(&mut tx, workspace, kind, now).await?;
+    if !lock {
+        // An operator's lock may have hidden another reason (arrears, a stopped subscription):
+        // lifted by hand, the workspace locks again for it.
+        crate::workspaces::settlement::lock_if_unpaid(&mut tx, account, workspace, now).await?;
+    }
     tx.commit().await?;
     tracing::info!(operator = %operator.actor, account, workspace, lock, "workspace lock set by hand");
     Ok(())

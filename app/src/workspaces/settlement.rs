@@ -200,6 +200,11 @@ pub async fn change(
                 .ok_or_else(|| AppError::field("to", Msg::CloudAccountNotActive))?,
         ),
     };
+    if let Some(target) = wanted {
+        if !store::hold_active_cloud_account(&mut tx, target.id, account).await? {
+            return Err(AppError::field("to", Msg::CloudAccountNotActive));
+        }
+    }
     let s = facts.situation(account, now);
     if let Some(reason) = refused(&s, wanted) {
         return Err(AppError::field("to", reason));
@@ -308,6 +313,33 @@ pub async fn subscription_stopped(
     let detail = format!("{} subscription ended", cloud_label(cloud));
     history(conn, &locked, WorkspaceEventKind::Locked, &detail, now).await?;
     Ok(locked)
+}
+
+/// A workspace whose lock was lifted by hand locks again if its method cannot pay now: its
+/// cloud subscription stopped, or the Billing Center account's workspaces are locked for arrears.
+pub async fn lock_if_unpaid(
+    conn: &mut AnyConnection,
+    account: i64,
+    id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(workspace) = store::workspace_of(conn, account, id).await? else {
+        return Ok(());
+    };
+    let cloud = match (workspace.settlement, workspace.cloud_account_id) {
+        (Settlement::Cloud, Some(cloud)) => store::cloud_account_facts(conn, cloud).await?,
+        _ => return super::arrears::lock_if_account_locked(conn, account, id, now).await,
+    };
+    let stopped = cloud.as_ref().is_none_or(|c| !c.status.pays());
+    if stopped && store::set_lock(conn, account, id, Some(LockReason::SubscriptionEnded), now).await? {
+        let touched = [Touched { id, billing_account_id: account }];
+        let detail = match cloud {
+            Some(c) => format!("{} subscription ended", cloud_label(c.cloud)),
+            None => "cloud subscription ended".to_string(),
+        };
+        history(conn, &touched, WorkspaceEventKind::Locked, &detail, now).await?;
+    }
+    Ok(())
 }
 
 /// A cloud account's subscription pays again (renewed, unfrozen): workspaces it locked unlock.

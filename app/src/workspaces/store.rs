@@ -875,3 +875,22 @@ pub async fn unlock_paid_by_cloud_account(
     .fetch_all(conn)
     .await
 }
+
+/// Holds an active cloud account of `account` for the rest of the transaction (a row lock on
+/// PostgreSQL), so a subscription stopping at the same moment waits for a workspace moving onto
+/// it, or the move sees it stopped; `false` when it is not active (or not the account's).
+pub async fn hold_active_cloud_account(
+    conn: &mut AnyConnection,
+    id: i64,
+    account: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cloud_accounts SET status = status WHERE id = $1 AND billing_account_id = $2 \
+         AND status = 'active'",
+    )
+    .bind(id)
+    .bind(account)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -17,6 +17,8 @@ pub fn MarketplaceSimulatorPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |name: &'static str| query.read().get(name).unwrap_or_default();
     let last_cloud = move || get("cloud").parse::<Cloud>().ok();
+    // Only a link page of this server is shown as a link: the address bar is anyone's to write.
+    let link = move || Some(get("link")).filter(|l| l.starts_with("/cloud-accounts/link?token="));
     view! {
         <Title text=crate::ui::page_title(move || t_string!(i18n, marketplace_simulator_title).to_string()) />
         <h1>{t!(i18n, marketplace_simulator_title)}</h1>
@@ -25,13 +27,13 @@ pub fn MarketplaceSimulatorPage() -> impl IntoView {
             <section class="card" id="simulated">
                 <p>{move || cloud_name(i18n.get_locale(), cloud)}" · HTTP "<span id="simulated-status">{get("status")}</span></p>
                 <pre class="wrap" id="simulated-answer">{get("answer")}</pre>
-                {(!get("link").is_empty()).then(|| view! {
-                    <p><a id="cloud-link" href=get("link")>{t!(i18n, marketplace_simulator_open_link)}</a></p>
+                {link().map(|link| view! {
+                    <p><a id="cloud-link" href=link>{t!(i18n, marketplace_simulator_open_link)}</a></p>
                 })}
                 {(!get("aws_token").is_empty()).then(|| view! {
                     // As AWS does: the buyer's browser posts the registration token to the
                     // seller's registration address.
-                    <form method="post" action=crate::cloud_accounts::aws::REGISTER_PATH>
+                    <form method="post" action="/marketplace/aws/register">
                         <input type="hidden" name="x-amzn-marketplace-token" value=get("aws_token") />
                         <button type="submit" class="button" id="aws-register">{t!(i18n, marketplace_simulator_register)}</button>
                     </form>

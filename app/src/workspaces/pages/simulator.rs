@@ -13,7 +13,14 @@ pub fn SiteSimulatorPage() -> impl IntoView {
     let action = ServerAction::<SimulateSite>::new();
     let result = Signal::derive(move || action.value().get());
     let query = use_query_map();
-    let link = move || query.read().get("link").unwrap_or_default();
+    // Only a bind link of this server is shown as a link: the address bar is anyone's to write.
+    let link = move || {
+        query
+            .read()
+            .get("link")
+            .filter(|l| l.starts_with("/workspaces/bind?token="))
+            .unwrap_or_default()
+    };
     let code = move || query.read().get("code").unwrap_or_default();
     let sites = Resource::new(|| (), |_| list_sites(None));
     let site_options = move || {
