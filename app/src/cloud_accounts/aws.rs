@@ -162,11 +162,7 @@ pub async fn resolve_customer(keys: &AwsKeys, token: &str, now: i64) -> Result<C
         service: SERVICE,
     };
     let authorization = request.authorization(&keys.access_key_id, keys.secret_access_key.expose());
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .map_err(|e| Refusal::Upstream(e.to_string()))?;
-    let response = http
+    let response = client()?
         .post(&keys.metering_url)
         .header("content-type", JSON_11)
         .header("x-amz-target", TARGET)
@@ -363,12 +359,7 @@ async fn certificate(state: &AppState, url: &str) -> Result<String, Refusal> {
         return Ok(pem);
     }
     drop(conn);
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Refusal::Upstream(e.to_string()))?;
-    let response = http.get(url).send().await.map_err(|e| Refusal::Upstream(e.to_string()))?;
+    let response = get(url).await?;
     if !response.status().is_success() {
         return Err(Refusal::Upstream(format!("certificate: {}", response.status())));
     }
@@ -479,14 +470,23 @@ impl Marketplace for Notifications {
     }
 }
 
-/// Confirms an SNS subscription by fetching its SubscribeURL.
-async fn confirm(url: &str) -> Result<(), Refusal> {
-    let http = reqwest::Client::builder()
+/// The HTTP client of every call to AWS: a timeout, and no redirects (an allowed address must
+/// not send us elsewhere).
+fn client() -> Result<reqwest::Client, Refusal> {
+    reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| Refusal::Upstream(e.to_string()))?;
-    let response = http.get(url).send().await.map_err(|e| Refusal::Upstream(e.to_string()))?;
+        .map_err(|e| Refusal::Upstream(e.to_string()))
+}
+
+async fn get(url: &str) -> Result<reqwest::Response, Refusal> {
+    client()?.get(url).send().await.map_err(|e| Refusal::Upstream(e.to_string()))
+}
+
+/// Confirms an SNS subscription by fetching its SubscribeURL.
+async fn confirm(url: &str) -> Result<(), Refusal> {
+    let response = get(url).await?;
     match response.status().is_success() {
         true => Ok(()),
         false => Err(Refusal::Upstream(format!("subscription confirmation: {}", response.status()))),

@@ -46,6 +46,19 @@ async fn market(db: &Db) -> (AppState, String) {
     (state, origin)
 }
 
+/// A server, a customer (Mine Co.) and its owner, and a workspace of `site` bound to it.
+async fn customer(
+    db: &Db,
+    site: &str,
+    uuid: &str,
+) -> (AppState, String, i64, crate::accounts::caller::Caller, i64) {
+    let (state, origin) = market(db).await;
+    let (mine, _) = account_owned_by(db, "Mine Co.", "mine@example.com").await;
+    let me = owner_caller(db, mine).await;
+    let ws = workspace(db, mine, site, uuid).await;
+    (state, origin, mine, me, ws)
+}
+
 /// A workspace of `site` bound to `account`.
 async fn workspace(db: &Db, account: i64, site: &str, uuid: &str) -> i64 {
     let mut tx = db.begin_write().await.expect("tx");
@@ -80,6 +93,12 @@ async fn count(db: &Db, sql: &str) -> i64 {
     n
 }
 
+/// A Huawei KooGallery call of `body`, signed now, sent to the server at `origin`.
+async fn huawei(state: &AppState, origin: &str, body: &serde_json::Value) -> (u16, String) {
+    let call = huawei_call(&state.marketplace_keys, body, NOW).expect("call");
+    send(origin, &call).await.expect("sent")
+}
+
 /// Links the cloud account a marketplace's link names to `account`.
 async fn link(state: &AppState, account: i64, link_path: &str) -> i64 {
     let caller = owner_caller(&state.db, account).await;
@@ -103,10 +122,7 @@ fn refusal(result: Result<(), AppError>) -> Msg {
 db_test!(
     alibaba_cloud_subscribes_repeats_once_and_falls_back_when_it_ends,
     |db| async move {
-        let (state, origin) = market(&db).await;
-        let (mine, _) = account_owned_by(&db, "Mine Co.", "mine@example.com").await;
-        let me = owner_caller(&db, mine).await;
-        let ws = workspace(&db, mine, "CN1", "ws_ali").await;
+        let (state, origin, mine, me, ws) = customer(&db, "CN1", "ws_ali").await;
 
         // The marketplace retries createInstance until it hears an instanceId: the same one every
         // time (the orderBizId), one subscription.
@@ -268,10 +284,7 @@ db_test!(
 db_test!(
     huawei_cloud_is_signed_both_ways_and_locks_when_frozen,
     |db| async move {
-        let (state, origin) = market(&db).await;
-        let (mine, _) = account_owned_by(&db, "Mine Co.", "mine@example.com").await;
-        let me = owner_caller(&db, mine).await;
-        let ws = workspace(&db, mine, "CN4", "ws_hw").await;
+        let (state, origin, mine, me, ws) = customer(&db, "CN4", "ws_hw").await;
         let key = state.marketplace_keys.huawei.clone().expect("key");
         let new_instance = |business: &str| {
             serde_json::json!({
@@ -377,30 +390,12 @@ db_test!(
         );
         // Unfrozen: it unlocks.
         let unfreeze = serde_json::json!({"activity": "updateInstanceStatus", "instanceId": instance, "status": "UNFREEZE"});
-        assert_eq!(
-            send(
-                &origin,
-                &huawei_call(&state.marketplace_keys, &unfreeze, NOW).expect("call")
-            )
-            .await
-            .expect("sent")
-            .0,
-            200
-        );
+        assert_eq!(huawei(&state, &origin, &unfreeze).await.0, 200);
         assert_eq!(row(&db, ws).await.locked_at, None);
         // Released: locked until the workspace is switched; switching is allowed although the
         // method changed this month (the old one cannot pay), and unlocks it.
         let release = serde_json::json!({"activity": "releaseInstance", "instanceId": instance});
-        assert_eq!(
-            send(
-                &origin,
-                &huawei_call(&state.marketplace_keys, &release, NOW).expect("call")
-            )
-            .await
-            .expect("sent")
-            .0,
-            200
-        );
+        assert_eq!(huawei(&state, &origin, &release).await.0, 200);
         assert_eq!(
             row(&db, ws).await.lock_reason(),
             Some(LockReason::SubscriptionEnded)
@@ -415,12 +410,7 @@ db_test!(
         );
         // An unknown instance: 000003.
         let unknown = serde_json::json!({"activity": "releaseInstance", "instanceId": "nope"});
-        let (status, body) = send(
-            &origin,
-            &huawei_call(&state.marketplace_keys, &unknown, NOW).expect("call"),
-        )
-        .await
-        .expect("sent");
+        let (status, body) = huawei(&state, &origin, &unknown).await;
         assert_eq!((status, body.contains("000003")), (404, true), "{body}");
     }
 );
@@ -428,10 +418,7 @@ db_test!(
 db_test!(
     aws_registers_through_resolve_customer_and_believes_only_signed_notifications,
     |db| async move {
-        let (state, origin) = market(&db).await;
-        let (mine, _) = account_owned_by(&db, "Mine Co.", "mine@example.com").await;
-        let me = owner_caller(&db, mine).await;
-        let ws = workspace(&db, mine, "CN2", "ws_aws").await;
+        let (state, origin, mine, me, ws) = customer(&db, "CN2", "ws_aws").await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -634,10 +621,7 @@ async fn subscribed(state: &AppState, account: i64, cloud: Cloud, buyer: &str) -
 db_test!(
     a_settlement_method_changes_once_a_month_and_one_cloud_at_a_time,
     |db| async move {
-        let (state, _) = market(&db).await;
-        let (mine, _) = account_owned_by(&db, "Mine Co.", "mine@example.com").await;
-        let me = owner_caller(&db, mine).await;
-        let ws = workspace(&db, mine, "CN1", "ws_rules").await;
+        let (state, _, mine, me, ws) = customer(&db, "CN1", "ws_rules").await;
         let first = subscribed(&state, mine, Cloud::Aliyun, "1001").await;
         let second = subscribed(&state, mine, Cloud::Aliyun, "1002").await;
         let huawei = subscribed(&state, mine, Cloud::Huawei, "hw1").await;
