@@ -101,6 +101,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />
                         <Route path=path!("/operator/accounts/:id") view=OperatorAccountPage ssr=SsrMode::Async />
                         <Route path=path!("/operator/voucher-codes") view=VoucherCodesPage ssr=SsrMode::Async />
+                        <Route path=path!("/bills/consumption") view=crate::metering::pages::ConsumptionPage ssr=SsrMode::Async />
+                        <Route path=path!("/bills/consumption/:id") view=crate::metering::pages::DailyLinePage ssr=SsrMode::Async />
+                        <Route path=path!("/prices") view=crate::metering::pages::PriceListPage ssr=SsrMode::Async />
+                        <Route path=path!("/operator/prices") view=crate::metering::pages::OperatorPricesPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces") view=crate::workspaces::pages::WorkspacesPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/bind") view=crate::workspaces::pages::BindLinkPage ssr=SsrMode::Async />
                         <Route path=path!("/dev/site-simulator") view=crate::workspaces::pages::SiteSimulatorPage ssr=SsrMode::Async />

@@ -93,12 +93,13 @@ pub async fn seed_account(db: &Db) -> Result<i64, sqlx::Error> {
 }
 
 /// The demo account's money, made through the ledger's own operations so it reconciles like
-/// real data: a recharge, a voucher, a prepaid card (with its discount voucher) and 90 days of
-/// daily charges on two workspaces. Every step has its own key, so a second run adds nothing.
+/// real data: a recharge, a voucher and a prepaid card (with its discount voucher). Every step
+/// has its own key, so a second run adds nothing. The charges come from usage
+/// ([`seed_usage`]).
 async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::posting::LedgerError> {
     use crate::funds::cash::{credit_cash, Credit};
     use crate::funds::deduction::{
-        buy_prepaid_card, deduct, issue_voucher, CardPurchase, Charge, NewVoucher, VoucherKind,
+        buy_prepaid_card, issue_voucher, CardPurchase, NewVoucher, VoucherKind,
     };
     use crate::money::Currency;
     use crate::time::DAY_MS as DAY;
@@ -150,37 +151,44 @@ async fn seed_funds(db: &Db, account: i64) -> Result<(), crate::ledger::posting:
         },
     )
     .await?;
-    let lines: [(&str, &str, i64); 4] = [
-        ("wksp_demo_production", "logs", 32_00),
-        ("wksp_demo_production", "time_series", 14_50),
-        ("wksp_demo_staging", "apm_trace", 8_50),
-        ("wksp_demo_staging", "sms", 2_00),
-    ];
-    for day in 3..DAYS {
-        let at = start + day * DAY;
-        for (workspace, item, base) in lines {
-            // A steady pattern with some day-to-day variation, the same on every run.
-            let amount = base + (day * 37 + base) % 900;
-            let reference = format!("{workspace} day {} {item}", day - 3 + 1);
-            let key = format!("demo:charge:{day}:{workspace}:{item}");
-            deduct(
-                &mut tx,
-                backend,
-                &Charge {
-                    account,
-                    currency: cny,
-                    item,
-                    amount,
-                    reference: &reference,
-                    key: &key,
-                    at,
-                },
-            )
-            .await?;
-        }
-    }
     tx.commit().await?;
     Ok(())
+}
+
+/// The workspaces whose usage the demo reports, with how busy each is (percent).
+const DEMO_USAGE: &[(&str, &str, u64)] = &[
+    ("wksp_demo_production", "CN1", 100),
+    ("wksp_demo_staging", "CN2", 30),
+];
+
+/// The demo's usage: 90 days of the simulator's hourly usage of two workspaces, taken in
+/// through the ingestion API's own code path signed as their sites, then rated by the rating
+/// run, so every charge the demo shows was rated and deducted as real usage is. Record ids are
+/// fixed by hour, so a second start sends only duplicates (and the hours since).
+pub async fn seed_usage(state: &crate::state::AppState) -> Result<u64, String> {
+    let now = state.clock.now();
+    for (_, site, _) in DEMO_USAGE {
+        crate::workspaces::simulator::ensure_key(&state.db, state.site_key_secret.expose(), site, now)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    // Whole days before today in the site's zone, as the history of a steady customer.
+    let days = 90;
+    let mut accepted = 0;
+    for (workspace, site, scale) in DEMO_USAGE {
+        let records = crate::metering::simulator::usage(workspace, days, now, *scale);
+        let answer = crate::metering::simulator::ingest_here(state, site, records)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(refused) = answer.refused.first() {
+            tracing::warn!(count = answer.refused.len(), first = %refused.reason, "demo usage records refused");
+        }
+        accepted += answer.accepted.len() as u64;
+    }
+    crate::metering::run::rate_due(state, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(accepted)
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ pub mod error;
 pub mod funds;
 pub mod ledger;
 pub mod messages;
+pub mod metering;
 pub mod money;
 pub mod operators;
 pub mod outbox;

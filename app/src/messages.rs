@@ -54,6 +54,15 @@ messages! {
     BalanceNotEnough => err_balance_not_enough,
     // Lists and filters
     DateFormat => err_date_format,
+    // The price list
+    PriceTableLine { line } => err_price_table_line,
+    PriceTableUnknown { item } => err_price_table_unknown,
+    PriceTableRepeated { item } => err_price_table_repeated,
+    PriceTableMissing { item } => err_price_table_missing,
+    PriceVersionTooEarly { day } => err_price_version_too_early,
+    PriceVersionExists => err_price_version_exists,
+    PriceNoteTooLong => err_price_note_too_long,
+    UnsettledUsage => err_unsettled_usage,
     ChooseType => err_choose_type,
     ChooseStatus => err_choose_status,
     // Activation codes

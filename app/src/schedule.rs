@@ -30,6 +30,14 @@ pub fn jobs() -> Vec<Job> {
             claimed: true,
             work: housekeeping,
         },
+        // Each run rates what is due and catches up on what a stopped server missed; every
+        // workspace-day is claimed on its own, so one replica's run is enough.
+        Job {
+            name: "rating",
+            every: FIVE_MINUTES,
+            claimed: true,
+            work: rating,
+        },
         // Often, so that paying the arrears unlocks the workspaces within moments.
         Job {
             name: "arrears",
@@ -60,6 +68,16 @@ fn expire_instruments(state: AppState, now: i64) -> Run {
         crate::funds::deduction::expire_due(&state.db, now)
             .await
             .map(|n| n as u64)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Yesterday's usage (in each site's zone), and any not yet rated, rated and deducted.
+fn rating(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        crate::metering::run::rate_due(&state, now)
+            .await
+            .map(|rated| rated.lines)
             .map_err(|e| e.to_string())
     })
 }

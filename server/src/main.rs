@@ -43,6 +43,7 @@ async fn main() {
         Some("operator") => operator_command(&db).await,
         Some("site") => site_command(&db, &config).await,
         Some("marketplace") => marketplace_command(leptos_options.clone(), &db, &config).await,
+        Some("usage") => usage_command(leptos_options.clone(), &db, &config).await,
         _ => {}
     }
     if config.demo {
@@ -68,6 +69,12 @@ async fn main() {
     let state = AppState::new(leptos_options, db.clone(), config)
         .await
         .unwrap_or_else(|error| fail(&format!("start-up: {error}")));
+    if state.config.demo {
+        match demo::seed_usage(&state).await {
+            Ok(records) => tracing::info!(records, "demo usage taken in and rated"),
+            Err(error) => fail(&format!("demo usage: {error}")),
+        }
+    }
     // Expiry, reminders, housekeeping and the message queue, on their timers (app::schedule).
     app::server::jobs::start(&state, app::schedule::jobs());
     let router = app::edge::router(state);
@@ -94,17 +101,22 @@ async fn main() {
 /// `server reconcile`: proves the books and exits 0 when they are right, 1 when not.
 async fn reconcile(db: &Db) -> ! {
     let found = match db.pool().acquire().await {
-        Ok(mut conn) => app::ledger::posting::reconcile(&mut conn).await,
+        Ok(mut conn) => match app::ledger::posting::reconcile(&mut conn).await {
+            Ok(found) => app::metering::store::lines_off_their_postings(&mut conn)
+                .await
+                .map(|lines| (found, lines)),
+            Err(error) => Err(error),
+        },
         Err(error) => Err(error),
     };
     match found {
-        Ok(found) if found.is_empty() => {
-            println!("ledger reconciles: every journal transaction balances, every balance equals its postings");
+        Ok((found, lines)) if found.is_empty() && lines.is_empty() => {
+            println!("ledger reconciles: every journal transaction balances, every balance equals its postings, every daily line equals its posting");
             std::process::exit(0)
         }
-        Ok(found) => {
-            println!("ledger does NOT reconcile: unbalanced journal transactions {:?}, drifted balances {:?}",
-                found.unbalanced_transactions, found.drifted_balances);
+        Ok((found, lines)) => {
+            println!("ledger does NOT reconcile: unbalanced journal transactions {:?}, drifted balances {:?}, daily lines off their postings {:?}",
+                found.unbalanced_transactions, found.drifted_balances, lines);
             std::process::exit(1)
         }
         Err(error) => fail(&format!("reconcile: {error}")),
@@ -250,6 +262,46 @@ async fn marketplace_command(
             std::process::exit(0)
         }
         Err(error) => fail(&format!("marketplace: {error}")),
+    }
+}
+
+/// `server usage <SITE> <WORKSPACE_ID> [DAYS]`: the usage simulator. Posts the simulator's
+/// hourly usage of the workspace over the last DAYS days (default 7) to the running server's
+/// usage API at `BC_PUBLIC_ORIGIN`, gzip, signed with the site's current key, as the site
+/// would; prints how many records were accepted, duplicates and refused.
+async fn usage_command(options: leptos::config::LeptosOptions, db: &Db, config: &Config) -> ! {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let usage = "usage: server usage <SITE> <WORKSPACE_ID> [DAYS]";
+    let (Some(site), Some(workspace)) = (args.first(), args.get(1)) else {
+        fail(usage)
+    };
+    let days: i64 = match args.get(2) {
+        None => 7,
+        Some(days) => days
+            .parse()
+            .ok()
+            .filter(|d| (1..=app::metering::ingestion::MAX_AGE_DAYS).contains(d))
+            .unwrap_or_else(|| fail("usage: DAYS is a whole number from 1 to 100")),
+    };
+    let state = AppState::new(options, db.clone(), config.clone())
+        .await
+        .unwrap_or_else(|e| fail(&format!("usage: {e}")));
+    let records = app::metering::simulator::usage(workspace, days, state.clock.now(), 100);
+    let sent = records.len();
+    match app::metering::simulator::post(&state, &config.public_origin.url(), site, records).await {
+        Ok(answer) => {
+            println!(
+                "{sent} records sent: {} accepted, {} duplicates, {} refused",
+                answer.accepted.len(),
+                answer.duplicates.len(),
+                answer.refused.len()
+            );
+            if let Some(first) = answer.refused.first() {
+                println!("first refused: {} ({})", first.record_id, first.reason);
+            }
+            std::process::exit(0)
+        }
+        Err(error) => fail(&format!("usage: {error}")),
     }
 }
 

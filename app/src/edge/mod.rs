@@ -33,6 +33,7 @@ pub fn plain_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ];
     routes.extend(crate::cloud_accounts::http::routes());
     routes.extend(crate::funds::http::routes());
+    routes.extend(crate::metering::http::routes());
     routes.extend(crate::operators::http::routes());
     routes.extend(crate::team::http::routes());
     routes.extend(crate::workspaces::http::routes());

@@ -1,8 +1,9 @@
 //! `GET /api/openapi.json`: an OpenAPI 3.1 description of every endpoint a machine calls (the
-//! site API, the payment provider's callback, the cloud marketplaces' calls) and of the webhook sites receive. Written from
+//! site API, usage ingestion, the payment provider's callback, the cloud marketplaces' calls) and of the webhook sites receive. Written from
 //! the same constants the handlers use, so a renamed header or path changes both.
 use crate::cloud_accounts::{aliyun, aws, huawei};
 use crate::funds::payment;
+use crate::metering::http::USAGE_PATH;
 use crate::workspaces::http::{ENTITLEMENT_PATH, REGISTER_PATH};
 use crate::workspaces::site_api;
 use crate::workspaces::webhooks;
@@ -36,6 +37,9 @@ pub fn document(origin: &str) -> Value {
     entitlement_answers["404"] = json!({"description": "No such workspace on this site"});
     let mut register_answers = refusals();
     register_answers["200"] = entitlement_answers["200"].clone();
+    let mut usage_answers = refusals();
+    usage_answers["200"] = json!({"description": "Each record accepted, a duplicate (counted before) or refused with its reason", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UsageAnswer"}}}});
+    usage_answers["413"] = json!({"description": "More than 10,000 records, or a body (as sent or unpacked) over 8 MiB"});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Billing Center machine API", "version": "1"},
@@ -52,6 +56,12 @@ pub fn document(origin: &str) -> Value {
                 "parameters": site_headers(),
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workspace"}}}},
                 "responses": register_answers
+            }},
+            USAGE_PATH: {"post": {
+                "summary": "A batch of hourly usage records of the site's workspaces; gzip accepted (Content-Encoding: gzip, signed over the body as sent)",
+                "parameters": site_headers(),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UsageBatch"}}}},
+                "responses": usage_answers
             }},
             "/payments/callback/{provider}": {"post": {
                 "summary": "A payment provider reports a recharge order's outcome; credited exactly once",
@@ -122,6 +132,22 @@ pub fn document(origin: &str) -> Value {
                 "kind": {"enum": ["bound", "unbound", "settlement_changed", "locked", "unlocked"]},
                 "at": {"type": "integer", "description": "Unix milliseconds, UTC"},
                 "workspace": {"$ref": "#/components/schemas/Entitlement"}
+            }},
+            "UsageBatch": {"type": "object", "required": ["records"], "additionalProperties": false, "properties": {
+                "records": {"type": "array", "maxItems": 10000, "items": {"type": "object", "additionalProperties": false,
+                    "required": ["record_id", "workspace_id", "item", "hour", "quantity"], "properties": {
+                    "record_id": {"type": "string", "maxLength": 128, "description": "The idempotency key, unique per site: the same id with the same content is a duplicate, with other content refused"},
+                    "workspace_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                    "item": {"type": "string", "description": "A billing item code of the price list, e.g. logs, time_series"},
+                    "tier": {"type": "string", "description": "Retention tier, e.g. 30d; empty or absent for items without tiers"},
+                    "hour": {"type": "string", "format": "date-time", "description": "Start of the UTC hour, e.g. 2026-12-03T10:00:00Z; at most 1 hour ahead, at most 100 days old"},
+                    "quantity": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,6})?$", "description": "Decimal string (never a JSON number), at most 1,000,000,000,000"}
+                }}}
+            }},
+            "UsageAnswer": {"type": "object", "properties": {
+                "accepted": {"type": "array", "items": {"type": "string"}},
+                "duplicates": {"type": "array", "items": {"type": "string"}},
+                "refused": {"type": "array", "items": {"type": "object", "properties": {"record_id": {"type": "string"}, "reason": {"type": "string"}}}}
             }},
             "PaymentCallback": {"type": "object", "required": ["order_no", "provider_txn_id", "amount", "currency", "status"], "properties": {
                 "order_no": {"type": "string"}, "provider_txn_id": {"type": "string"},

@@ -1,7 +1,9 @@
 //! Vouchers, prepaid cards, and the deduction engine that pays a charge from them in the order
 //! of spec section 5: regular vouchers, discount vouchers, prepaid cards, cash, then arrears.
-//! SMS and synthetic-test items are paid only from prepaid cards and cash (then arrears);
-//! vouchers pay only items within their scope; among equals the nearest expiry pays first.
+//! SMS and synthetic-test items are paid only from prepaid cards and cash (then arrears): the
+//! price list's billing items say which (`vouchers_allowed`); vouchers pay only items within
+//! their scope; among equals the nearest expiry pays first. A workspace a cloud account pays
+//! is charged to vouchers, then cards, then that cloud account.
 use super::model::FundsPolicy;
 use super::store::{self, Due, NewCard, Source};
 use crate::ledger::posting::{earlier, post};
@@ -11,9 +13,6 @@ use crate::messages::Msg;
 use crate::money::{Currency, MAX_AMOUNT_MAJOR};
 use crate::server::db::Backend;
 use sqlx::AnyConnection;
-
-/// Billing items only cash or prepaid cards may pay.
-pub const CASH_OR_CARD_ONLY: [&str; 2] = ["sms", "synthetic_test"];
 
 pub use super::model::VoucherKind;
 
@@ -352,7 +351,7 @@ async fn sources(
     at: i64,
 ) -> Result<Vec<Source>, sqlx::Error> {
     let mut found = Vec::new();
-    if !CASH_OR_CARD_ONLY.contains(&item) {
+    if crate::metering::store::vouchers_may_pay(conn, item).await? {
         found.extend(
             store::paying_vouchers(conn, account, currency, at)
                 .await?
@@ -392,11 +391,31 @@ pub struct Charge<'a> {
     pub at: i64,
 }
 
-/// Pays a charge in the deduction order. A repeated key returns the first deduction.
+/// Who pays what vouchers and cards leave of a charge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payer {
+    /// The billing account: its cash, then arrears.
+    Account,
+    /// A cloud account (its id): the marketplace collects the rest.
+    Cloud(i64),
+}
+
+/// Pays a charge in the deduction order of the Billing Center account. A repeated key
+/// returns the first deduction.
 pub async fn deduct(
     conn: &mut AnyConnection,
     backend: Backend,
     charge: &Charge<'_>,
+) -> Result<Deduction, LedgerError> {
+    pay(conn, backend, charge, Payer::Account).await
+}
+
+/// Pays a charge in the deduction order of `payer`. A repeated key returns the first.
+pub async fn pay(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    charge: &Charge<'_>,
+    payer: Payer,
 ) -> Result<Deduction, LedgerError> {
     let Charge {
         account,
@@ -407,10 +426,16 @@ pub async fn deduct(
         key,
         at,
     } = *charge;
-    let request = format!(
-        "deduct|{account}|{}|{item}|{amount}|{reference}",
-        currency.code()
-    );
+    let request = match payer {
+        Payer::Account => format!(
+            "deduct|{account}|{}|{item}|{amount}|{reference}",
+            currency.code()
+        ),
+        Payer::Cloud(cloud) => format!(
+            "deduct|{account}|{}|{item}|{amount}|{reference}|cloud:{cloud}",
+            currency.code()
+        ),
+    };
     if let Some(journal) = earlier(conn, key, &request).await? {
         return Ok(Deduction {
             posted: Posted::Repeated(journal),
@@ -420,15 +445,61 @@ pub async fn deduct(
     if amount <= 0 {
         return Err(LedgerError::TooFewLegs);
     }
-    let cash = ledger_store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, at)
-        .await?;
-    let arrears =
-        ledger_store::ledger_account(conn, Some(account), LedgerKind::Arrears, 0, currency, at)
-            .await?;
     let revenue =
         ledger_store::ledger_account(conn, None, LedgerKind::Revenue, 0, currency, at).await?;
-    ledger_store::lock_holdings(conn, backend, account).await?;
-    let cash_balance = ledger_store::balance(conn, cash).await?;
+    let tail = match payer {
+        Payer::Account => {
+            let cash =
+                ledger_store::ledger_account(conn, Some(account), LedgerKind::Cash, 0, currency, at)
+                    .await?;
+            let arrears = ledger_store::ledger_account(
+                conn,
+                Some(account),
+                LedgerKind::Arrears,
+                0,
+                currency,
+                at,
+            )
+            .await?;
+            ledger_store::lock_holdings(conn, backend, account).await?;
+            let cash_balance = ledger_store::balance(conn, cash).await?;
+            vec![
+                Source {
+                    ledger_account: cash,
+                    kind: LedgerKind::Cash,
+                    instrument_id: 0,
+                    balance: cash_balance,
+                    scope: String::new(),
+                },
+                Source {
+                    ledger_account: arrears,
+                    kind: LedgerKind::Arrears,
+                    instrument_id: 0,
+                    balance: i64::MAX,
+                    scope: String::new(),
+                },
+            ]
+        }
+        Payer::Cloud(cloud) => {
+            let collected = ledger_store::ledger_account(
+                conn,
+                None,
+                LedgerKind::CloudSettlement,
+                cloud,
+                currency,
+                at,
+            )
+            .await?;
+            ledger_store::lock_holdings(conn, backend, account).await?;
+            vec![Source {
+                ledger_account: collected,
+                kind: LedgerKind::CloudSettlement,
+                instrument_id: cloud,
+                balance: i64::MAX,
+                scope: String::new(),
+            }]
+        }
+    };
     let mut left = amount;
     let mut legs = vec![Leg {
         account: revenue,
@@ -438,22 +509,7 @@ pub async fn deduct(
     let everything = sources(conn, account, currency, item, at)
         .await?
         .into_iter()
-        .chain([
-            Source {
-                ledger_account: cash,
-                kind: LedgerKind::Cash,
-                instrument_id: 0,
-                balance: cash_balance,
-                scope: String::new(),
-            },
-            Source {
-                ledger_account: arrears,
-                kind: LedgerKind::Arrears,
-                instrument_id: 0,
-                balance: i64::MAX,
-                scope: String::new(),
-            },
-        ]);
+        .chain(tail);
     for source in everything {
         if left == 0 {
             break;

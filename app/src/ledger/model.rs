@@ -24,6 +24,9 @@ pub enum LedgerKind {
     CardIssuance,
     /// Remaining value voided at expiry.
     Expired,
+    /// What a cloud marketplace collects from its buyer for us: the part of a cloud-settled
+    /// workspace's charge that vouchers and cards did not pay (one per cloud account).
+    CloudSettlement,
 }
 
 impl LedgerKind {
@@ -38,6 +41,7 @@ impl LedgerKind {
             LedgerKind::VoucherIssuance => "voucher_issuance",
             LedgerKind::CardIssuance => "card_issuance",
             LedgerKind::Expired => "expired",
+            LedgerKind::CloudSettlement => "cloud_settlement",
         }
     }
 
@@ -46,7 +50,7 @@ impl LedgerKind {
         Self::ALL.into_iter().find(|kind| kind.code() == code)
     }
 
-    pub const ALL: [LedgerKind; 9] = [
+    pub const ALL: [LedgerKind; 10] = [
         LedgerKind::Cash,
         LedgerKind::Voucher,
         LedgerKind::PrepaidCard,
@@ -56,6 +60,7 @@ impl LedgerKind {
         LedgerKind::VoucherIssuance,
         LedgerKind::CardIssuance,
         LedgerKind::Expired,
+        LedgerKind::CloudSettlement,
     ];
 
     /// Whether the account belongs to a billing account (and keeps a running balance).

@@ -46,6 +46,9 @@ fn AreaNav() -> impl IntoView {
                     <A href="/workspaces">{t!(i18n, nav_workspaces)}</A>
                 </li>
                 <li>
+                    <A href="/bills/consumption">{t!(i18n, nav_consumption)}</A>
+                </li>
+                <li>
                     <A href="/recharge">{t!(i18n, nav_recharge)}</A>
                 </li>
                 <li>

@@ -235,7 +235,7 @@ pub async fn unbind(
     let workspace = store::workspace_of(&mut tx, caller.account_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(reason) = unbind_refused(&workspace) {
+    if let Some(reason) = unbind_refused(&mut tx, &workspace).await? {
         return Err(AppError::Rejected(reason));
     }
     if !store::unbind(&mut tx, id, caller.account_id).await? {
@@ -252,10 +252,17 @@ pub async fn unbind(
     Ok(())
 }
 
-/// Why the workspace may not be unbound now, if it may not. (Usage is not rated yet, so no
-/// workspace has unsettled usage; the rating area adds that reason here.)
-pub fn unbind_refused(workspace: &store::WorkspaceRow) -> Option<Msg> {
-    workspace.locked_at.map(|_| Msg::UnbindLocked)
+/// Why the workspace may not be unbound now, if it may not: it is locked, or it has usage not
+/// yet rated (its account would then pay for a workspace it no longer has, or nobody would).
+pub async fn unbind_refused(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &store::WorkspaceRow,
+) -> Result<Option<Msg>, sqlx::Error> {
+    if workspace.locked_at.is_some() {
+        return Ok(Some(Msg::UnbindLocked));
+    }
+    let unrated = crate::metering::store::has_unrated_usage(conn, workspace.id).await?;
+    Ok(unrated.then_some(Msg::UnsettledUsage))
 }
 
 #[cfg(test)]

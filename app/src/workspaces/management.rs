@@ -38,12 +38,32 @@ pub(super) fn state_of(row: &WorkspaceRow, in_arrears: bool) -> WorkspaceState {
     }
 }
 
-fn view(state: &AppState, row: WorkspaceRow, in_arrears: bool, currency: Currency) -> WorkspaceView {
+/// Each workspace's cost this month so far (daily lines from the first of the month in the
+/// reader's zone), by workspace id.
+async fn month_costs(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    account: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let today = state.config.time_zone.date(state.clock.now());
+    let first = format!("{}-01", today.get(..7).unwrap_or_default());
+    Ok(crate::metering::store::cost_since(conn, account, &first)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+fn view(
+    state: &AppState,
+    row: WorkspaceRow,
+    in_arrears: bool,
+    currency: Currency,
+    month_cost: i64,
+) -> WorkspaceView {
     WorkspaceView {
         id: row.id,
         state: state_of(&row, in_arrears),
-        // Nothing is rated yet: this month's cost is zero until bills exist.
-        month_cost: crate::money::format_minor_units(0, currency),
+        month_cost: crate::money::format_minor_units(month_cost, currency),
         bound_at: state.config.time_zone.stamp(row.bound_at.unwrap_or_default()),
         workspace_uuid: row.workspace_uuid,
         name: row.name,
@@ -97,8 +117,13 @@ pub async fn workspaces(
         },
     )
     .await?;
-    Ok(Page::from_rows(rows, WORKSPACES_PER_PAGE as usize, |row| row.id)
-        .map(|row| view(state, row, in_arrears, currency)))
+    let costs = month_costs(state, &mut conn, account).await?;
+    Ok(
+        Page::from_rows(rows, WORKSPACES_PER_PAGE as usize, |row| row.id).map(|row| {
+            let cost = costs.get(&row.id).copied().unwrap_or(0);
+            view(state, row, in_arrears, currency, cost)
+        }),
+    )
 }
 
 /// The columns of the workspaces CSV.
@@ -143,9 +168,10 @@ pub async fn detail(state: &AppState, account: i64, id: i64) -> Result<Workspace
         })
         .collect();
     let lock_reason: Option<LockReason> = row.lock_reason();
-    let unbind_refused = super::binding::unbind_refused(&row);
+    let unbind_refused = super::binding::unbind_refused(&mut conn, &row).await?;
+    let cost = month_costs(state, &mut conn, account).await?.get(&row.id).copied().unwrap_or(0);
     Ok(WorkspaceDetail {
-        workspace: view(state, row, in_arrears, currency),
+        workspace: view(state, row, in_arrears, currency, cost),
         lock_reason,
         events,
         unbind_refused,

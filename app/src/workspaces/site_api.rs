@@ -77,7 +77,7 @@ pub struct Signed<'a> {
 }
 
 /// The site whose live key signed `path` and `body`; nothing of the body is read before.
-async fn authenticate(
+pub async fn authenticate(
     state: &AppState,
     conn: &mut AnyConnection,
     signed: &Signed<'_>,
