@@ -364,7 +364,11 @@ pub async fn posted_so_far(
     for row in &rows {
         let key = (row.try_get("item_code")?, row.try_get("tier")?);
         let entry = totals.entry(key).or_default();
-        entry.0 = entry.0.saturating_add(row.try_get("amount")?);
+        // Refused rather than wrapped: a day's lines never come near the bound.
+        entry.0 = entry
+            .0
+            .checked_add(row.try_get("amount")?)
+            .ok_or_else(|| sqlx::Error::Protocol("a day's lines overflow".into()))?;
         entry.1 = entry.1.max(row.try_get::<i64, _>("revision")? + 1);
     }
     Ok(totals.into_iter().collect())
@@ -606,7 +610,7 @@ pub async fn cost_since(
     from: &str,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT workspace_id, SUM(amount) AS total FROM daily_lines WHERE billing_account_id = $1 AND day >= $2 \
+        "SELECT workspace_id, CAST(SUM(amount) AS BIGINT) AS total FROM daily_lines WHERE billing_account_id = $1 AND day >= $2 \
          GROUP BY workspace_id",
     )
     .bind(account)
