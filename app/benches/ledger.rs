@@ -2,15 +2,9 @@
 //! scratch database, dropped afterwards. Sizes: `BENCH_CHARGES` (default 2,000) and
 //! `BENCH_ENTRIES` (default 1,000,000).
 use app::funds::bench::{run, Report, Sizes};
-use app::server::scratch;
+mod common;
 
-fn size(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n: &i64| *n > 0)
-        .unwrap_or(default)
-}
+use common::size;
 
 fn print(report: &Report) {
     println!("{:?}", report.backend);
@@ -45,18 +39,5 @@ async fn main() {
         repeats: 21,
     };
     println!("ledger benchmark: {sizes:?}");
-    let (db, dir) = scratch::sqlite().await.expect("a scratch SQLite database");
-    let report = run(&db, sizes).await.expect("SQLite benchmark");
-    db.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    print(&report);
-    match scratch::postgres().await {
-        Ok((db, name)) => {
-            let report = run(&db, sizes).await;
-            db.close().await;
-            let _ = scratch::drop_postgres(&name).await;
-            print(&report.expect("PostgreSQL benchmark"));
-        }
-        Err(error) => println!("PostgreSQL skipped: {error} (set TEST_POSTGRES_URL)"),
-    }
+    common::on_both(|db| async move { run(&db, sizes).await }, print).await;
 }

@@ -428,6 +428,18 @@ pub struct MarketplaceConfig {
     /// The SNS topics subscription notifications may come from (any AWS Marketplace
     /// subscription topic when empty).
     pub aws_topic_arns: Vec<String>,
+    /// The AWS listing's metering dimension (priced at one minor unit, so the quantity is
+    /// the amount in cents).
+    pub aws_dimension: String,
+    /// Alibaba Cloud OpenAPI credentials of the seller's account, for PushMeteringData.
+    pub aliyun_access_key_id: Option<String>,
+    pub aliyun_access_key_secret: Option<Secret>,
+    /// Where PushMeteringData is called (the China site's endpoint by default).
+    pub aliyun_market_url: Option<String>,
+    /// The Alibaba Cloud listing's metering entity key (priced at one fen a unit).
+    pub aliyun_metering_key: String,
+    /// Where Huawei Cloud's usage push is called.
+    pub huawei_usage_url: Option<String>,
 }
 
 fn marketplace_config(
@@ -454,6 +466,25 @@ fn marketplace_config(
     if aws_metering_url.as_ref().is_some_and(|u| !u.starts_with("https://")) {
         return Err(error("BC_AWS_METERING_URL", "must be an https:// URL"));
     }
+    for variable in ["BC_ALIYUN_MARKET_URL", "BC_HUAWEI_USAGE_URL"] {
+        if get(variable).is_some_and(|u| !u.starts_with("https://")) {
+            return Err(error(variable, "must be an https:// URL"));
+        }
+    }
+    let name = |variable: &'static str, default: &str| match get(variable) {
+        Some(n) if n.is_empty() || n.len() > 64 || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => {
+            Err(error(variable, "must be a name of letters, digits, _ and -"))
+        }
+        other => Ok(other.unwrap_or_else(|| default.to_string())),
+    };
+    let aliyun_access_key_id = get("BC_ALIYUN_ACCESS_KEY_ID");
+    let aliyun_access_key_secret = get("BC_ALIYUN_ACCESS_KEY_SECRET").map(Secret::new);
+    if aliyun_access_key_id.is_some() != aliyun_access_key_secret.is_some() {
+        return Err(error(
+            "BC_ALIYUN_ACCESS_KEY_SECRET",
+            "BC_ALIYUN_ACCESS_KEY_ID and BC_ALIYUN_ACCESS_KEY_SECRET are set together",
+        ));
+    }
     let aws_access_key_id = get("BC_AWS_ACCESS_KEY_ID");
     let aws_secret_access_key = get("BC_AWS_SECRET_ACCESS_KEY").map(Secret::new);
     if aws_access_key_id.is_some() != aws_secret_access_key.is_some() {
@@ -473,6 +504,12 @@ fn marketplace_config(
         aws_topic_arns: get("BC_AWS_SNS_TOPIC_ARNS")
             .map(|list| list.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
             .unwrap_or_default(),
+        aws_dimension: name("BC_AWS_DIMENSION", "spend")?,
+        aliyun_access_key_id,
+        aliyun_access_key_secret,
+        aliyun_market_url: get("BC_ALIYUN_MARKET_URL"),
+        aliyun_metering_key: name("BC_ALIYUN_METERING_KEY", "Frequency")?,
+        huawei_usage_url: get("BC_HUAWEI_USAGE_URL"),
     })
 }
 

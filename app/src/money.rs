@@ -171,18 +171,24 @@ pub fn format_minor_units(units: i64, currency: Currency) -> String {
     format_amount(from_minor_units(units, currency), currency)
 }
 
+/// Digits with a comma every three from the right: "1234567" is "1,234,567".
+pub fn group_thousands(digits: &str) -> String {
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// "¥1,234.50", "-$0.07": always the currency's full minor digits, thousands grouped.
 pub fn format_amount(amount: Decimal, currency: Currency) -> String {
     let rounded = amount.round_dp(currency.minor_digits());
     let text = format!("{:.*}", currency.minor_digits() as usize, rounded.abs());
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
+    let grouped = group_thousands(whole);
     let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
         "-"
     } else {

@@ -38,6 +38,13 @@ pub fn jobs() -> Vec<Job> {
             claimed: true,
             work: rating,
         },
+        // Every replica helps: each report is claimed on its own.
+        Job {
+            name: "cloud-metering",
+            every: Duration::from_secs(60),
+            claimed: false,
+            work: cloud_metering,
+        },
         // Often, so that paying the arrears unlocks the workspaces within moments.
         Job {
             name: "arrears",
@@ -78,6 +85,16 @@ fn rating(state: AppState, now: i64) -> Run {
         crate::metering::run::rate_due(&state, now)
             .await
             .map(|rated| rated.lines)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// What cloud-settled workspaces used, reported to their marketplace to collect.
+fn cloud_metering(state: AppState, now: i64) -> Run {
+    Box::pin(async move {
+        crate::metering::cloud::report_due(&state, now)
+            .await
+            .map(|done| done.accepted)
             .map_err(|e| e.to_string())
     })
 }

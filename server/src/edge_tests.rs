@@ -238,6 +238,8 @@ const MACHINE_ENDPOINTS: &[(&str, Need)] = &[
     ("/api/v1/usage", Signed),
     ("/dev/marketplace/aws/metering", Signed),
     ("/dev/marketplace/aws/sns-certificate.pem", Public),
+    ("/dev/marketplace/aliyun/market", Signed),
+    ("/dev/marketplace/huawei/usage-data", Signed),
     ("/marketplace/aliyun/spi", Signed),
     ("/marketplace/aws/register", Signed),
     ("/marketplace/aws/sns", Signed),

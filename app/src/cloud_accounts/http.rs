@@ -4,7 +4,9 @@
 use super::aliyun::{self, Aliyun};
 use super::aws::{self, Notifications, Registration};
 use super::huawei::{self, Huawei};
+use super::metering;
 use super::provider::{handle, Incoming, Marketplace};
+use super::simulated_metering::{self, Answer};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -22,6 +24,8 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         (aws::SNS_PATH, post(|s, u, h, b| call(Notifications, s, u, h, b))),
         (aws::SIMULATOR_METERING_PATH, post(simulated_metering)),
         (aws::SIMULATOR_CERTIFICATE_PATH, get(simulated_certificate)),
+        (metering::SIMULATOR_ALIYUN_PATH, get(simulated_aliyun_query).post(simulated_aliyun_form)),
+        (metering::SIMULATOR_HUAWEI_PATH, post(simulated_huawei)),
     ]
 }
 
@@ -43,7 +47,7 @@ async fn call<M: Marketplace>(
     handle(&marketplace, &state, request).await
 }
 
-/// AWS's ResolveCustomer, as the simulator answers it.
+/// AWS's metering service as the simulator answers it: ResolveCustomer and BatchMeterUsage.
 async fn simulated_metering(
     State(state): State<AppState>,
     uri: Uri,
@@ -54,21 +58,58 @@ async fn simulated_metering(
         return StatusCode::NOT_FOUND.into_response();
     };
     use super::simulator::MeteringError;
-    let json = |status: StatusCode, kind: &str, message: &str| {
-        (status, [(header::CONTENT_TYPE, "application/x-amz-json-1.1")], serde_json::json!({"__type": kind, "message": message}).to_string())
-            .into_response()
+    let error = |status: StatusCode, kind: &str, message: &str| {
+        aws_json((status, serde_json::json!({"__type": kind, "message": message})))
     };
-    match super::simulator::resolve_customer(keys, &headers, uri.path(), &body, state.clock.now()) {
-        Ok(customer) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
-            serde_json::to_string(&customer).unwrap_or_default(),
-        )
-            .into_response(),
-        Err(MeteringError::Signature) => json(StatusCode::UNAUTHORIZED, "InvalidSignatureException", "The request signature does not match."),
-        Err(MeteringError::InvalidToken) => json(StatusCode::BAD_REQUEST, "InvalidTokenException", "Registration token is invalid."),
-        Err(MeteringError::UnknownOperation) => json(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation."),
+    let now = state.clock.now();
+    let refused = |e: MeteringError| match e {
+        MeteringError::Signature => error(StatusCode::UNAUTHORIZED, "InvalidSignatureException", "The request signature does not match."),
+        MeteringError::InvalidToken => error(StatusCode::BAD_REQUEST, "InvalidTokenException", "Registration token is invalid."),
+        MeteringError::UnknownOperation => error(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation."),
+    };
+    match super::simulator::verify_aws(keys, &headers, uri.path(), &body, now) {
+        Err(e) => refused(e),
+        Ok("AWSMPMeteringService.ResolveCustomer") => match super::simulator::resolve_customer(keys, &body) {
+            Ok(customer) => aws_json((StatusCode::OK, serde_json::to_value(&customer).unwrap_or_default())),
+            Err(e) => refused(e),
+        },
+        Ok(metering::AWS_TARGET) => aws_json(simulated_metering::batch_meter_usage(&state, &body, now).await),
+        Ok(_) => refused(MeteringError::UnknownOperation),
     }
+}
+
+fn aws_json((status, body): Answer) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/x-amz-json-1.1")], body.to_string()).into_response()
+}
+
+fn json((status, body): Answer) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// Alibaba Cloud's PushMeteringData as the simulator answers it, by GET or by a POSTed form.
+async fn simulated_aliyun_query(State(state): State<AppState>, uri: Uri) -> Response {
+    let params = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    simulated_aliyun(&state, "GET", params).await
+}
+
+async fn simulated_aliyun_form(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    let params = form_urlencoded::parse(&body).into_owned().collect();
+    simulated_aliyun(&state, "POST", params).await
+}
+
+async fn simulated_aliyun(state: &AppState, method: &str, params: Vec<(String, String)>) -> Response {
+    if !state.config.marketplaces.simulator {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    json(simulated_metering::push_metering_data(state, method, params, state.clock.now()).await)
+}
+
+/// Huawei Cloud's usage push as the simulator answers it.
+async fn simulated_huawei(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if !state.config.marketplaces.simulator {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    json(simulated_metering::usage_push(&state, &headers, &body, state.clock.now()).await)
 }
 
 async fn simulated_certificate(State(state): State<AppState>) -> Response {

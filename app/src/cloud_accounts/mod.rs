@@ -12,7 +12,9 @@ crate::server_only! {
     pub mod http;
     pub mod huawei;
     pub mod listing;
+    pub mod metering;
     pub mod provider;
+    pub mod simulated_metering;
     pub mod simulator;
     pub mod store;
     pub mod subscriptions;

@@ -103,6 +103,19 @@ pub struct Keys {
     pub aliyun: Option<Secret>,
     pub huawei: Option<Secret>,
     pub aws: Option<AwsKeys>,
+    /// Alibaba Cloud's OpenAPI, where PushMeteringData is called.
+    pub aliyun_api: Option<AliyunApi>,
+    /// Huawei Cloud's usage push (signed with `huawei`).
+    pub huawei_usage_url: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct AliyunApi {
+    pub access_key_id: String,
+    pub access_key_secret: Secret,
+    pub url: String,
+    /// The listing's metering entity key.
+    pub entity: String,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +126,8 @@ pub struct AwsKeys {
     /// ResolveCustomer's endpoint.
     pub metering_url: String,
     pub topic_arns: Vec<String>,
+    /// The listing's metering dimension.
+    pub dimension: String,
     /// Where the simulator's signing certificate is served (allowed beside AWS's own, exactly
     /// this address).
     pub simulator_certificate: Option<String>,
@@ -120,6 +135,8 @@ pub struct AwsKeys {
 
 /// The access key id the simulator's credentials go by.
 pub const SIMULATOR_ACCESS_KEY_ID: &str = "AKIABILLINGCENTERSIM";
+/// The AccessKey id the simulator's Alibaba Cloud OpenAPI credentials go by.
+pub const SIMULATOR_ALIYUN_KEY_ID: &str = "LTAIBILLINGCENTERSIM";
 
 impl Keys {
     pub async fn load(db: &Db, config: &crate::config::Config) -> Result<Keys, sqlx::Error> {
@@ -157,7 +174,33 @@ impl Keys {
             secret_access_key,
             region: m.aws_region.clone(),
             topic_arns: m.aws_topic_arns.clone(),
+            dimension: or_default(&m.aws_dimension, "spend"),
         });
-        Ok(Keys { aliyun, huawei, aws })
+        let aliyun_api = match (&m.aliyun_access_key_id, &m.aliyun_access_key_secret, m.simulator) {
+            (Some(id), Some(secret), _) => Some((id.clone(), secret.clone())),
+            (_, _, true) => Some((SIMULATOR_ALIYUN_KEY_ID.to_string(), made("marketplace_aliyun_api_secret").await?)),
+            _ => None,
+        }
+        .map(|(access_key_id, access_key_secret)| AliyunApi {
+            url: m.aliyun_market_url.clone().unwrap_or_else(|| match m.simulator {
+                true => format!("{origin}{}", super::metering::SIMULATOR_ALIYUN_PATH),
+                false => "https://market.aliyuncs.com/".to_string(),
+            }),
+            access_key_id,
+            access_key_secret,
+            entity: or_default(&m.aliyun_metering_key, "Frequency"),
+        });
+        let huawei_usage_url = m.huawei_usage_url.clone().unwrap_or_else(|| match m.simulator {
+            true => format!("{origin}{}", super::metering::SIMULATOR_HUAWEI_PATH),
+            false => "https://mkt.myhuaweicloud.com/api/mkp-openapi-public/global/v1/isv/usage-data".to_string(),
+        });
+        Ok(Keys { aliyun, huawei, aws, aliyun_api, huawei_usage_url })
+    }
+}
+
+fn or_default(name: &str, default: &str) -> String {
+    match name.is_empty() {
+        true => default.to_string(),
+        false => name.to_string(),
     }
 }

@@ -38,15 +38,15 @@ pub enum MeteringError {
     UnknownOperation,
 }
 
-/// Answers a ResolveCustomer request as AWS would: the signature first (our credentials, the
-/// signed headers it names, a time within 15 minutes), then the token.
-pub fn resolve_customer(
+/// Checks a call to AWS's metering service as AWS would: our credentials, the signed headers
+/// it names, a time within 15 minutes; then says which operation it calls.
+pub fn verify_aws<'h>(
     keys: &AwsKeys,
-    headers: &axum::http::HeaderMap,
+    headers: &'h axum::http::HeaderMap,
     path: &str,
     body: &[u8],
     now: i64,
-) -> Result<Customer, MeteringError> {
+) -> Result<&'h str, MeteringError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let authorization = header("authorization");
     let rest = authorization.strip_prefix("AWS4-HMAC-SHA256 ").ok_or(MeteringError::Signature)?;
@@ -99,9 +99,11 @@ pub fn resolve_customer(
     if !signing::equal(expected.as_bytes(), signature.to_ascii_lowercase().as_bytes()) {
         return Err(MeteringError::Signature);
     }
-    if header("x-amz-target") != "AWSMPMeteringService.ResolveCustomer" {
-        return Err(MeteringError::UnknownOperation);
-    }
+    Ok(headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default())
+}
+
+/// Answers ResolveCustomer (a call `verify_aws` passed): the token's customer.
+pub fn resolve_customer(keys: &AwsKeys, body: &[u8]) -> Result<Customer, MeteringError> {
     let token = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.get("RegistrationToken").and_then(|t| t.as_str()).map(str::to_string))

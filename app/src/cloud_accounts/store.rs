@@ -303,3 +303,55 @@ pub async fn keep_certificate(
     .await?;
     Ok(())
 }
+
+/// The simulator's memory of a record it took: keeps `quantity` under the record's key and
+/// answers `None`, or answers the quantity kept before (a repeat).
+pub async fn keep_simulated(
+    conn: &mut AnyConnection,
+    cloud: &str,
+    key: &str,
+    subject: &str,
+    quantity: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let kept = sqlx::query(
+        "INSERT INTO simulated_meterings (cloud, record_key, subject, quantity, received_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cloud, record_key) DO NOTHING",
+    )
+    .bind(cloud)
+    .bind(key)
+    .bind(subject)
+    .bind(quantity)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if kept.rows_affected() == 1 {
+        return Ok(None);
+    }
+    sqlx::query_scalar("SELECT quantity FROM simulated_meterings WHERE cloud = $1 AND record_key = $2")
+        .bind(cloud)
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// When the simulator last took a new record about `subject`.
+pub async fn last_simulated(conn: &mut AnyConnection, cloud: &str, subject: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(received_at) FROM simulated_meterings WHERE cloud = $1 AND subject = $2")
+        .bind(cloud)
+        .bind(subject)
+        .fetch_one(conn)
+        .await
+}
+
+/// Every record the simulator took for `cloud`: (key, subject, quantity), oldest first.
+pub async fn simulated(conn: &mut AnyConnection, cloud: &str) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT record_key, subject, quantity FROM simulated_meterings WHERE cloud = $1 \
+         AND record_key NOT LIKE 'nonce:%' ORDER BY received_at, record_key",
+    )
+    .bind(cloud)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
+}

@@ -6,9 +6,9 @@ use super::store;
 use crate::accounts::service::Client;
 use crate::error::AppError;
 use crate::messages::Msg;
-use crate::server::clock::Clock;
+
 use crate::server::db::Db;
-use crate::server::testing::{db_test, state_with};
+use crate::server::testing::db_test;
 use crate::state::AppState;
 use crate::team::testing::{account_owned_by, owner_caller};
 use crate::workspaces::model::{LockReason, Settlement};
@@ -26,24 +26,7 @@ fn client() -> Client {
 
 /// A server of this process with the marketplace simulator on, listening on a free port.
 async fn market(db: &Db) -> (AppState, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let origin = format!("http://{addr}");
-    let config = crate::config::Config::from_lookup(|name| match name {
-        "BC_DEV_OUTBOX" | "BC_MARKETPLACE_SIMULATOR" => Some("1".into()),
-        "BC_LISTEN_ADDR" => Some(addr.clone()),
-        _ => None,
-    })
-    .expect("config");
-    let mut state = state_with(db, config).await;
-    state.clock = Clock::fixed(NOW);
-    let router = crate::edge::router(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (state, origin)
+    crate::server::testing::serve(db, NOW, &["BC_MARKETPLACE_SIMULATOR"]).await
 }
 
 /// A server, a customer (Mine Co.) and its owner, and a workspace of `site` bound to it.

@@ -1,7 +1,7 @@
 //! Consumption details: the account's daily lines with what paid each, the hourly values
 //! behind one, and the price list as a reader sees it.
 use super::model::{
-    ConsumptionQuery, HourValue, ItemChoice, LineDetail, LinePage, LineView, Names, PaidPart,
+    Collection, CollectionStatus, ConsumptionQuery, HourValue, ItemChoice, LineDetail, LinePage, LineView, Names, PaidPart,
     PriceList, PriceRow, PriceVersion,
 };
 use super::store::{self, LineFilter, LineRow, PriceEntry, VersionRow};
@@ -17,13 +17,7 @@ use sqlx::AnyConnection;
 pub fn quantity_text(micros: i64) -> String {
     let text = Decimal::new(micros, 6).normalize().to_string();
     let (whole, fraction) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
+    let grouped = crate::money::group_thousands(whole);
     match fraction {
         Some(fraction) => format!("{grouped}.{fraction}"),
         None => grouped,
@@ -262,11 +256,19 @@ pub async fn line_detail(
         .find(|r| r.id == id)
         .cloned()
         .ok_or(AppError::NotFound)?;
+    let collection = store::part_status(&mut conn, id).await?.map(|part| Collection {
+        cloud: part.cloud.parse().unwrap_or(crate::workspaces::model::Cloud::Aws),
+        amount: format_minor_units(part.amount, currency_of(&row.currency)),
+        status: CollectionStatus::from_code(&part.status).unwrap_or(CollectionStatus::Pending),
+        answer: part.answer.unwrap_or_default(),
+        accepted_at: part.accepted_at.map(|at| zone.stamp(at)),
+    });
     Ok(LineDetail {
         line,
         counting,
         hours,
         revisions,
+        collection,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::team::model::Permission;
 use crate::ui::Page;
-use crate::workspaces::site_api::{self, Signed, SiteApiError};
+use crate::workspaces::site_api::{Signed, SiteApiError};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -46,21 +46,11 @@ async fn usage(
     let Ok(body) = body else {
         return refused(&IngestError::TooLarge);
     };
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    };
-    let signed = Signed {
-        site: header(site_api::SITE_HEADER),
-        version: header(site_api::VERSION_HEADER),
-        timestamp: header(site_api::TIMESTAMP_HEADER),
-        signature: header(site_api::SIGNATURE_HEADER),
-    };
-    let gzip = header(header::CONTENT_ENCODING.as_str())
-        .trim()
-        .eq_ignore_ascii_case("gzip");
+    let signed = Signed::from_headers(&headers);
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
     match ingestion::ingest(&state, &signed, uri.path(), &body, gzip).await {
         Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
         Err(error) => {

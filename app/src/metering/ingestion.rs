@@ -6,13 +6,12 @@
 //! Each record's `record_id` is its idempotency key at its site: the same id with the same
 //! content is counted once and answered as a duplicate; with other content it is refused. A
 //! record of a day already rated is taken in and rated on the next run as a restatement.
-use super::rating::MICROS;
+use super::rating::{millionths, NotMillionths};
 use super::store::{self, IngestTarget, NewRecord};
 use crate::server::db::Db;
 use crate::state::AppState;
 use crate::time::{Zone, DAY_MS, HOUR_MS};
 use crate::workspaces::site_api::{self, Signed, SiteApiError};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -123,23 +122,11 @@ pub fn parse(json: &[u8]) -> Result<Batch, IngestError> {
 /// A quantity as a site writes it: a plain non-negative decimal, at most six places, at most
 /// [`MAX_QUANTITY`]; in millionths.
 pub fn parse_quantity(text: &str) -> Result<i64, &'static str> {
-    let plain = !text.is_empty()
-        && text.len() <= 24
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && text.bytes().filter(|b| *b == b'.').count() <= 1
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    if !plain {
-        return Err("bad quantity: a decimal string such as \"1234\" or \"0.5\"");
-    }
-    let value: Decimal = text.parse().map_err(|_| "bad quantity")?;
-    if value.scale() > 6 {
-        return Err("bad quantity: at most 6 digits after the decimal point");
-    }
-    if value > Decimal::from(MAX_QUANTITY) {
-        return Err("bad quantity: too large");
-    }
-    i64::try_from((value * Decimal::from(MICROS)).trunc()).map_err(|_| "bad quantity: too large")
+    millionths(text, 24, MAX_QUANTITY).map_err(|why| match why {
+        NotMillionths::NotPlain => "bad quantity: a decimal string such as \"1234\" or \"0.5\"",
+        NotMillionths::TooPrecise => "bad quantity: at most 6 digits after the decimal point",
+        NotMillionths::TooLarge => "bad quantity: too large",
+    })
 }
 
 /// An hour as a site writes it: the start of a UTC hour, RFC 3339.
@@ -327,6 +314,7 @@ fn same_content(stored: &NewRecord, again: &NewRecord) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metering::rating::MICROS;
 
     #[test]
     fn quantities_are_plain_bounded_decimals() {

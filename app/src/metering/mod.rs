@@ -5,6 +5,8 @@ pub mod api;
 pub mod model;
 pub mod pages;
 crate::server_only! {
+    pub mod bench;
+    pub mod cloud;
     pub mod details;
     pub mod http;
     pub mod ingestion;

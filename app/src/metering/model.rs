@@ -131,6 +131,30 @@ pub struct LineDetail {
     pub hours: Vec<HourValue>,
     /// The revisions of the same day and item, oldest first (the line itself included).
     pub revisions: Vec<LineView>,
+    /// What the cloud marketplace was asked to collect of this line, when a cloud paid it.
+    pub collection: Option<Collection>,
+}
+
+crate::coded_enum! {
+    /// Where a cloud marketplace's collection of a line stands.
+    pub enum CollectionStatus {
+        /// Not yet taken by the marketplace (being sent, or retried).
+        Pending => "pending",
+        Accepted => "accepted",
+        /// Refused by the marketplace for good: an operator looks into it.
+        Refused => "refused",
+    }
+}
+
+/// The cloud-settled part of a line and what its marketplace said of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    pub cloud: crate::workspaces::model::Cloud,
+    pub amount: String,
+    pub status: CollectionStatus,
+    /// The marketplace's words (its record id, or why it refused).
+    pub answer: String,
+    pub accepted_at: Option<Stamp>,
 }
 
 /// A page of daily lines, newest first.

@@ -1,14 +1,13 @@
 //! Price versions an operator adds: a whole table of one currency from a day on. A version
 //! starts no earlier than tomorrow in every billing zone, so a day already rated (or being
 //! rated) keeps the prices it was rated at.
-use super::rating::MICROS;
+
 use super::store::{self, VersionRow};
 use crate::error::AppError;
 use crate::messages::Msg;
 use crate::money::Currency;
 use crate::state::AppState;
 use crate::time::Zone;
-use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
 /// The largest unit price, in the currency's major unit.
@@ -27,21 +26,7 @@ pub struct NewVersion<'a> {
 
 /// A unit price as an operator writes it: "0.6", at most six places, at most a million.
 pub fn parse_price(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let plain = !text.is_empty()
-        && text.len() <= 20
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && text.bytes().filter(|b| *b == b'.').count() <= 1
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    if !plain {
-        return None;
-    }
-    let value: Decimal = text.parse().ok()?;
-    if value.scale() > 6 || value > Decimal::from(MAX_UNIT_PRICE) {
-        return None;
-    }
-    i64::try_from((value * Decimal::from(MICROS)).trunc()).ok()
+    super::rating::millionths(text.trim(), 20, MAX_UNIT_PRICE).ok()
 }
 
 /// Reads the table: (item, tier, price) per line, a first line `item,tier,price` skipped.
@@ -154,6 +139,7 @@ pub async fn add_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metering::rating::MICROS;
 
     #[test]
     fn a_table_reads_line_by_line() {

@@ -14,6 +14,38 @@ use std::collections::BTreeMap;
 /// Quantities are held in millionths of a unit.
 pub const MICROS: i64 = 1_000_000;
 
+/// Why a text is not a number of millionths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotMillionths {
+    /// Not a plain decimal: digits with at most one point, not at either end.
+    NotPlain,
+    /// More than six places.
+    TooPrecise,
+    TooLarge,
+}
+
+/// A plain decimal ("1234", "0.5"; at most `longest` characters, six places and `largest`) in
+/// millionths: how quantities and unit prices are written and kept.
+pub fn millionths(text: &str, longest: usize, largest: i64) -> Result<i64, NotMillionths> {
+    let plain = !text.is_empty()
+        && text.len() <= longest
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && text.bytes().filter(|b| *b == b'.').count() <= 1
+        && !text.starts_with('.')
+        && !text.ends_with('.');
+    if !plain {
+        return Err(NotMillionths::NotPlain);
+    }
+    let value: Decimal = text.parse().map_err(|_| NotMillionths::NotPlain)?;
+    if value.scale() > 6 {
+        return Err(NotMillionths::TooPrecise);
+    }
+    if value > Decimal::from(largest) {
+        return Err(NotMillionths::TooLarge);
+    }
+    i64::try_from((value * Decimal::from(MICROS)).trunc()).map_err(|_| NotMillionths::TooLarge)
+}
+
 /// What a line is keyed by: billing item and retention tier.
 pub type ItemTier = (String, String);
 

@@ -194,43 +194,64 @@ pub async fn insert_records(
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut stored = Vec::with_capacity(records.len());
     for chunk in records.chunks(CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO usage_records (site_code, record_id, workspace_id, billing_account_id, \
-             item_code, tier, hour, day, quantity_micros, received_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let n = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $2)",
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9,
-                n + 10
-            ));
-        }
-        sql.push_str(" ON CONFLICT (site_code, record_id) DO NOTHING RETURNING record_id");
-        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(site).bind(now);
-        for record in chunk {
-            query = query
-                .bind(&record.record_id)
-                .bind(record.workspace_id)
-                .bind(record.billing_account_id)
-                .bind(&record.item)
-                .bind(&record.tier)
-                .bind(record.hour)
-                .bind(&record.day)
-                .bind(record.quantity);
-        }
+        let sql = records_insert("usage_records", chunk.len())
+            + " ON CONFLICT (site_code, record_id) DO NOTHING RETURNING record_id";
+        let query = bind_records(sqlx::query_scalar::<_, String>(&sql).bind(site).bind(now), chunk);
         stored.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(stored)
+}
+
+/// The same rows as they are into `table` (of usage_records' columns), nothing checked: the
+/// benchmark's baseline.
+pub async fn insert_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    site: &str,
+    records: &[NewRecord],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in records.chunks(CHUNK) {
+        let sql = records_insert(table, chunk.len());
+        let query = sqlx::query_scalar::<_, String>(&sql).bind(site).bind(now);
+        bind_records(query, chunk).fetch_all(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO table (...) VALUES` for `rows` records: `$1` the site, `$2` the time.
+fn records_insert(table: &str, rows: usize) -> String {
+    let mut sql = format!(
+        "INSERT INTO {table} (site_code, record_id, workspace_id, billing_account_id, \
+         item_code, tier, hour, day, quantity_micros, received_at) VALUES "
+    );
+    for i in 0..rows {
+        let n = i * 8;
+        if i > 0 {
+            sql.push(',');
+        }
+        let places: Vec<String> = (3..=10).map(|k| format!("${}", n + k)).collect();
+        sql.push_str(&format!("($1, {}, $2)", places.join(", ")));
+    }
+    sql
+}
+
+fn bind_records<'q, O>(
+    mut query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    records: &'q [NewRecord],
+) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for record in records {
+        query = query
+            .bind(&record.record_id)
+            .bind(record.workspace_id)
+            .bind(record.billing_account_id)
+            .bind(&record.item)
+            .bind(&record.tier)
+            .bind(record.hour)
+            .bind(&record.day)
+            .bind(record.quantity);
+    }
+    query
 }
 
 /// The stored records of `site` with these ids.
@@ -685,4 +706,174 @@ pub async fn insert_cloud_metering(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the marketplaces are asked to collect
+
+/// A cloud-settled part not yet in a report.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Unreported {
+    pub id: i64,
+    pub amount: i64,
+    pub currency: String,
+    pub created_at: i64,
+}
+
+/// Cloud accounts with parts not yet in a report.
+pub async fn unreported_accounts(conn: &mut AnyConnection, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT cloud_account_id FROM cloud_meterings \
+         WHERE report_id IS NULL AND status = 'pending' ORDER BY cloud_account_id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// A cloud account's parts not yet in a report, oldest first.
+pub async fn unreported(conn: &mut AnyConnection, cloud_account: i64, limit: i64) -> Result<Vec<Unreported>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, amount, currency, created_at FROM cloud_meterings \
+         WHERE cloud_account_id = $1 AND report_id IS NULL AND status = 'pending' ORDER BY id LIMIT $2",
+    )
+    .bind(cloud_account)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// What a new report says.
+pub struct NewReport<'a> {
+    pub cloud_account: i64,
+    pub quantity: i64,
+    pub currency: &'a str,
+    pub period_start: i64,
+    pub metered_at: i64,
+    pub now: i64,
+}
+
+/// A new report; `None` when the cloud account already has one of that time.
+pub async fn insert_report(conn: &mut AnyConnection, new: &NewReport<'_>) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO cloud_reports (cloud_account_id, quantity, currency, period_start, metered_at, status, \
+         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) \
+         ON CONFLICT (cloud_account_id, metered_at) DO NOTHING RETURNING id",
+    )
+    .bind(new.cloud_account)
+    .bind(new.quantity)
+    .bind(new.currency)
+    .bind(new.period_start)
+    .bind(new.metered_at)
+    .bind(new.now)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Puts a part into a report; `false` when another replica's report took it first.
+pub async fn attach(conn: &mut AnyConnection, part: i64, report: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE cloud_meterings SET report_id = $1 WHERE id = $2 AND report_id IS NULL")
+        .bind(report)
+        .bind(part)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Reports to send at `now`, with what their marketplace needs to know of the cloud account.
+pub async fn due_reports(
+    conn: &mut AnyConnection,
+    now: i64,
+    max_attempts: i64,
+    limit: i64,
+) -> Result<Vec<crate::cloud_accounts::metering::Report>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.cloud_account_id, c.cloud, c.subscription_ref, c.cloud_account_ref, c.customer_ref, c.product_code, \
+         r.quantity, r.currency, r.period_start, r.metered_at, r.attempts, r.next_attempt_at \
+         FROM cloud_reports r JOIN cloud_accounts c ON c.id = r.cloud_account_id \
+         WHERE r.status = 'pending' AND r.next_attempt_at <= $1 AND r.attempts < $2 ORDER BY r.id LIMIT $3",
+    )
+    .bind(now)
+    .bind(max_attempts)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Holds a report for one attempt until `until`; `false` when another replica took it.
+pub async fn claim_report(conn: &mut AnyConnection, id: i64, seen_next: i64, until: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cloud_reports SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND status = 'pending'",
+    )
+    .bind(until)
+    .bind(id)
+    .bind(seen_next)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The marketplace's last word on a report: `accepted` or `refused`, for the report and its
+/// parts.
+pub async fn settle_report(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    answer: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let answer: String = answer.chars().take(500).collect();
+    sqlx::query(
+        "UPDATE cloud_reports SET status = $1, answer = $2, settled_at = $3, attempts = attempts + 1 WHERE id = $4",
+    )
+    .bind(status)
+    .bind(&answer)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE cloud_meterings SET status = $1, answer = $2, \
+         accepted_at = CASE WHEN $1 = 'accepted' THEN $3 ELSE NULL END WHERE report_id = $4",
+    )
+    .bind(status)
+    .bind(&answer)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A failed attempt: tried again at `next`.
+pub async fn report_failed(conn: &mut AnyConnection, id: i64, next: i64, answer: &str) -> Result<(), sqlx::Error> {
+    let answer: String = answer.chars().take(500).collect();
+    sqlx::query("UPDATE cloud_reports SET attempts = attempts + 1, next_attempt_at = $1, answer = $2 WHERE id = $3")
+        .bind(next)
+        .bind(answer)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Where the cloud-settled part of a line stands: status, the marketplace's answer, when it
+/// was settled, and the cloud.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PartStatus {
+    pub status: String,
+    pub answer: Option<String>,
+    pub amount: i64,
+    pub accepted_at: Option<i64>,
+    pub cloud: String,
+}
+
+pub async fn part_status(conn: &mut AnyConnection, line: i64) -> Result<Option<PartStatus>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.status, m.answer, m.amount, m.accepted_at, c.cloud FROM cloud_meterings m \
+         JOIN cloud_accounts c ON c.id = m.cloud_account_id WHERE m.daily_line_id = $1",
+    )
+    .bind(line)
+    .fetch_optional(conn)
+    .await
 }

@@ -8,7 +8,7 @@ use crate::funds::cash::{cash_and_arrears, credit_cash, Credit};
 use crate::money::Currency;
 use crate::server::clock::Clock;
 use crate::server::db::Db;
-use crate::server::testing::{db_test, state_for, state_with};
+use crate::server::testing::{db_test, state_for};
 use crate::state::AppState;
 use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::workspaces::site_api::{self, Signed};
@@ -267,21 +267,7 @@ db_test!(concurrent_repeats_of_a_batch_are_counted_once, |db| async move {
 
 /// A server of this process listening on a free port: (state, origin).
 async fn listening(db: &Db, now: i64) -> (AppState, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let config = crate::config::Config::from_lookup(|name| match name {
-        "BC_DEV_OUTBOX" => Some("1".into()),
-        "BC_LISTEN_ADDR" => Some(addr.clone()),
-        _ => None,
-    })
-    .expect("config");
-    let mut state = state_with(db, config).await;
-    state.clock = Clock::fixed(now);
-    let router = crate::edge::router(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (state, format!("http://{addr}"))
+    crate::server::testing::serve(db, now, &[]).await
 }
 
 db_test!(the_usage_api_answers_over_http, |db| async move {
@@ -553,13 +539,16 @@ db_test!(two_replicas_racing_rate_each_day_once, |db| async move {
     reconciles(&db).await;
 });
 
-db_test!(a_cloud_settled_day_is_paid_by_vouchers_then_the_cloud_account, |db| async move {
-    let (state, account, workspace) = customer(&db, DAY1 + 20 * HOUR_MS).await;
+/// A cloud account of `cloud` (`subscription` its marketplace's key for it), active, linked to
+/// `account`, that pays for `workspace` from now on.
+async fn settled_by(db: &Db, account: i64, workspace: i64, cloud: &str, subscription: &str) -> i64 {
     let mut tx = db.begin_write().await.expect("tx");
-    let cloud: i64 = sqlx::query_scalar(
-        "INSERT INTO cloud_accounts (cloud, subscription_ref, cloud_account_ref, product_code, status, billing_account_id, created_at) \
-         VALUES ('aliyun', 'order-1', 'buyer-1', 'cmjj0001', 'active', $1, $2) RETURNING id",
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cloud_accounts (cloud, subscription_ref, cloud_account_ref, customer_ref, product_code, status, \
+         billing_account_id, created_at) VALUES ($1, $2, 'buyer-1', 'cust-1', 'prod-1', 'active', $3, $4) RETURNING id",
     )
+    .bind(cloud)
+    .bind(subscription)
     .bind(account)
     .bind(DAY1)
     .fetch_one(&mut *tx)
@@ -567,10 +556,125 @@ db_test!(a_cloud_settled_day_is_paid_by_vouchers_then_the_cloud_account, |db| as
     .expect("cloud account");
     sqlx::query("UPDATE workspaces SET settlement = 'cloud', cloud_account_id = $2 WHERE id = $1")
         .bind(workspace)
-        .bind(cloud)
+        .bind(id)
         .execute(&mut *tx)
         .await
         .expect("settled by the cloud");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// What the simulator of `cloud` took: (subject, quantity).
+async fn collected(db: &Db, cloud: &str) -> Vec<(String, String)> {
+    let mut conn = db.pool().acquire().await.expect("conn");
+    crate::cloud_accounts::store::simulated(&mut conn, cloud)
+        .await
+        .expect("simulated")
+        .into_iter()
+        .map(|(_, subject, quantity)| (subject, quantity))
+        .collect()
+}
+
+/// The collection shown on the line of `day` (the first of the account's lines that day).
+async fn collection_of(state: &AppState, account: i64, day: &str) -> crate::metering::model::Collection {
+    let page = crate::metering::details::lines(state, account, &Default::default()).await.expect("page");
+    let line = page.rows.iter().find(|l| l.day == day).expect("line of the day");
+    let detail = crate::metering::details::line_detail(state, account, line.id).await.expect("detail");
+    detail.collection.expect("a cloud paid it")
+}
+
+db_test!(each_marketplace_is_asked_once_for_what_its_cloud_paid, |db| async move {
+    use crate::metering::cloud::report_due;
+    use crate::metering::model::CollectionStatus;
+    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, &["BC_MARKETPLACE_SIMULATOR"]).await;
+    let (state, account, workspace) = with_customer(&db, state).await;
+    let clouds = [
+        ("aws", "123456789012|arn:aws:license-manager::123456789012:license/l-1", "400"),
+        ("aliyun", "inst-1", "Frequency=400"),
+        ("huawei", "biz-1", "400"),
+    ];
+    for (n, (cloud, subscription, quantity)) in clouds.into_iter().enumerate() {
+        let day = DAY1 + n as i64 * DAY_MS;
+        settled_by(&db, account, workspace, cloud, subscription).await;
+        // Two million logs: ¥4.00, all of it the cloud's.
+        let id = format!("{cloud}-1");
+        send(&state, vec![record(&id, "wksp_m", "logs", "30d", day + HOUR_MS, "2000000")]).await;
+        state.clock.advance(5 * HOUR_MS);
+        rate_due(&state, state.clock.now()).await.expect("rated");
+        let text = crate::time::Zone::named("Asia/Shanghai").expect("zone").date(day + HOUR_MS);
+        assert_eq!(collection_of(&state, account, &text).await.status, CollectionStatus::Pending);
+        // Two replicas at once: one report, sent once.
+        let other = state.clone();
+        let (a, b) = tokio::join!(report_due(&state, state.clock.now()), report_due(&other, state.clock.now()));
+        let (a, b) = (a.expect("ran"), b.expect("ran"));
+        assert_eq!((a.accepted + b.accepted, a.refused + b.refused, a.retried + b.retried), (1, 0, 0), "{cloud}");
+        let taken = collected(&db, cloud).await;
+        assert_eq!(taken.len(), 1, "{cloud}: {taken:?}");
+        assert_eq!(taken[0].0, subscription, "{cloud}");
+        assert!(taken[0].1.ends_with(quantity), "{cloud}: {taken:?}");
+        let shown = collection_of(&state, account, &text).await;
+        assert_eq!((shown.status, shown.amount.as_str()), (CollectionStatus::Accepted, "¥4.00"), "{cloud}");
+        // Nothing is sent again.
+        state.clock.advance(2 * MINUTE_MS);
+        let again = report_due(&state, state.clock.now()).await.expect("ran");
+        assert_eq!((again.gathered, again.accepted), (0, 0));
+        assert_eq!(collected(&db, cloud).await.len(), 1);
+        state.clock.advance(19 * HOUR_MS - 2 * MINUTE_MS);
+    }
+    reconciles(&db).await;
+});
+
+db_test!(a_report_not_answered_is_sent_again_as_the_same_record, |db| async move {
+    use crate::metering::cloud::report_due;
+    use crate::metering::model::CollectionStatus;
+    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, &["BC_MARKETPLACE_SIMULATOR"]).await;
+    let (state, account, workspace) = with_customer(&db, state).await;
+    let subscription = "210987654321|arn:aws:license-manager::210987654321:license/l-2";
+    let cloud = settled_by(&db, account, workspace, "aws", subscription).await;
+    send(&state, vec![record("r-1", "wksp_m", "logs", "30d", DAY1 + HOUR_MS, "2000000")]).await;
+    state.clock.advance(5 * HOUR_MS);
+    rate_due(&state, state.clock.now()).await.expect("rated");
+    // AWS out of reach: retried later, nothing collected.
+    let mut unreachable = state.clone();
+    let mut keys = (*state.marketplace_keys).clone();
+    keys.aws.as_mut().expect("simulated AWS").metering_url = "http://127.0.0.1:9/".into();
+    unreachable.marketplace_keys = std::sync::Arc::new(keys);
+    let first = report_due(&unreachable, state.clock.now()).await.expect("ran");
+    assert_eq!((first.gathered, first.retried, first.accepted), (1, 1, 0));
+    assert!(collected(&db, "aws").await.is_empty());
+    // Not before its backoff, then the same record.
+    let early = report_due(&state, state.clock.now() + 10_000).await.expect("ran");
+    assert_eq!(early.accepted, 0);
+    state.clock.advance(31_000);
+    assert_eq!(report_due(&state, state.clock.now()).await.expect("ran").accepted, 1);
+    // An answer that was lost: the record sent again is the same, and AWS takes it once.
+    sqlx::query("UPDATE cloud_reports SET status = 'pending', next_attempt_at = 0")
+        .execute(db.pool())
+        .await
+        .expect("lost");
+    assert_eq!(report_due(&state, state.clock.now()).await.expect("ran").accepted, 1);
+    assert_eq!(collected(&db, "aws").await, vec![(subscription.to_string(), "400".to_string())]);
+    // A subscription the marketplace no longer has: refused for good, and shown so.
+    sqlx::query("UPDATE cloud_accounts SET status = 'ended' WHERE id = $1")
+        .bind(cloud)
+        .execute(db.pool())
+        .await
+        .expect("ended");
+    state.clock.advance(19 * HOUR_MS);
+    send(&state, vec![record("r-2", "wksp_m", "logs", "30d", DAY1 + DAY_MS + HOUR_MS, "1000000")]).await;
+    state.clock.advance(5 * HOUR_MS);
+    rate_due(&state, state.clock.now()).await.expect("rated");
+    let refused = report_due(&state, state.clock.now()).await.expect("ran");
+    assert_eq!(refused.refused, 1);
+    let shown = collection_of(&state, account, "2026-12-02").await;
+    assert_eq!((shown.status, shown.answer.as_str()), (CollectionStatus::Refused, "CustomerNotSubscribed"));
+    reconciles(&db).await;
+});
+
+db_test!(a_cloud_settled_day_is_paid_by_vouchers_then_the_cloud_account, |db| async move {
+    let (state, account, workspace) = customer(&db, DAY1 + 20 * HOUR_MS).await;
+    let cloud = settled_by(&db, account, workspace, "aliyun", "order-1").await;
+    let mut tx = db.begin_write().await.expect("tx");
     crate::funds::deduction::issue_voucher(&mut tx, &crate::funds::deduction::NewVoucher {
         account,
         currency: Currency::CNY,

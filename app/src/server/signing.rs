@@ -11,6 +11,14 @@ pub fn mac(secret: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     keyed(secret, parts).finalize().into_bytes().to_vec()
 }
 
+/// The raw HMAC-SHA1 of `message` under `secret`: only where an outside party's protocol
+/// asks for it (Alibaba Cloud's OpenAPI).
+pub fn mac_sha1(secret: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// The hex HMAC-SHA256 of `parts` under `secret`.
 pub fn sign_hex(secret: &[u8], parts: &[&[u8]]) -> String {
     hex::encode(mac(secret, parts))

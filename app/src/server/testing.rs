@@ -60,6 +60,26 @@ pub async fn state_with(db: &Db, config: crate::config::Config) -> crate::state:
         .expect("state")
 }
 
+/// A server on `db` listening on a port of its own with the settings `flags` on (besides the
+/// development outbox), its clock standing at `now`: the state and its origin.
+pub async fn serve(db: &Db, now: i64, flags: &[&str]) -> (crate::state::AppState, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let config = crate::config::Config::from_lookup(|name| match name {
+        "BC_LISTEN_ADDR" => Some(addr.clone()),
+        name if name == "BC_DEV_OUTBOX" || flags.contains(&name) => Some("1".into()),
+        _ => None,
+    })
+    .expect("config");
+    let mut state = state_with(db, config).await;
+    state.clock = super::clock::Clock::fixed(now);
+    let router = crate::edge::router(state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (state, format!("http://{addr}"))
+}
+
 /// The newest outbox message to `address` (its body), once what is queued was delivered.
 pub async fn last_message(db: &Db, address: &crate::contact::Address) -> String {
     use sqlx::Row;

@@ -40,18 +40,7 @@ async fn site_request(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    };
-    let signed = Signed {
-        site: header(site_api::SITE_HEADER),
-        version: header(site_api::VERSION_HEADER),
-        timestamp: header(site_api::TIMESTAMP_HEADER),
-        signature: header(site_api::SIGNATURE_HEADER),
-    };
+    let signed = Signed::from_headers(&headers);
     if body.len() > site_api::MAX_BODY {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -76,6 +76,19 @@ pub struct Signed<'a> {
     pub signature: &'a str,
 }
 
+impl<'a> Signed<'a> {
+    /// The signature headers as a request carries them (a missing one is empty).
+    pub fn from_headers(headers: &'a axum::http::HeaderMap) -> Self {
+        let header = |name: &str| -> &'a str { headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default() };
+        Signed {
+            site: header(SITE_HEADER),
+            version: header(VERSION_HEADER),
+            timestamp: header(TIMESTAMP_HEADER),
+            signature: header(SIGNATURE_HEADER),
+        }
+    }
+}
+
 /// The site whose live key signed `path` and `body`; nothing of the body is read before.
 pub async fn authenticate(
     state: &AppState,

@@ -1,6 +1,7 @@
 use super::super::api::{consumption_details, consumption_filters, daily_line};
-use super::super::model::{ConsumptionQuery, LineDetail, LineView};
+use super::super::model::{Collection, CollectionStatus, ConsumptionQuery, LineDetail, LineView};
 use super::{counting_name, PaidBy};
+use crate::cloud_accounts::pages::cloud_name;
 use crate::i18n::*;
 use crate::ui::{use_list_query, DataState, DateRange, FilterForm, ListTable, PagedList};
 use leptos::prelude::*;
@@ -148,6 +149,7 @@ fn LineFacts(detail: LineDetail) -> impl IntoView {
         counting,
         hours,
         revisions,
+        collection,
     } = detail;
     let (names, unit) = (line.item_name.clone(), line.unit.clone());
     let tier = line.tier.clone();
@@ -164,6 +166,7 @@ fn LineFacts(detail: LineDetail) -> impl IntoView {
                 <dt>{t!(i18n, consumption_paid_by)}</dt><dd><PaidBy parts=line.paid_by.clone() /></dd>
             </dl>
         </section>
+        {collection.map(|c| view! { <CollectionFacts collection=c /> })}
         <section class="card" aria-labelledby="line-revisions">
             <h2 id="line-revisions">{t!(i18n, consumption_revisions)}</h2>
             <ListTable id="revisions" items=revisions empty=t!(i18n, consumption_empty) head=view! {
@@ -206,6 +209,37 @@ fn LineFacts(detail: LineDetail) -> impl IntoView {
                     <td class="amount">{h.records}</td>
                 </tr>
             } />
+        </section>
+    }
+}
+
+/// What the cloud marketplace was asked to collect of a line, and what it said.
+#[component]
+fn CollectionFacts(collection: Collection) -> impl IntoView {
+    let i18n = use_i18n();
+    let Collection {
+        cloud,
+        amount,
+        status,
+        answer,
+        accepted_at,
+    } = collection;
+    view! {
+        <section class="card" aria-labelledby="line-collection">
+            <h2 id="line-collection">{t!(i18n, consumption_collection)}</h2>
+            <dl class="facts" id="collection" data-status=status.code()>
+                <dt>{t!(i18n, consumption_collection_cloud)}</dt><dd>{move || cloud_name(i18n.get_locale(), cloud)}</dd>
+                <dt>{t!(i18n, recharge_amount)}</dt><dd>{amount}</dd>
+                <dt>{t!(i18n, consumption_collection_status)}</dt>
+                <dd>{move || match status {
+                    CollectionStatus::Pending => t_string!(i18n, collection_pending),
+                    CollectionStatus::Accepted => t_string!(i18n, collection_accepted),
+                    CollectionStatus::Refused => t_string!(i18n, collection_refused),
+                }}{accepted_at.map(|at| format!(" · {}", at.text))}</dd>
+                {(!answer.is_empty()).then(|| view! {
+                    <dt>{t!(i18n, consumption_collection_answer)}</dt><dd class="wrap"><code>{answer}</code></dd>
+                })}
+            </dl>
         </section>
     }
 }
