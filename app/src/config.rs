@@ -440,6 +440,11 @@ pub struct MarketplaceConfig {
     pub aliyun_metering_key: String,
     /// Where Huawei Cloud's usage push is called.
     pub huawei_usage_url: Option<String>,
+    /// The currency each listing is priced in (unset: AWS USD, Alibaba Cloud and Huawei Cloud
+    /// CNY): only accounts of that currency are reported to it.
+    pub aws_listing_currency: Option<crate::money::Currency>,
+    pub aliyun_listing_currency: Option<crate::money::Currency>,
+    pub huawei_listing_currency: Option<crate::money::Currency>,
 }
 
 fn marketplace_config(
@@ -477,6 +482,10 @@ fn marketplace_config(
         }
         other => Ok(other.unwrap_or_else(|| default.to_string())),
     };
+    let listing = |variable: &'static str| match get(variable) {
+        None => Ok(None),
+        Some(code) => code.parse().map(Some).map_err(|_| error(variable, "must be CNY or USD")),
+    };
     let aliyun_access_key_id = get("BC_ALIYUN_ACCESS_KEY_ID");
     let aliyun_access_key_secret = get("BC_ALIYUN_ACCESS_KEY_SECRET").map(Secret::new);
     if aliyun_access_key_id.is_some() != aliyun_access_key_secret.is_some() {
@@ -510,6 +519,9 @@ fn marketplace_config(
         aliyun_market_url: get("BC_ALIYUN_MARKET_URL"),
         aliyun_metering_key: name("BC_ALIYUN_METERING_KEY", "Frequency")?,
         huawei_usage_url: get("BC_HUAWEI_USAGE_URL"),
+        aws_listing_currency: listing("BC_AWS_LISTING_CURRENCY")?,
+        aliyun_listing_currency: listing("BC_ALIYUN_LISTING_CURRENCY")?,
+        huawei_listing_currency: listing("BC_HUAWEI_LISTING_CURRENCY")?,
     })
 }
 

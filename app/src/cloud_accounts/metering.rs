@@ -8,20 +8,22 @@
 //!   `Timestamp` (epoch seconds), the customer (`CustomerAWSAccountId` + `LicenseArn`, or the
 //!   older `CustomerIdentifier`), `Dimension`, `Quantity` (0..2^31-1). AWS answers a result per
 //!   record (`Success`, `CustomerNotSubscribed`, `DuplicateRecord`) and `UnprocessedRecords` to
-//!   retry; identical records are de-duplicated, which makes a retry safe.
+//!   retry; an identical record again is taken as a repeat (a success), which makes a retry
+//!   safe.
 //! - **Alibaba Cloud** `PushMeteringData` (Market 2015-11-01, RPC, HMAC-SHA1 under the
 //!   AccessKey secret + `&`): `Metering` is a JSON array of `{InstanceId, StartTime, EndTime,
 //!   Entities: [{Key, Value}]}` (seconds; more than five minutes wide); at most 100 records and
-//!   one call per instance a minute (a run sends one report per cloud account).
+//!   one call per instance a minute (an account's reports are an hour apart).
 //! - **Huawei Cloud** usage push (`/api/mkp-openapi-public/global/v1/isv/usage-data`): headers
 //!   `ts` (ms), `nonce` and `signature` = base64 HMAC-SHA256 under the seller's key of
 //!   `ts=..&nonce=..&body=..`, the body's keys in natural order; `usage_records` of up to 1,000
 //!   `{begin_time, end_time, instance_id, metering_sn, record_time, usage_value}` (times
 //!   `yyyyMMddTHHmmssZ` UTC, the value above 0); `error_code` `MKT.0000` is success.
 //!
-//! A refusal about the record itself (not subscribed, unknown instance, out of its window) is
-//! final; a failure of the call or of our configuration (keys, dimension) is retried, so that
-//! fixing the configuration collects what was due.
+//! One report a call, so that one record's refusal never touches another's. A refusal about
+//! the record itself (not subscribed, unknown instance) is final; a record past the
+//! marketplace's window is "too late"; anything else is retried, and marked uncertain when the
+//! call may have reached the marketplace without an answer (a timeout, an unreadable answer).
 use super::aws::{amz_date, SigV4};
 use super::provider::Keys;
 use crate::server::signing;
@@ -51,6 +53,10 @@ pub struct Report {
     pub currency: String,
     pub period_start: i64,
     pub metered_at: i64,
+    /// Random, made with the report: the record's own key where the marketplace has one.
+    pub record_key: String,
+    /// 1 once an attempt may have reached the marketplace without an answer.
+    pub uncertain: i64,
     pub attempts: i64,
     pub next_attempt_at: i64,
 }
@@ -62,46 +68,83 @@ pub enum Verdict {
     Accepted(String),
     /// Refused for good.
     Refused(String),
-    /// Not taken this time.
-    Retry(String),
+    /// Not taken this time; `uncertain` when the call may have reached the marketplace.
+    Retry { answer: String, uncertain: bool },
+    /// Past the marketplace's window: it takes this record no more.
+    TooLate(String),
 }
 
-/// Reports per call.
-pub fn batch_size(cloud: Cloud) -> usize {
-    match cloud {
-        Cloud::Aws => 25,
-        Cloud::Aliyun => 100,
-        Cloud::Huawei => 1000,
-    }
+fn retry(answer: impl Into<String>) -> Verdict {
+    Verdict::Retry { answer: answer.into(), uncertain: false }
 }
 
-/// The largest quantity one record carries: AWS's integer limit (Huawei's value has 8
-/// digits before the point, Alibaba Cloud's no stated limit; the smallest rules).
+/// A call that failed on the way: surely not received when the connection was never made.
+fn failed_call(error: &reqwest::Error) -> Verdict {
+    Verdict::Retry { answer: error.to_string(), uncertain: !error.is_connect() && !error.is_builder() }
+}
+
+/// An answer that could not be read: the marketplace may have taken the record.
+fn unreadable(what: &str) -> Verdict {
+    Verdict::Retry { answer: format!("unreadable answer: {what}"), uncertain: true }
+}
+
+/// The largest quantity one record carries: Huawei Cloud's `usage_value` has eight digits
+/// before the point (AWS takes up to 2^31-1, Alibaba Cloud states no limit).
 pub fn max_quantity() -> i64 {
     99_999_999
 }
 
-/// Sends `reports` (all of `cloud`) and says what became of each, in order. No transaction
-/// may be open.
-pub async fn send(keys: &Keys, cloud: Cloud, reports: &[Report], now: i64) -> Vec<Verdict> {
-    let all = |verdict: Verdict| vec![verdict; reports.len()];
+/// Whether this server can call `cloud`'s metering at all (reports of a cloud it cannot call
+/// wait, untouched, until it is configured).
+pub fn configured(keys: &Keys, cloud: Cloud) -> bool {
+    match cloud {
+        Cloud::Aws => keys.aws.is_some(),
+        Cloud::Aliyun => keys.aliyun_api.is_some(),
+        Cloud::Huawei => keys.huawei.is_some(),
+    }
+}
+
+/// The last moment a report is sent: inside the marketplace's window with a margin (AWS takes
+/// records up to six hours old; Alibaba Cloud wants an hour's usage before the next hour
+/// ends; Huawei Cloud takes periods that began up to 21 days ago).
+pub fn deadline(report: &Report) -> i64 {
+    use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS};
+    match report.cloud {
+        Cloud::Aws => report.metered_at + 5 * HOUR_MS,
+        Cloud::Aliyun => report.metered_at + 50 * MINUTE_MS,
+        Cloud::Huawei => report.period_start + 20 * DAY_MS,
+    }
+}
+
+/// Sends one report and says what became of it. No transaction may be open.
+pub async fn send(keys: &Keys, report: &Report, now: i64) -> Verdict {
+    let listing = match report.cloud {
+        Cloud::Aws => keys.aws.as_ref().map(|k| k.currency),
+        Cloud::Aliyun => keys.aliyun_api.as_ref().map(|k| k.currency),
+        Cloud::Huawei => keys.huawei.as_ref().map(|_| keys.huawei_currency),
+    };
+    match listing {
+        None => return retry("this marketplace's metering is not configured on this server"),
+        // A listing meters minor units of its own currency: another currency's would be
+        // collected at the wrong value.
+        Some(currency) if currency.code() != report.currency => {
+            return Verdict::Refused(format!("the listing is priced in {}, the account pays {}", currency.code(), report.currency))
+        }
+        Some(_) => {}
+    }
     let http = match reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(15))
         .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(http) => http,
-        Err(error) => return all(Verdict::Retry(error.to_string())),
+        Err(error) => return retry(error.to_string()),
     };
-    match cloud {
-        Cloud::Aws => aws(&http, keys, reports, now).await,
-        Cloud::Aliyun => aliyun(&http, keys, reports, now).await,
-        Cloud::Huawei => huawei(&http, keys, reports, now).await,
+    match report.cloud {
+        Cloud::Aws => aws(&http, keys, report, now).await,
+        Cloud::Aliyun => aliyun(&http, keys, report, now).await,
+        Cloud::Huawei => huawei(&http, keys, report, now).await,
     }
-}
-
-fn unconfigured(reports: &[Report], cloud: &str) -> Vec<Verdict> {
-    vec![Verdict::Retry(format!("{cloud} metering is not configured on this server")); reports.len()]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,42 +194,30 @@ fn aws_error(text: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn aws(http: &reqwest::Client, keys: &Keys, reports: &[Report], now: i64) -> Vec<Verdict> {
+async fn aws(http: &reqwest::Client, keys: &Keys, report: &Report, now: i64) -> Verdict {
     let Some(aws) = keys.aws.as_ref() else {
-        return unconfigured(reports, "AWS");
+        return retry("AWS metering is not configured");
     };
-    let mut verdicts = vec![Verdict::Retry("not answered".into()); reports.len()];
-    // One product a call.
-    let mut products: Vec<&str> = reports.iter().map(|r| r.product_code.as_str()).collect();
-    products.sort_unstable();
-    products.dedup();
-    for product in products {
-        let mine: Vec<usize> = (0..reports.len()).filter(|i| reports[*i].product_code == product).collect();
-        let records: Vec<UsageRecord> = mine.iter().map(|i| usage_record(&reports[*i], &aws.dimension)).collect();
-        let body = serde_json::json!({ "ProductCode": product, "UsageRecords": records }).to_string();
-        let answer = aws_call(http, aws, &body, now).await;
-        for (n, i) in mine.iter().enumerate() {
-            verdicts[*i] = match &answer {
-                Err(verdict) => verdict.clone(),
-                Ok(answer) => aws_verdict(answer, &records[n]),
-            };
-        }
+    let record = usage_record(report, &aws.dimension);
+    let body = serde_json::json!({ "ProductCode": report.product_code, "UsageRecords": [record] }).to_string();
+    match aws_call(http, aws, &body, now).await {
+        Ok(answer) => aws_verdict(&answer, &record),
+        Err(verdict) => verdict,
     }
-    verdicts
 }
 
-/// POSTs one BatchMeterUsage call; its answer, or what every record of it became.
+/// POSTs one BatchMeterUsage call; its answer, or what became of the record.
 async fn aws_call(
     http: &reqwest::Client,
     aws: &super::provider::AwsKeys,
     body: &str,
     now: i64,
 ) -> Result<Value, Verdict> {
-    let url = reqwest::Url::parse(&aws.metering_url).map_err(|_| Verdict::Retry("bad metering address".into()))?;
+    let url = reqwest::Url::parse(&aws.metering_url).map_err(|_| retry("bad metering address"))?;
     let host = match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_string(),
-        _ => return Err(Verdict::Retry("bad metering address".into())),
+        _ => return Err(retry("bad metering address")),
     };
     let date = amz_date(now);
     let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", AWS_TARGET)];
@@ -211,31 +242,46 @@ async fn aws_call(
         .body(body.to_string())
         .send()
         .await
-        .map_err(|e| Verdict::Retry(e.to_string()))?;
+        .map_err(|e| failed_call(&e))?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| Verdict::Retry(e.to_string()))?;
+    let text = response.text().await.map_err(|e| unreadable(&e.to_string()))?;
     if status.is_success() {
-        return serde_json::from_str(&text).map_err(|_| Verdict::Retry("unreadable answer".into()));
+        return serde_json::from_str(&text).map_err(|_| unreadable("not JSON"));
     }
     let kind = aws_error(&text);
     Err(match kind.as_str() {
-        // About the records themselves: sending them again changes nothing.
-        "TimestampOutOfBoundsException"
-        | "InvalidCustomerIdentifierException"
+        "TimestampOutOfBoundsException" => Verdict::TooLate(kind),
+        // About the record itself: sending it again changes nothing.
+        "InvalidCustomerIdentifierException"
         | "InvalidLicenseException"
         | "InvalidUsageAllocationsException"
         | "InvalidTagException" => Verdict::Refused(kind),
-        "" => Verdict::Retry(format!("answered {status}")),
-        _ => Verdict::Retry(kind),
+        // AWS's own failure: it may have taken the record.
+        "" | "InternalServiceErrorException" => Verdict::Retry {
+            answer: if kind.is_empty() { format!("answered {status}") } else { kind },
+            uncertain: status.is_server_error(),
+        },
+        // Throttling, our keys, dimension or product: refused before anything was metered.
+        _ => retry(kind),
     })
+}
+
+/// Whether AWS's echo of a record is `record`: the customer, the dimension and the time (which
+/// AWS may write as a fraction).
+fn same_record(echoed: &Value, record: &UsageRecord) -> bool {
+    let text = |name: &str| echoed.get(name).and_then(Value::as_str).unwrap_or_default();
+    let seconds = echoed.get("Timestamp").and_then(Value::as_f64).map(|t| t.trunc() as i64);
+    seconds == Some(record.timestamp)
+        && text("CustomerAWSAccountId") == record.account_id
+        && text("CustomerIdentifier") == record.customer_identifier
+        && text("Dimension") == record.dimension
 }
 
 /// What AWS's answer says of `record`: its result, or unprocessed.
 fn aws_verdict(answer: &Value, record: &UsageRecord) -> Verdict {
     let results = answer.get("Results").and_then(Value::as_array).cloned().unwrap_or_default();
     for result in results {
-        let echoed: Option<UsageRecord> = result.get("UsageRecord").and_then(|r| serde_json::from_value(r.clone()).ok());
-        if echoed.as_ref() != Some(record) {
+        if !result.get("UsageRecord").is_some_and(|echoed| same_record(echoed, record)) {
             continue;
         }
         let status = result.get("Status").and_then(Value::as_str).unwrap_or_default();
@@ -243,11 +289,16 @@ fn aws_verdict(answer: &Value, record: &UsageRecord) -> Verdict {
             "Success" => Verdict::Accepted(
                 result.get("MeteringRecordId").and_then(Value::as_str).unwrap_or("Success").to_string(),
             ),
-            "" => Verdict::Retry("no status".into()),
-            other => Verdict::Refused(other.to_string()),
+            "CustomerNotSubscribed" | "DuplicateRecord" => Verdict::Refused(status.to_string()),
+            other => Verdict::Retry { answer: format!("unknown status {other:?}"), uncertain: true },
         };
     }
-    Verdict::Retry("unprocessed".into())
+    let unprocessed = answer.get("UnprocessedRecords").and_then(Value::as_array).is_some_and(|all| all.iter().any(|r| same_record(r, record)));
+    match unprocessed {
+        true => retry("unprocessed"),
+        // Neither taken nor unprocessed: AWS may have taken it.
+        false => Verdict::Retry { answer: "not in the answer".into(), uncertain: true },
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,11 +330,33 @@ pub fn aliyun_metering(report: &Report, entity: &str) -> Value {
     })
 }
 
-async fn aliyun(http: &reqwest::Client, keys: &Keys, reports: &[Report], now: i64) -> Vec<Verdict> {
+/// A JSON answer to a call: its status and body, or what became of the record when there is
+/// none to read.
+async fn json_answer(sent: Result<reqwest::Response, reqwest::Error>) -> Result<(reqwest::StatusCode, Value), Verdict> {
+    let response = sent.map_err(|e| failed_call(&e))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| unreadable(&e.to_string()))?;
+    match serde_json::from_str(&text) {
+        Ok(answer) => Ok((status, answer)),
+        // A success or a failure of the marketplace itself that says nothing readable.
+        Err(_) if status.is_success() || status.is_server_error() => Err(unreadable(status.as_str())),
+        Err(_) => Err(retry(format!("answered {status}"))),
+    }
+}
+
+/// Alibaba Cloud's codes about the record itself.
+const ALIYUN_FINAL: &[&str] = &[
+    "InvalidInstance.NotFound",
+    "InvalidParameter.Metering",
+    "InvalidParameter.Entities",
+    "InvalidParameter.Duplicate",
+];
+
+async fn aliyun(http: &reqwest::Client, keys: &Keys, report: &Report, now: i64) -> Verdict {
     let Some(api) = keys.aliyun_api.as_ref() else {
-        return unconfigured(reports, "Alibaba Cloud");
+        return retry("Alibaba Cloud metering is not configured");
     };
-    let metering: Vec<Value> = reports.iter().map(|r| aliyun_metering(r, &api.entity)).collect();
+    let metering = Value::from(vec![aliyun_metering(report, &api.entity)]);
     let mut params: Vec<(String, String)> = [
         ("Action", "PushMeteringData".to_string()),
         ("Version", ALIYUN_VERSION.to_string()),
@@ -293,7 +366,7 @@ async fn aliyun(http: &reqwest::Client, keys: &Keys, reports: &[Report], now: i6
         ("SignatureVersion", "1.0".to_string()),
         ("SignatureNonce", crate::server::secrets::random_hex(16)),
         ("Timestamp", crate::time::Zone::utc().write_local(now, "%Y-%m-%dT%H:%M:%SZ")),
-        ("Metering", Value::from(metering).to_string()),
+        ("Metering", metering.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -305,31 +378,20 @@ async fn aliyun(http: &reqwest::Client, keys: &Keys, reports: &[Report], now: i6
         .map(|(k, v)| format!("{}={}", aliyun_encode(k), aliyun_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let verdict = match http
-        .post(&api.url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-    {
-        Err(error) => Verdict::Retry(error.to_string()),
-        Ok(response) => {
-            let status = response.status();
-            let answer: Value = response.json().await.unwrap_or(Value::Null);
-            let request = answer.get("RequestId").and_then(Value::as_str).unwrap_or_default().to_string();
-            let code = answer.get("Code").and_then(Value::as_str).unwrap_or_default().to_string();
-            match (answer.get("Success").and_then(Value::as_bool), code.as_str()) {
-                (Some(true), _) if status.is_success() => Verdict::Accepted(request),
-                // About the records themselves (a bad instance or window).
-                (_, c) if c.starts_with("InvalidParameter") || c.starts_with("MissingParameter") || c.contains("Instance") => {
-                    Verdict::Refused(code)
-                }
-                (_, "") => Verdict::Retry(format!("answered {status}")),
-                _ => Verdict::Retry(code),
-            }
-        }
+    let sent = http.post(&api.url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
+    let (status, answer) = match json_answer(sent).await {
+        Ok(answer) => answer,
+        Err(verdict) => return verdict,
     };
-    vec![verdict; reports.len()]
+    let request = answer.get("RequestId").and_then(Value::as_str).unwrap_or_default().to_string();
+    let code = answer.get("Code").and_then(Value::as_str).unwrap_or_default().to_string();
+    match (answer.get("Success").and_then(Value::as_bool), code.as_str()) {
+        (Some(true), _) if status.is_success() => Verdict::Accepted(request),
+        (_, c) if ALIYUN_FINAL.contains(&c) => Verdict::Refused(code),
+        (_, "") => Verdict::Retry { answer: format!("answered {status}"), uncertain: status.is_success() || status.is_server_error() },
+        (_, c) if c.starts_with("InternalError") || c.starts_with("ServiceUnavailable") => Verdict::Retry { answer: code, uncertain: true },
+        _ => retry(code),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +423,7 @@ pub fn huawei_record(report: &Report) -> UsagePushData {
         begin_time: utc.write_local(report.period_start, HUAWEI_TIME),
         end_time: utc.write_local(report.metered_at, HUAWEI_TIME),
         instance_id: report.subscription_ref.clone(),
-        metering_sn: format!("bc-{}-{}", report.cloud_account_id, report.id),
+        metering_sn: format!("bc-{}", report.record_key),
         record_time: utc.write_local(report.metered_at, HUAWEI_TIME),
         usage_value: report.quantity.to_string(),
     }
@@ -373,18 +435,21 @@ pub fn huawei_signature(key: &str, ts: &str, nonce: &str, body: &[u8]) -> String
     data_encoding::BASE64.encode(&mac)
 }
 
-async fn huawei(http: &reqwest::Client, keys: &Keys, reports: &[Report], now: i64) -> Vec<Verdict> {
+/// Huawei Cloud's codes about the record itself.
+const HUAWEI_FINAL: &[&str] = &["MKT.0100", "MKT.0101", "MKT.0150", "MKT.0199", "MKT.9001", "MKT.9002"];
+
+async fn huawei(http: &reqwest::Client, keys: &Keys, report: &Report, now: i64) -> Verdict {
     let Some(key) = keys.huawei.as_ref() else {
-        return unconfigured(reports, "Huawei Cloud");
+        return retry("Huawei Cloud metering is not configured");
     };
     // Huawei takes no record of nothing; a report of nothing is done.
-    let push = UsagePush {
-        usage_records: reports.iter().filter(|r| r.quantity > 0).map(huawei_record).collect(),
-    };
-    let body = serde_json::to_string(&push).unwrap_or_default();
+    if report.quantity == 0 {
+        return Verdict::Accepted("nothing to collect".into());
+    }
+    let body = serde_json::to_string(&UsagePush { usage_records: vec![huawei_record(report)] }).unwrap_or_default();
     let ts = now.to_string();
     let nonce = crate::server::secrets::random_hex(16);
-    let verdict = match http
+    let sent = http
         .post(&keys.huawei_usage_url)
         .header("content-type", "application/json")
         .header("ts", &ts)
@@ -392,30 +457,24 @@ async fn huawei(http: &reqwest::Client, keys: &Keys, reports: &[Report], now: i6
         .header("signature", huawei_signature(key.expose(), &ts, &nonce, body.as_bytes()))
         .body(body)
         .send()
-        .await
-    {
-        Err(error) => Verdict::Retry(error.to_string()),
-        Ok(response) => {
-            let status = response.status();
-            let answer: Value = response.json().await.unwrap_or(Value::Null);
-            let code = answer.get("error_code").and_then(Value::as_str).unwrap_or_default().to_string();
-            match code.as_str() {
-                "MKT.0000" => Verdict::Accepted(code),
-                // The call, our keys or the marketplace: tried again.
-                "" | "MKT.0999" | "MKT.0250" | "MKT.0102" | "MKT.0151" | "MKT.0154" => {
-                    Verdict::Retry(if code.is_empty() { format!("answered {status}") } else { code })
-                }
-                _ => Verdict::Refused(code),
-            }
-        }
+        .await;
+    let (status, answer) = match json_answer(sent).await {
+        Ok(answer) => answer,
+        Err(verdict) => return verdict,
     };
-    reports
-        .iter()
-        .map(|r| match r.quantity {
-            0 => Verdict::Accepted("nothing to collect".into()),
-            _ => verdict.clone(),
-        })
-        .collect()
+    let code = answer.get("error_code").and_then(Value::as_str).unwrap_or_default().to_string();
+    match code.as_str() {
+        "MKT.0000" => Verdict::Accepted(code),
+        "MKT.9004" => Verdict::TooLate(code),
+        c if HUAWEI_FINAL.contains(&c) => Verdict::Refused(code),
+        // The marketplace's own failure: it may have taken the record.
+        "" | "MKT.0999" => Verdict::Retry {
+            answer: if code.is_empty() { format!("answered {status}") } else { code },
+            uncertain: true,
+        },
+        // Our keys, throttling, the gateway: refused before anything was taken.
+        _ => retry(code),
+    }
 }
 
 #[cfg(test)]
@@ -435,6 +494,8 @@ mod tests {
             currency: "USD".into(),
             period_start: 1_700_000_000_000,
             metered_at: 1_700_003_600_000,
+            record_key: "k1".into(),
+            uncertain: 0,
             attempts: 0,
             next_attempt_at: 0,
         }
@@ -454,7 +515,7 @@ mod tests {
     #[test]
     fn aws_results_are_matched_to_their_record() {
         let record = usage_record(&report("1|arn:aws:x::1:l/1", None), "spend");
-        let other = UsageRecord { quantity: 5, ..record.clone() };
+        let other = UsageRecord { dimension: "other".into(), ..record.clone() };
         let answer = serde_json::json!({
             "Results": [
                 {"UsageRecord": other, "Status": "DuplicateRecord"},
@@ -464,8 +525,16 @@ mod tests {
         });
         assert_eq!(aws_verdict(&answer, &record), Verdict::Accepted("m-1".into()));
         assert_eq!(aws_verdict(&answer, &other), Verdict::Refused("DuplicateRecord".into()));
+        // AWS may write the time as a fraction.
+        let mut echoed = serde_json::to_value(&record).expect("json");
+        echoed["Timestamp"] = serde_json::json!(1_700_003_600.0);
+        let float = serde_json::json!({"Results": [{"UsageRecord": echoed, "MeteringRecordId": "m-2", "Status": "Success"}]});
+        assert_eq!(aws_verdict(&float, &record), Verdict::Accepted("m-2".into()));
         let unprocessed = serde_json::json!({"Results": [], "UnprocessedRecords": [record]});
-        assert_eq!(aws_verdict(&unprocessed, &record), Verdict::Retry("unprocessed".into()));
+        assert_eq!(aws_verdict(&unprocessed, &record), retry("unprocessed"));
+        // Neither: AWS may have taken it.
+        let silent = serde_json::json!({"Results": [], "UnprocessedRecords": []});
+        assert!(matches!(aws_verdict(&silent, &record), Verdict::Retry { uncertain: true, .. }));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! marketplace's own format. Each marketplace is a [`Marketplace`]; its keys are [`Keys`].
 use super::subscriptions::{self, Applied, Notice, NoticeError};
 use crate::config::Secret;
+use crate::money::Currency;
 use crate::server::db::Db;
 use crate::state::AppState;
 use axum::http::HeaderMap;
@@ -98,15 +99,16 @@ pub async fn handle<M: Marketplace>(marketplace: &M, state: &AppState, request: 
 /// Every marketplace's keys as this server holds them: configured, or (with the simulator on
 /// only) made by this server once and kept in the database, so every replica and the
 /// simulator sign alike.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Keys {
     pub aliyun: Option<Secret>,
     pub huawei: Option<Secret>,
     pub aws: Option<AwsKeys>,
     /// Alibaba Cloud's OpenAPI, where PushMeteringData is called.
     pub aliyun_api: Option<AliyunApi>,
-    /// Huawei Cloud's usage push (signed with `huawei`).
+    /// Huawei Cloud's usage push (signed with `huawei`), and its listing's currency.
     pub huawei_usage_url: String,
+    pub huawei_currency: Currency,
 }
 
 #[derive(Clone, Debug)]
@@ -114,8 +116,9 @@ pub struct AliyunApi {
     pub access_key_id: String,
     pub access_key_secret: Secret,
     pub url: String,
-    /// The listing's metering entity key.
+    /// The listing's metering entity key, and its currency.
     pub entity: String,
+    pub currency: Currency,
 }
 
 #[derive(Clone, Debug)]
@@ -126,8 +129,9 @@ pub struct AwsKeys {
     /// ResolveCustomer's endpoint.
     pub metering_url: String,
     pub topic_arns: Vec<String>,
-    /// The listing's metering dimension.
+    /// The listing's metering dimension, and its currency.
     pub dimension: String,
+    pub currency: Currency,
     /// Where the simulator's signing certificate is served (allowed beside AWS's own, exactly
     /// this address).
     pub simulator_certificate: Option<String>,
@@ -175,6 +179,7 @@ impl Keys {
             region: m.aws_region.clone(),
             topic_arns: m.aws_topic_arns.clone(),
             dimension: or_default(&m.aws_dimension, "spend"),
+            currency: m.aws_listing_currency.unwrap_or(Currency::USD),
         });
         let aliyun_api = match (&m.aliyun_access_key_id, &m.aliyun_access_key_secret, m.simulator) {
             (Some(id), Some(secret), _) => Some((id.clone(), secret.clone())),
@@ -189,12 +194,14 @@ impl Keys {
             access_key_id,
             access_key_secret,
             entity: or_default(&m.aliyun_metering_key, "Frequency"),
+            currency: m.aliyun_listing_currency.unwrap_or(Currency::CNY),
         });
         let huawei_usage_url = m.huawei_usage_url.clone().unwrap_or_else(|| match m.simulator {
             true => format!("{origin}{}", super::metering::SIMULATOR_HUAWEI_PATH),
             false => "https://mkt.myhuaweicloud.com/api/mkp-openapi-public/global/v1/isv/usage-data".to_string(),
         });
-        Ok(Keys { aliyun, huawei, aws, aliyun_api, huawei_usage_url })
+        let huawei_currency = m.huawei_listing_currency.unwrap_or(Currency::CNY);
+        Ok(Keys { aliyun, huawei, aws, aliyun_api, huawei_usage_url, huawei_currency })
     }
 }
 

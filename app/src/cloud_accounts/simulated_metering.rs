@@ -36,6 +36,7 @@ fn aws_error(kind: &str, message: &str) -> Answer {
 }
 
 pub async fn batch_meter_usage(state: &AppState, body: &[u8], now: i64) -> Answer {
+    let dimension = state.marketplace_keys.aws.as_ref().map(|k| k.dimension.clone()).unwrap_or_default();
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return aws_error("SerializationException", "The request body is not JSON.");
     };
@@ -57,8 +58,11 @@ pub async fn batch_meter_usage(state: &AppState, body: &[u8], now: i64) -> Answe
         if record.account_id.is_empty() == record.customer_identifier.is_empty() {
             return aws_error("ValidationException", "Give CustomerAWSAccountId or CustomerIdentifier, not both.");
         }
-        let at = record.timestamp * SECOND_MS;
-        if now - at > 6 * HOUR_MS || at - now > 5 * MINUTE_MS {
+        if record.dimension != dimension {
+            return aws_error("InvalidUsageDimensionException", "The usage dimension does not match the product.");
+        }
+        let at = record.timestamp.checked_mul(SECOND_MS).unwrap_or(i64::MIN);
+        if at == i64::MIN || now.saturating_sub(at) > 6 * HOUR_MS || at.saturating_sub(now) > 5 * MINUTE_MS {
             return aws_error("TimestampOutOfBoundsException", "A usage record's timestamp is out of bounds.");
         }
         parsed.push(record);
@@ -79,7 +83,9 @@ pub async fn batch_meter_usage(state: &AppState, body: &[u8], now: i64) -> Answe
                     (record.customer_identifier.clone(), known)
                 }
             };
-            let key = format!("{subject}|{}|{}", record.dimension, record.timestamp);
+            // AWS may take records of one customer, dimension and hour as repeats: the
+            // simulator holds the client to the strictest reading.
+            let key = format!("{subject}|{}|{}", record.dimension, record.timestamp.div_euclid(3600));
             let id: String = crate::server::signing::sign_hex(b"metering-record", &[key.as_bytes()])[..32].to_string();
             let status = match known {
                 false => "CustomerNotSubscribed",
@@ -108,8 +114,14 @@ pub async fn batch_meter_usage(state: &AppState, body: &[u8], now: i64) -> Answe
 // Alibaba Cloud PushMeteringData
 
 fn aliyun_error(code: &str, message: &str) -> Answer {
+    // Refusals of the caller's credentials are 401 here, as on every signed endpoint of this
+    // server (Alibaba Cloud answers them 400 or 404; clients read the code).
+    let status = match code {
+        "InvalidAccessKeyId.NotFound" | "SignatureDoesNotMatch" | "SignatureNonceUsed" => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::BAD_REQUEST,
+    };
     (
-        StatusCode::BAD_REQUEST,
+        status,
         json!({"RequestId": crate::server::secrets::random_hex(16), "Code": code, "Message": message}),
     )
 }
@@ -129,9 +141,12 @@ pub async fn push_metering_data(state: &AppState, method: &str, params: Vec<(Str
         return aliyun_error("SignatureDoesNotMatch", "Specified signature is not matched with our calculation.");
     }
     match crate::time::Zone::utc().parse_local(get("Timestamp"), "%Y-%m-%dT%H:%M:%SZ") {
-        Some(at) if (now - at).abs() <= 15 * MINUTE_MS => {}
+        Some(at) if now.abs_diff(at) <= 15 * MINUTE_MS as u64 => {}
         Some(_) => return aliyun_error("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."),
         None => return aliyun_error("InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."),
+    }
+    if get("SignatureMethod") != "HMAC-SHA1" || get("SignatureVersion") != "1.0" || get("Format") != "JSON" {
+        return aliyun_error("InvalidParameter", "SignatureMethod, SignatureVersion or Format is not supported.");
     }
     if get("Action") != "PushMeteringData" || get("Version") != ALIYUN_VERSION {
         return aliyun_error("InvalidApi.NotFound", "Specified api is not found.");
@@ -151,7 +166,7 @@ pub async fn push_metering_data(state: &AppState, method: &str, params: Vec<(Str
         let (Ok(start), Ok(end)) = (start.parse::<i64>(), end.parse::<i64>()) else {
             return aliyun_error("InvalidParameter.Metering", "StartTime and EndTime are Unix seconds.");
         };
-        if end - start <= 300 {
+        if end.checked_sub(start).is_none_or(|width| width <= 300) {
             return aliyun_error("InvalidParameter.Metering", "A record covers more than five minutes.");
         }
         let entities = entry.get("Entities").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -212,9 +227,10 @@ pub async fn usage_push(state: &AppState, headers: &HeaderMap, body: &[u8], now:
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let (ts, nonce) = (header("ts"), header("nonce"));
     let expected = huawei_signature(key.expose(), &ts, &nonce, body);
-    let fresh = ts.parse::<i64>().is_ok_and(|at| (now - at).abs() <= 5 * MINUTE_MS);
+    let fresh = ts.len() <= 20 && ts.parse::<i64>().is_ok_and(|at| now.abs_diff(at) <= 5 * MINUTE_MS as u64);
     if !fresh || nonce.is_empty() || nonce.len() > 64 || !crate::server::signing::equal(expected.as_bytes(), header("signature").as_bytes()) {
-        return huawei_answer(StatusCode::BAD_REQUEST, "MKT.0102", "Invalid body sign.");
+        // 401 as on every signed endpoint of this server (Huawei Cloud answers 400).
+        return huawei_answer(StatusCode::UNAUTHORIZED, "MKT.0102", "Invalid body sign.");
     }
     let Ok(push) = serde_json::from_slice::<UsagePush>(body) else {
         return huawei_answer(StatusCode::BAD_REQUEST, "MKT.0101", "Invalid parameter.");
@@ -231,7 +247,7 @@ pub async fn usage_push(state: &AppState, headers: &HeaderMap, body: &[u8], now:
         let Some(times) = times.filter(|t| t[0] < t[1]) else {
             return huawei_answer(StatusCode::INTERNAL_SERVER_ERROR, "MKT.0100", "Failure of input parameter.");
         };
-        if now - times[0] > 21 * DAY_MS {
+        if now.saturating_sub(times[0]) > 21 * DAY_MS {
             return huawei_answer(StatusCode::INTERNAL_SERVER_ERROR, "MKT.9004", "Record beginTime extends limit.");
         }
         let value_ok = record.usage_value.parse::<rust_decimal::Decimal>().is_ok_and(|v| v > rust_decimal::Decimal::ZERO && v.scale() <= 4);

@@ -26,7 +26,7 @@ fn client() -> Client {
 
 /// A server of this process with the marketplace simulator on, listening on a free port.
 async fn market(db: &Db) -> (AppState, String) {
-    crate::server::testing::serve(db, NOW, &["BC_MARKETPLACE_SIMULATOR"]).await
+    crate::server::testing::serve(db, NOW, &[("BC_MARKETPLACE_SIMULATOR", "1")]).await
 }
 
 /// A server, a customer (Mine Co.) and its owner, and a workspace of `site` bound to it.

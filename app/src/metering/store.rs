@@ -720,12 +720,16 @@ pub struct Unreported {
     pub created_at: i64,
 }
 
-/// Cloud accounts with parts not yet in a report.
-pub async fn unreported_accounts(conn: &mut AnyConnection, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+/// Cloud accounts with parts not yet in a report and no report made since `hour` (one report
+/// an hour at most: AWS may take records of one customer and hour as repeats).
+pub async fn unreported_accounts(conn: &mut AnyConnection, hour: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT DISTINCT cloud_account_id FROM cloud_meterings \
-         WHERE report_id IS NULL AND status = 'pending' ORDER BY cloud_account_id LIMIT $1",
+        "SELECT DISTINCT m.cloud_account_id FROM cloud_meterings m \
+         WHERE m.report_id IS NULL AND m.status = 'pending' \
+         AND NOT EXISTS (SELECT 1 FROM cloud_reports r WHERE r.cloud_account_id = m.cloud_account_id AND r.metered_at >= $1) \
+         ORDER BY m.cloud_account_id LIMIT $2",
     )
+    .bind(hour)
     .bind(limit)
     .fetch_all(conn)
     .await
@@ -743,6 +747,14 @@ pub async fn unreported(conn: &mut AnyConnection, cloud_account: i64, limit: i64
     .await
 }
 
+/// When the cloud account's last report was made (the end of its period).
+pub async fn last_report_at(conn: &mut AnyConnection, cloud_account: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(metered_at) FROM cloud_reports WHERE cloud_account_id = $1")
+        .bind(cloud_account)
+        .fetch_one(conn)
+        .await
+}
+
 /// What a new report says.
 pub struct NewReport<'a> {
     pub cloud_account: i64,
@@ -750,14 +762,15 @@ pub struct NewReport<'a> {
     pub currency: &'a str,
     pub period_start: i64,
     pub metered_at: i64,
+    pub record_key: &'a str,
     pub now: i64,
 }
 
 /// A new report; `None` when the cloud account already has one of that time.
 pub async fn insert_report(conn: &mut AnyConnection, new: &NewReport<'_>) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO cloud_reports (cloud_account_id, quantity, currency, period_start, metered_at, status, \
-         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) \
+        "INSERT INTO cloud_reports (cloud_account_id, quantity, currency, period_start, metered_at, record_key, status, \
+         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
          ON CONFLICT (cloud_account_id, metered_at) DO NOTHING RETURNING id",
     )
     .bind(new.cloud_account)
@@ -765,6 +778,7 @@ pub async fn insert_report(conn: &mut AnyConnection, new: &NewReport<'_>) -> Res
     .bind(new.currency)
     .bind(new.period_start)
     .bind(new.metered_at)
+    .bind(new.record_key)
     .bind(new.now)
     .fetch_optional(conn)
     .await
@@ -780,6 +794,16 @@ pub async fn attach(conn: &mut AnyConnection, part: i64, report: i64) -> Result<
     Ok(done.rows_affected() == 1)
 }
 
+/// A part no record can carry, refused by itself (so it holds up no other part).
+pub async fn refuse_part(conn: &mut AnyConnection, part: i64, answer: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE cloud_meterings SET status = 'refused', answer = $1 WHERE id = $2 AND report_id IS NULL")
+        .bind(answer)
+        .bind(part)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Reports to send at `now`, with what their marketplace needs to know of the cloud account.
 pub async fn due_reports(
     conn: &mut AnyConnection,
@@ -789,7 +813,7 @@ pub async fn due_reports(
 ) -> Result<Vec<crate::cloud_accounts::metering::Report>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.id, r.cloud_account_id, c.cloud, c.subscription_ref, c.cloud_account_ref, c.customer_ref, c.product_code, \
-         r.quantity, r.currency, r.period_start, r.metered_at, r.attempts, r.next_attempt_at \
+         r.quantity, r.currency, r.period_start, r.metered_at, r.record_key, r.uncertain, r.attempts, r.next_attempt_at \
          FROM cloud_reports r JOIN cloud_accounts c ON c.id = r.cloud_account_id \
          WHERE r.status = 'pending' AND r.next_attempt_at <= $1 AND r.attempts < $2 ORDER BY r.id LIMIT $3",
     )
@@ -800,7 +824,8 @@ pub async fn due_reports(
     .await
 }
 
-/// Holds a report for one attempt until `until`; `false` when another replica took it.
+/// Holds a report for one attempt until `until`, which is then the attempt's token; `false`
+/// when another replica took it.
 pub async fn claim_report(conn: &mut AnyConnection, id: i64, seen_next: i64, until: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE cloud_reports SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND status = 'pending'",
@@ -813,28 +838,35 @@ pub async fn claim_report(conn: &mut AnyConnection, id: i64, seen_next: i64, unt
     Ok(done.rows_affected() == 1)
 }
 
-/// The marketplace's last word on a report: `accepted` or `refused`, for the report and its
-/// parts.
+/// The marketplace's last word on a report held by the attempt `token`: `accepted` or
+/// `refused`, for the report and its parts; `false` (nothing written) when the attempt no
+/// longer holds it.
 pub async fn settle_report(
     conn: &mut AnyConnection,
     id: i64,
+    token: i64,
     status: &str,
     answer: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let answer: String = answer.chars().take(500).collect();
-    sqlx::query(
-        "UPDATE cloud_reports SET status = $1, answer = $2, settled_at = $3, attempts = attempts + 1 WHERE id = $4",
+    let done = sqlx::query(
+        "UPDATE cloud_reports SET status = $1, answer = $2, settled_at = $3, attempts = attempts + 1 \
+         WHERE id = $4 AND next_attempt_at = $5 AND status = 'pending'",
     )
     .bind(status)
     .bind(&answer)
     .bind(now)
     .bind(id)
+    .bind(token)
     .execute(&mut *conn)
     .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
     sqlx::query(
         "UPDATE cloud_meterings SET status = $1, answer = $2, \
-         accepted_at = CASE WHEN $1 = 'accepted' THEN $3 ELSE NULL END WHERE report_id = $4",
+         accepted_at = CASE WHEN $1 = 'accepted' THEN CAST($3 AS BIGINT) ELSE NULL END WHERE report_id = $4",
     )
     .bind(status)
     .bind(&answer)
@@ -842,19 +874,56 @@ pub async fn settle_report(
     .bind(id)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
-/// A failed attempt: tried again at `next`.
-pub async fn report_failed(conn: &mut AnyConnection, id: i64, next: i64, answer: &str) -> Result<(), sqlx::Error> {
-    let answer: String = answer.chars().take(500).collect();
-    sqlx::query("UPDATE cloud_reports SET attempts = attempts + 1, next_attempt_at = $1, answer = $2 WHERE id = $3")
-        .bind(next)
-        .bind(answer)
+/// A report past its marketplace's window that surely never reached it: its parts go back to
+/// be gathered again under a new time.
+pub async fn expire_report(conn: &mut AnyConnection, id: i64, token: i64, answer: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cloud_reports SET status = 'expired', answer = $1, settled_at = $2 \
+         WHERE id = $3 AND next_attempt_at = $4 AND status = 'pending' AND uncertain = 0",
+    )
+    .bind(answer)
+    .bind(now)
+    .bind(id)
+    .bind(token)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE cloud_meterings SET report_id = NULL WHERE report_id = $1")
         .bind(id)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(true)
+}
+
+/// A failed attempt: tried again at `next`; `uncertain` when it may have reached the
+/// marketplace.
+pub async fn report_failed(
+    conn: &mut AnyConnection,
+    id: i64,
+    token: i64,
+    next: i64,
+    uncertain: bool,
+    answer: &str,
+) -> Result<bool, sqlx::Error> {
+    let answer: String = answer.chars().take(500).collect();
+    let done = sqlx::query(
+        "UPDATE cloud_reports SET attempts = attempts + 1, next_attempt_at = $1, answer = $2, \
+         uncertain = CASE WHEN $3 = 1 THEN 1 ELSE uncertain END \
+         WHERE id = $4 AND next_attempt_at = $5 AND status = 'pending'",
+    )
+    .bind(next)
+    .bind(answer)
+    .bind(i64::from(uncertain))
+    .bind(id)
+    .bind(token)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Where the cloud-settled part of a line stands: status, the marketplace's answer, when it

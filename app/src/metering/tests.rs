@@ -564,6 +564,9 @@ async fn settled_by(db: &Db, account: i64, workspace: i64, cloud: &str, subscrip
     id
 }
 
+/// The marketplaces' simulators, every listing priced in the test account's yuan.
+const MARKETPLACES: &[(&str, &str)] = &[("BC_MARKETPLACE_SIMULATOR", "1"), ("BC_AWS_LISTING_CURRENCY", "CNY")];
+
 /// What the simulator of `cloud` took: (subject, quantity).
 async fn collected(db: &Db, cloud: &str) -> Vec<(String, String)> {
     let mut conn = db.pool().acquire().await.expect("conn");
@@ -586,7 +589,7 @@ async fn collection_of(state: &AppState, account: i64, day: &str) -> crate::mete
 db_test!(each_marketplace_is_asked_once_for_what_its_cloud_paid, |db| async move {
     use crate::metering::cloud::report_due;
     use crate::metering::model::CollectionStatus;
-    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, &["BC_MARKETPLACE_SIMULATOR"]).await;
+    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, MARKETPLACES).await;
     let (state, account, workspace) = with_customer(&db, state).await;
     let clouds = [
         ("aws", "123456789012|arn:aws:license-manager::123456789012:license/l-1", "400"),
@@ -627,7 +630,7 @@ db_test!(each_marketplace_is_asked_once_for_what_its_cloud_paid, |db| async move
 db_test!(a_report_not_answered_is_sent_again_as_the_same_record, |db| async move {
     use crate::metering::cloud::report_due;
     use crate::metering::model::CollectionStatus;
-    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, &["BC_MARKETPLACE_SIMULATOR"]).await;
+    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, MARKETPLACES).await;
     let (state, account, workspace) = with_customer(&db, state).await;
     let subscription = "210987654321|arn:aws:license-manager::210987654321:license/l-2";
     let cloud = settled_by(&db, account, workspace, "aws", subscription).await;
@@ -668,6 +671,35 @@ db_test!(a_report_not_answered_is_sent_again_as_the_same_record, |db| async move
     assert_eq!(refused.refused, 1);
     let shown = collection_of(&state, account, "2026-12-02").await;
     assert_eq!((shown.status, shown.answer.as_str()), (CollectionStatus::Refused, "CustomerNotSubscribed"));
+    reconciles(&db).await;
+});
+
+db_test!(a_report_past_its_window_is_gathered_again_under_a_new_time, |db| async move {
+    use crate::metering::cloud::report_due;
+    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, MARKETPLACES).await;
+    let (state, account, workspace) = with_customer(&db, state).await;
+    let subscription = "311111111111|arn:aws:license-manager::311111111111:license/l-3";
+    settled_by(&db, account, workspace, "aws", subscription).await;
+    send(&state, vec![record("w-1", "wksp_m", "logs", "30d", DAY1 + HOUR_MS, "2000000")]).await;
+    state.clock.advance(5 * HOUR_MS);
+    rate_due(&state, state.clock.now()).await.expect("rated");
+    // AWS refuses the connection for longer than it takes a record.
+    let mut unreachable = state.clone();
+    let mut keys = (*state.marketplace_keys).clone();
+    keys.aws.as_mut().expect("simulated AWS").metering_url = "http://127.0.0.1:9/".into();
+    unreachable.marketplace_keys = std::sync::Arc::new(keys);
+    assert_eq!(report_due(&unreachable, state.clock.now()).await.expect("ran").retried, 1);
+    state.clock.advance(6 * HOUR_MS);
+    // Past the window, never received: given back, and gathered again under a new time.
+    assert_eq!(report_due(&unreachable, state.clock.now()).await.expect("ran").expired, 1);
+    let again = report_due(&state, state.clock.now()).await.expect("ran");
+    assert_eq!((again.gathered, again.accepted), (1, 1));
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM cloud_reports ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .expect("reports");
+    assert_eq!(statuses, ["expired", "accepted"]);
+    assert_eq!(collected(&db, "aws").await, vec![(subscription.to_string(), "400".to_string())]);
     reconciles(&db).await;
 });
 

@@ -60,15 +60,15 @@ pub async fn state_with(db: &Db, config: crate::config::Config) -> crate::state:
         .expect("state")
 }
 
-/// A server on `db` listening on a port of its own with the settings `flags` on (besides the
-/// development outbox), its clock standing at `now`: the state and its origin.
-pub async fn serve(db: &Db, now: i64, flags: &[&str]) -> (crate::state::AppState, String) {
+/// A server on `db` listening on a port of its own with `settings` (besides the development
+/// outbox), its clock standing at `now`: the state and its origin.
+pub async fn serve(db: &Db, now: i64, settings: &[(&str, &str)]) -> (crate::state::AppState, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let addr = listener.local_addr().expect("addr").to_string();
     let config = crate::config::Config::from_lookup(|name| match name {
         "BC_LISTEN_ADDR" => Some(addr.clone()),
-        name if name == "BC_DEV_OUTBOX" || flags.contains(&name) => Some("1".into()),
-        _ => None,
+        "BC_DEV_OUTBOX" => Some("1".into()),
+        name => settings.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()),
     })
     .expect("config");
     let mut state = state_with(db, config).await;
