@@ -627,21 +627,29 @@ db_test!(each_marketplace_is_asked_once_for_what_its_cloud_paid, |db| async move
     reconciles(&db).await;
 });
 
-db_test!(a_report_not_answered_is_sent_again_as_the_same_record, |db| async move {
-    use crate::metering::cloud::report_due;
-    use crate::metering::model::CollectionStatus;
-    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, MARKETPLACES).await;
-    let (state, account, workspace) = with_customer(&db, state).await;
-    let subscription = "210987654321|arn:aws:license-manager::210987654321:license/l-2";
-    let cloud = settled_by(&db, account, workspace, "aws", subscription).await;
+/// A customer whose workspace the AWS subscription `subscription` pays, with a day of two
+/// million logs (¥4.00) rated: the server, the same server with AWS out of reach, the account
+/// and the cloud account.
+async fn aws_settled_day(db: &Db, subscription: &str) -> (AppState, AppState, i64, i64) {
+    let (state, _) = crate::server::testing::serve(db, DAY1 + 20 * HOUR_MS, MARKETPLACES).await;
+    let (state, account, workspace) = with_customer(db, state).await;
+    let cloud = settled_by(db, account, workspace, "aws", subscription).await;
     send(&state, vec![record("r-1", "wksp_m", "logs", "30d", DAY1 + HOUR_MS, "2000000")]).await;
     state.clock.advance(5 * HOUR_MS);
     rate_due(&state, state.clock.now()).await.expect("rated");
-    // AWS out of reach: retried later, nothing collected.
     let mut unreachable = state.clone();
     let mut keys = (*state.marketplace_keys).clone();
     keys.aws.as_mut().expect("simulated AWS").metering_url = "http://127.0.0.1:9/".into();
     unreachable.marketplace_keys = std::sync::Arc::new(keys);
+    (state, unreachable, account, cloud)
+}
+
+db_test!(a_report_not_answered_is_sent_again_as_the_same_record, |db| async move {
+    use crate::metering::cloud::report_due;
+    use crate::metering::model::CollectionStatus;
+    let subscription = "210987654321|arn:aws:license-manager::210987654321:license/l-2";
+    let (state, unreachable, account, cloud) = aws_settled_day(&db, subscription).await;
+    // AWS out of reach: retried later, nothing collected.
     let first = report_due(&unreachable, state.clock.now()).await.expect("ran");
     assert_eq!((first.gathered, first.retried, first.accepted), (1, 1, 0));
     assert!(collected(&db, "aws").await.is_empty());
@@ -676,18 +684,9 @@ db_test!(a_report_not_answered_is_sent_again_as_the_same_record, |db| async move
 
 db_test!(a_report_past_its_window_is_gathered_again_under_a_new_time, |db| async move {
     use crate::metering::cloud::report_due;
-    let (state, _) = crate::server::testing::serve(&db, DAY1 + 20 * HOUR_MS, MARKETPLACES).await;
-    let (state, account, workspace) = with_customer(&db, state).await;
     let subscription = "311111111111|arn:aws:license-manager::311111111111:license/l-3";
-    settled_by(&db, account, workspace, "aws", subscription).await;
-    send(&state, vec![record("w-1", "wksp_m", "logs", "30d", DAY1 + HOUR_MS, "2000000")]).await;
-    state.clock.advance(5 * HOUR_MS);
-    rate_due(&state, state.clock.now()).await.expect("rated");
+    let (state, unreachable, _, _) = aws_settled_day(&db, subscription).await;
     // AWS refuses the connection for longer than it takes a record.
-    let mut unreachable = state.clone();
-    let mut keys = (*state.marketplace_keys).clone();
-    keys.aws.as_mut().expect("simulated AWS").metering_url = "http://127.0.0.1:9/".into();
-    unreachable.marketplace_keys = std::sync::Arc::new(keys);
     assert_eq!(report_due(&unreachable, state.clock.now()).await.expect("ran").retried, 1);
     state.clock.advance(6 * HOUR_MS);
     // Past the window, never received: given back, and gathered again under a new time.
