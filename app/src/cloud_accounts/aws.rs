@@ -470,14 +470,9 @@ impl Marketplace for Notifications {
     }
 }
 
-/// The HTTP client of every call to AWS: a timeout, and no redirects (an allowed address must
-/// not send us elsewhere).
+/// The HTTP client of every call to AWS.
 fn client() -> Result<reqwest::Client, Refusal> {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Refusal::Upstream(e.to_string()))
+    crate::server::outbound_client(std::time::Duration::from_secs(10)).map_err(|e| Refusal::Upstream(e.to_string()))
 }
 
 async fn get(url: &str) -> Result<reqwest::Response, Refusal> {

@@ -116,8 +116,13 @@ pub fn deadline(report: &Report) -> i64 {
     }
 }
 
-/// Sends one report and says what became of it. No transaction may be open.
-pub async fn send(keys: &Keys, report: &Report, now: i64) -> Verdict {
+/// The client a run's calls share.
+pub fn client() -> Result<reqwest::Client, reqwest::Error> {
+    crate::server::outbound_client(std::time::Duration::from_secs(15))
+}
+
+/// Sends one report over `http` and says what became of it. No transaction may be open.
+pub async fn send(http: &reqwest::Client, keys: &Keys, report: &Report, now: i64) -> Verdict {
     let listing = match report.cloud {
         Cloud::Aws => keys.aws.as_ref().map(|k| k.currency),
         Cloud::Aliyun => keys.aliyun_api.as_ref().map(|k| k.currency),
@@ -132,18 +137,10 @@ pub async fn send(keys: &Keys, report: &Report, now: i64) -> Verdict {
         }
         Some(_) => {}
     }
-    let http = match reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(15))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(http) => http,
-        Err(error) => return retry(error.to_string()),
-    };
     match report.cloud {
-        Cloud::Aws => aws(&http, keys, report, now).await,
-        Cloud::Aliyun => aliyun(&http, keys, report, now).await,
-        Cloud::Huawei => huawei(&http, keys, report, now).await,
+        Cloud::Aws => aws(http, keys, report, now).await,
+        Cloud::Aliyun => aliyun(http, keys, report, now).await,
+        Cloud::Huawei => huawei(http, keys, report, now).await,
     }
 }
 

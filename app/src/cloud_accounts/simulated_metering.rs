@@ -21,11 +21,14 @@ fn db_error(error: sqlx::Error) -> Answer {
     (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": "database unavailable"}))
 }
 
+/// Whether a subscription may be metered (it runs, or runs until its end).
+fn meterable(row: Option<&store::CloudAccountRow>) -> bool {
+    row.is_some_and(|row| matches!(row.status, CloudAccountStatus::Active | CloudAccountStatus::Ending))
+}
+
 /// Whether `cloud` has a subscription of that key that may be metered.
 async fn subscribed(conn: &mut AnyConnection, cloud: Cloud, subscription: &str) -> Result<bool, sqlx::Error> {
-    Ok(store::subscription(conn, cloud, subscription)
-        .await?
-        .is_some_and(|row| matches!(row.status, CloudAccountStatus::Active | CloudAccountStatus::Ending)))
+    Ok(meterable(store::subscription(conn, cloud, subscription).await?.as_ref()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,8 +82,7 @@ pub async fn batch_meter_usage(state: &AppState, body: &[u8], now: i64) -> Answe
                 }
                 true => {
                     let row = store::by_customer(&mut tx, Cloud::Aws, &record.customer_identifier, &product).await?;
-                    let known = row.as_ref().is_some_and(|r| matches!(r.status, CloudAccountStatus::Active | CloudAccountStatus::Ending));
-                    (record.customer_identifier.clone(), known)
+                    (record.customer_identifier.clone(), meterable(row.as_ref()))
                 }
             };
             // AWS may take records of one customer, dimension and hour as repeats: the

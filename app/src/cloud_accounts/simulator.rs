@@ -232,11 +232,7 @@ pub fn huawei_call(keys: &Keys, body: &serde_json::Value, now: i64) -> Option<Ca
 
 /// Sends `call` to this server at `origin`, as the marketplace would; the status and body.
 pub async fn send(origin: &str, call: &Call) -> Result<(u16, String), String> {
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(15))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let http = crate::server::outbound_client(std::time::Duration::from_secs(15)).map_err(|e| e.to_string())?;
     let url = format!("{origin}{}", call.path_and_query);
     let request = match call.post {
         true => http.post(url).header("content-type", call.content_type).body(call.body.clone()),

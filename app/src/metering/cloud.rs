@@ -55,6 +55,16 @@ pub async fn report_due(state: &AppState, now: i64) -> Result<Reported, sqlx::Er
         let mut conn = state.db.pool().acquire().await?;
         store::due_reports(&mut conn, at(), MAX_ATTEMPTS, BATCH).await?
     };
+    if due.is_empty() {
+        return Ok(done);
+    }
+    let http = match metering::client() {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::error!(%error, "no HTTP client for the marketplaces");
+            return Ok(done);
+        }
+    };
     for report in due {
         // A marketplace this server cannot call: its reports wait, untouched.
         if !metering::configured(&state.marketplace_keys, report.cloud) {
@@ -70,7 +80,7 @@ pub async fn report_due(state: &AppState, now: i64) -> Result<Reported, sqlx::Er
         }
         let verdict = match now > metering::deadline(&report) {
             true => Verdict::TooLate("past the marketplace's window".into()),
-            false => metering::send(&state.marketplace_keys, &report, now).await,
+            false => metering::send(&http, &state.marketplace_keys, &report, now).await,
         };
         record(state, &report, token, verdict, at(), &mut done).await?;
     }

@@ -69,11 +69,7 @@ pub async fn deliver_due(state: &AppState, now: i64) -> Result<u64, sqlx::Error>
     if due.is_empty() {
         return Ok(0);
     }
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default();
+    let http = crate::server::outbound_client(std::time::Duration::from_secs(10)).unwrap_or_default();
     let mut delivered = 0;
     // Each attempt's time moves on with the run, so a slow site does not make a later lease
     // (or backoff) start in the past.
