@@ -25,6 +25,19 @@ const deliveryEnv = (d: (typeof delivery)[number]) => ({
   SMS_SECRET,
 });
 
+// Servers with the development clock, for the arrears timeline: moving the time ends every
+// session of the server, so no other test shares them. One per JavaScript mode.
+const clock = [
+  { name: "clock-js-on", port: 3104, javaScriptEnabled: true },
+  { name: "clock-js-off", port: 3105, javaScriptEnabled: false },
+];
+const clockEnv = (c: (typeof clock)[number]) => ({
+  DATABASE_URL: `sqlite://${sqliteDir}/${c.name}.db`,
+  BC_PUBLIC_ORIGIN: `http://127.0.0.1:${c.port}`,
+  BC_DEV_CLOCK: "1",
+  RUST_LOG: "warn",
+});
+
 function billingCenter(addr: string, databaseUrl: string, extraEnv: Record<string, string> = {}) {
   return {
     command: `${server} --demo`,
@@ -89,15 +102,16 @@ export default defineConfig({
     billingCenter("127.0.0.1:3100", `sqlite://${sqliteDir}/e2e.db`),
     ...(postgresUrl ? [billingCenter("127.0.0.1:3101", postgresUrl)] : []),
     ...delivery.map((d) => billingCenter(`127.0.0.1:${d.port}`, `sqlite://${sqliteDir}/${d.name}.db`, deliveryEnv(d))),
+    ...clock.map((c) => billingCenter(`127.0.0.1:${c.port}`, clockEnv(c).DATABASE_URL, clockEnv(c))),
   ],
   projects: [
-    { name: "js-on", testIgnore: /delivery/, use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: true } },
-    { name: "js-off", testIgnore: /delivery/, use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: false } },
+    { name: "js-on", testIgnore: /delivery|arrears/, use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: true } },
+    { name: "js-off", testIgnore: /delivery|arrears/, use: { ...chromium, baseURL: SQLITE, javaScriptEnabled: false } },
     ...(postgresUrl
       ? [
           {
             name: "postgres-js-on",
-            testIgnore: /delivery/,
+            testIgnore: /delivery|arrears/,
             use: { ...chromium, baseURL: POSTGRES, javaScriptEnabled: true },
           },
         ]
@@ -108,6 +122,13 @@ export default defineConfig({
       fullyParallel: false,
       metadata: { smtpPort: d.smtpPort, smsPort: d.smsPort },
       use: { ...chromium, baseURL: `http://127.0.0.1:${d.port}`, javaScriptEnabled: d.javaScriptEnabled },
+    })),
+    ...clock.map((c) => ({
+      name: c.name,
+      testMatch: /arrears\.spec\.ts/,
+      // The command-line usage simulator reaches the same server and database.
+      metadata: { env: clockEnv(c) },
+      use: { ...chromium, baseURL: `http://127.0.0.1:${c.port}`, javaScriptEnabled: c.javaScriptEnabled },
     })),
   ],
 });

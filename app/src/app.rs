@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator/prices") view=crate::metering::pages::OperatorPricesPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces") view=crate::workspaces::pages::WorkspacesPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/bind") view=crate::workspaces::pages::BindLinkPage ssr=SsrMode::Async />
+                        <Route path=path!("/dev/clock") view=crate::dev_clock::DevClockPage ssr=SsrMode::Async />
                         <Route path=path!("/dev/site-simulator") view=crate::workspaces::pages::SiteSimulatorPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/:id") view=crate::workspaces::pages::WorkspaceDetailPage ssr=SsrMode::Async />
                         <Route path=path!("/workspaces/:id/settlement") view=crate::workspaces::pages::SettlementPage ssr=SsrMode::Async />

@@ -34,6 +34,8 @@ pub struct Config {
     /// The site simulator page (`BC_SITE_SIMULATOR=1`): mints bind links and codes as a site
     /// would, for development and tests; never on unless asked for.
     pub site_simulator: bool,
+    /// The development clock (`BC_DEV_CLOCK=1`): the time may be moved forward at `/dev/clock`.
+    pub dev_clock: bool,
     /// What every site's key is derived from (`BC_SITE_KEY_SECRET`, at least 32 characters):
     /// set, the site keys cannot be derived from a copy of the database. Unset, the server
     /// makes one and keeps it in the database like its other secrets.
@@ -361,6 +363,13 @@ impl Config {
                 "mints bind proofs for any workspace: development only, not with an https BC_PUBLIC_ORIGIN",
             ));
         }
+        let dev_clock = flag("BC_DEV_CLOCK")?;
+        if dev_clock && public_origin.https {
+            return Err(error(
+                "BC_DEV_CLOCK",
+                "moves the time of every account: development only, not with an https BC_PUBLIC_ORIGIN",
+            ));
+        }
         let site_key_secret = get("BC_SITE_KEY_SECRET");
         if site_key_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err(error("BC_SITE_KEY_SECRET", "must be at least 32 characters"));
@@ -389,6 +398,7 @@ impl Config {
             payment_sandbox: flag("BC_PAYMENT_SANDBOX")?,
             dev_outbox: flag("BC_DEV_OUTBOX")?,
             site_simulator,
+            dev_clock,
             site_key_secret: site_key_secret.map(Secret::new),
             public_origin,
             operator_amount_max,

@@ -50,6 +50,7 @@ pub mod accounts;
 pub mod app;
 pub mod cloud_accounts;
 pub mod contact;
+pub mod dev_clock;
 pub mod error;
 pub mod funds;
 pub mod ledger;

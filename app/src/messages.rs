@@ -35,6 +35,11 @@ messages! {
     NotFound => err_not_found,
     Busy => err_busy,
     Internal => err_internal,
+    // The development clock
+    ClockDays => err_clock_days,
+    ClockHours => err_clock_hours,
+    ClockNoMove => err_clock_no_move,
+    ClockTooFar => err_clock_too_far,
     Unreachable => err_unreachable,
     // Money and amounts
     EnterAmount => err_enter_amount,

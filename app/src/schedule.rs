@@ -1,6 +1,6 @@
 //! Every scheduled job of the product, by name: the one list `server::jobs` runs. A new job is
 //! a line here and a function in its area.
-use crate::server::jobs::{Job, Outcome};
+use crate::server::jobs::{Event, Job, Outcome};
 use crate::state::AppState;
 use std::future::Future;
 use std::pin::Pin;
@@ -16,18 +16,21 @@ pub fn jobs() -> Vec<Job> {
             name: "expire-instruments",
             every: FIVE_MINUTES,
             claimed: true,
+            woken_by: None,
             work: expire_instruments,
         },
         Job {
             name: "card-expiry-reminders",
             every: FIVE_MINUTES,
             claimed: true,
+            woken_by: None,
             work: card_reminders,
         },
         Job {
             name: "housekeeping",
             every: FIVE_MINUTES,
             claimed: true,
+            woken_by: None,
             work: housekeeping,
         },
         // Each run rates what is due and catches up on what a stopped server missed; every
@@ -36,6 +39,7 @@ pub fn jobs() -> Vec<Job> {
             name: "rating",
             every: FIVE_MINUTES,
             claimed: true,
+            woken_by: None,
             work: rating,
         },
         // Every replica helps: each report is claimed on its own.
@@ -43,13 +47,16 @@ pub fn jobs() -> Vec<Job> {
             name: "cloud-metering",
             every: Duration::from_secs(60),
             claimed: false,
+            woken_by: None,
             work: cloud_metering,
         },
-        // Often, so that paying the arrears unlocks the workspaces within moments.
+        // Every replica helps: each step of a period is claimed on its own. Money received
+        // runs it at once, so that paying the arrears unlocks the workspaces then and there.
         Job {
             name: "arrears",
             every: Duration::from_secs(30),
-            claimed: true,
+            claimed: false,
+            woken_by: Some(Event::FundsReceived),
             work: arrears,
         },
         // Every replica helps: each webhook attempt is claimed on its own.
@@ -57,6 +64,7 @@ pub fn jobs() -> Vec<Job> {
             name: "site-webhooks",
             every: Duration::from_secs(15),
             claimed: false,
+            woken_by: None,
             work: site_webhooks,
         },
         // Every replica helps: each message is claimed on its own.
@@ -64,6 +72,7 @@ pub fn jobs() -> Vec<Job> {
             name: "deliver-messages",
             every: Duration::from_secs(15),
             claimed: false,
+            woken_by: None,
             work: deliver_messages,
         },
     ]

@@ -24,6 +24,8 @@ pub struct AppState {
     pub site_key_secret: crate::config::Secret,
     /// Each cloud marketplace's keys (`cloud_accounts::provider`).
     pub marketplace_keys: Arc<crate::cloud_accounts::provider::Keys>,
+    /// The jobs that run at once when something happens (`server::jobs::Event`).
+    pub wakeups: crate::server::jobs::Wakeups,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +57,7 @@ impl AppState {
             Arc::new(crate::cloud_accounts::provider::Keys::load(&db, &config).await?);
         Ok(Self {
             marketplace_keys,
+            wakeups: Default::default(),
             clock: crate::server::clock::Clock::system(),
             site_key_secret,
             sandbox_secret,

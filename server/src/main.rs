@@ -38,6 +38,24 @@ async fn main() {
     let db = Db::connect(&config.database_url)
         .await
         .unwrap_or_else(|error| fail(&format!("DATABASE_URL: cannot open the database: {error}")));
+    // Before anything reads the time, the command-line tools too. A database whose clock was
+    // moved is never used without it: its time would go back.
+    let lead = app::dev_clock::store::lead(&db)
+        .await
+        .unwrap_or_else(|error| {
+            fail(&format!(
+                "DATABASE_URL: cannot read the development clock: {error}"
+            ))
+        });
+    if config.dev_clock {
+        if let Err(error) = app::dev_clock::store::follow(&db).await {
+            fail(&format!(
+                "BC_DEV_CLOCK: cannot read the development clock: {error}"
+            ));
+        }
+    } else if lead > 0 {
+        fail("BC_DEV_CLOCK: this database's time was moved forward by the development clock; start it with BC_DEV_CLOCK=1 (or use another database)");
+    }
     match std::env::args().nth(1).as_deref() {
         Some("reconcile") => reconcile(&db).await,
         Some("operator") => operator_command(&db).await,
@@ -61,6 +79,12 @@ async fn main() {
     }
     if config.site_simulator {
         tracing::warn!("BC_SITE_SIMULATOR is on: /dev/site-simulator mints bind proofs for any workspace of any site");
+    }
+    if config.dev_clock {
+        tracing::warn!(
+            lead_ms = app::server::clock::lead(),
+            "BC_DEV_CLOCK is on: /dev/clock moves this server's time forward"
+        );
     }
     if config.dev_outbox {
         tracing::warn!("BC_DEV_OUTBOX is on: messages without real delivery are kept for the development outbox page");

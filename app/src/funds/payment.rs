@@ -212,6 +212,7 @@ pub async fn handle_callback(
             )
             .await?;
             tx.commit().await?;
+            state.wakeups.notify(crate::server::jobs::Event::FundsReceived);
             Ok(Settled::Paid)
         }
         ("failed", "pending") => {

@@ -145,9 +145,11 @@ fn record_id_ok(id: &str) -> bool {
 
 /// What a site may report: its currency's priced items and tiers, its zone, its workspaces.
 struct Checker {
-    priced: HashSet<(String, String)>,
-    items: HashSet<String>,
+    /// Each priced item's tiers.
+    priced: HashMap<String, HashSet<String>>,
     zone: Zone,
+    /// The date each hour falls on in the site's zone: a batch has few distinct hours.
+    days: HashMap<i64, String>,
     now: i64,
     targets: HashMap<String, Option<IngestTarget>>,
 }
@@ -178,10 +180,8 @@ impl Checker {
             let reason = target.lock_reason.as_deref().unwrap_or("locked");
             return Err(format!("workspace locked ({reason}): no usage is taken in"));
         }
-        if !self.items.contains(&record.item) {
-            return Err("unknown billing item".into());
-        }
-        if !self.priced.contains(&(record.item.clone(), record.tier.clone())) {
+        let tiers = self.priced.get(&record.item).ok_or("unknown billing item")?;
+        if !tiers.contains(&record.tier) {
             return Err("unknown retention tier for this billing item".into());
         }
         let hour = parse_hour(&record.hour)?;
@@ -199,7 +199,7 @@ impl Checker {
             item: record.item.clone(),
             tier: record.tier.clone(),
             hour,
-            day: self.zone.date(hour),
+            day: self.days.entry(hour).or_insert_with(|| self.zone.date(hour)).clone(),
             quantity,
         })
     }
@@ -226,17 +226,17 @@ pub async fn ingest(
         (site, row.currency, zone)
     };
     let batch = parse(&unpack(body, gzip)?)?;
-    let (priced, items) = {
+    let mut priced: HashMap<String, HashSet<String>> = HashMap::new();
+    {
         let mut conn = state.db.pool().acquire().await?;
-        let priced: HashSet<(String, String)> =
-            store::priced_pairs(&mut conn, &currency).await?.into_iter().collect();
-        let items = priced.iter().map(|(item, _)| item.clone()).collect();
-        (priced, items)
-    };
+        for (item, tier) in store::priced_pairs(&mut conn, &currency).await? {
+            priced.entry(item).or_default().insert(tier);
+        }
+    }
     let mut checker = Checker {
         priced,
-        items,
         zone,
+        days: HashMap::new(),
         now: state.clock.now(),
         targets: HashMap::new(),
     };

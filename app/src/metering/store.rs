@@ -1,5 +1,6 @@
 //! Every query of metering: billing items and prices, usage records, daily lines.
 use super::model::Counting;
+use crate::server::db::{backend_of, Backend};
 use sqlx::{AnyConnection, Row};
 
 /// A billing item with its price in one version.
@@ -182,7 +183,7 @@ pub struct NewRecord {
     pub quantity: i64,
 }
 
-/// Rows per INSERT: well under both databases' limits on bound parameters.
+/// Ids per `IN (...)` lookup: well under both databases' limits on bound parameters.
 const CHUNK: usize = 400;
 
 /// Stores the records whose ids `site` has not used; returns the ids stored.
@@ -192,14 +193,14 @@ pub async fn insert_records(
     records: &[NewRecord],
     now: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let mut stored = Vec::with_capacity(records.len());
-    for chunk in records.chunks(CHUNK) {
-        let sql = records_insert("usage_records", chunk.len())
-            + " ON CONFLICT (site_code, record_id) DO NOTHING RETURNING record_id";
-        let query = bind_records(sqlx::query_scalar::<_, String>(&sql).bind(site).bind(now), chunk);
-        stored.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(stored)
+    let sql = records_insert(conn, "usage_records")
+        + " ON CONFLICT (site_code, record_id) DO NOTHING RETURNING record_id";
+    sqlx::query_scalar::<_, String>(&sql)
+        .bind(site)
+        .bind(now)
+        .bind(rows_json(records))
+        .fetch_all(&mut *conn)
+        .await
 }
 
 /// The same rows as they are into `table` (of usage_records' columns), nothing checked: the
@@ -211,47 +212,45 @@ pub async fn insert_rows(
     records: &[NewRecord],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    for chunk in records.chunks(CHUNK) {
-        let sql = records_insert(table, chunk.len());
-        let query = sqlx::query_scalar::<_, String>(&sql).bind(site).bind(now);
-        bind_records(query, chunk).fetch_all(&mut *conn).await?;
-    }
+    let sql = records_insert(conn, table);
+    sqlx::query(&sql).bind(site).bind(now).bind(rows_json(records)).execute(&mut *conn).await?;
     Ok(())
 }
 
-/// `INSERT INTO table (...) VALUES` for `rows` records: `$1` the site, `$2` the time.
-fn records_insert(table: &str, rows: usize) -> String {
-    let mut sql = format!(
+/// `INSERT INTO table (...) SELECT ...` of the rows in `$3`, a JSON array of arrays
+/// ([`rows_json`]); `$1` the site, `$2` the time. One parameter carries a whole batch: a
+/// VALUES list would bind eight parameters a row, each a round through the driver, and both
+/// databases cap their number, so a batch would take many statements. (`WHERE true` lets
+/// SQLite read a following `ON CONFLICT` as the upsert it is.)
+fn records_insert(conn: &AnyConnection, table: &str) -> String {
+    let (from, int) = match backend_of(conn) {
+        Backend::Sqlite => ("json_each($3)", ""),
+        Backend::Postgres => ("jsonb_array_elements($3::jsonb) AS batch (value)", "::BIGINT"),
+    };
+    let text = |n: usize| format!("value ->> {n}");
+    let number = |n: usize| format!("(value ->> {n}){int}");
+    format!(
         "INSERT INTO {table} (site_code, record_id, workspace_id, billing_account_id, \
-         item_code, tier, hour, day, quantity_micros, received_at) VALUES "
-    );
-    for i in 0..rows {
-        let n = i * 8;
-        if i > 0 {
-            sql.push(',');
-        }
-        let places: Vec<String> = (3..=10).map(|k| format!("${}", n + k)).collect();
-        sql.push_str(&format!("($1, {}, $2)", places.join(", ")));
-    }
-    sql
+         item_code, tier, hour, day, quantity_micros, received_at) \
+         SELECT $1, {}, {}, {}, {}, {}, {}, {}, {}, $2 FROM {from} WHERE true",
+        text(0),
+        number(1),
+        number(2),
+        text(3),
+        text(4),
+        number(5),
+        text(6),
+        number(7),
+    )
 }
 
-fn bind_records<'q, O>(
-    mut query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    records: &'q [NewRecord],
-) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for record in records {
-        query = query
-            .bind(&record.record_id)
-            .bind(record.workspace_id)
-            .bind(record.billing_account_id)
-            .bind(&record.item)
-            .bind(&record.tier)
-            .bind(record.hour)
-            .bind(&record.day)
-            .bind(record.quantity);
-    }
-    query
+/// The records as rows of a JSON array, in `records_insert`'s column order.
+fn rows_json(records: &[NewRecord]) -> String {
+    let rows: Vec<_> = records
+        .iter()
+        .map(|r| (&r.record_id, r.workspace_id, r.billing_account_id, &r.item, &r.tier, r.hour, &r.day, r.quantity))
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_default()
 }
 
 /// The stored records of `site` with these ids.

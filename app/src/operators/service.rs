@@ -385,6 +385,7 @@ pub async fn record_transfer(
     )
     .await?;
     tx.commit().await?;
+    state.wakeups.notify(crate::server::jobs::Event::FundsReceived);
     Ok(())
 }
 

@@ -19,6 +19,14 @@ pub enum Backend {
     Postgres,
 }
 
+/// The backend behind a connection, for the few statements the two write differently.
+pub fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    match conn.backend_name() {
+        "SQLite" => Backend::Sqlite,
+        _ => Backend::Postgres,
+    }
+}
+
 /// A connection pool and the backend behind it. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -131,12 +139,14 @@ impl Db {
     }
 }
 
-/// Milliseconds since the Unix epoch, the stored form of every timestamp.
+/// Milliseconds since the Unix epoch, the stored form of every timestamp (with the development
+/// clock's lead, when it is on).
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+        .saturating_add(super::clock::lead())
 }
 
 /// The keyset condition of a list read on from a cursor: `AND <column> < $<placeholder>` when

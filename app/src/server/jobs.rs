@@ -2,12 +2,43 @@
 //! replica does it. A job has a name and a period; a run is (name, start of its period), and the
 //! replica whose insert of that row succeeds runs it and records how it went. A job that must
 //! run in every replica at once (delivering the message queue, whose messages are claimed one by
-//! one) says so with `claimed: false`.
+//! one) says so with `claimed: false`. A job may also wait for an [`Event`]: when it happens,
+//! the job runs on this replica at once instead of at its next turn.
 use crate::server::db::{now_millis, Db};
 use crate::state::AppState;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Something that happened that a job may run for at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Money arrived for an account (a paid recharge, a bank transfer): it may settle arrears.
+    FundsReceived,
+}
+
+/// The jobs of this process that wait for events. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Wakeups(Arc<Mutex<Vec<(Event, Arc<Notify>)>>>);
+
+impl Wakeups {
+    /// Runs the jobs waiting for `event` now (on this replica; the others at their next turn).
+    pub fn notify(&self, event: Event) {
+        let waiting = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (_, notify) in waiting.iter().filter(|(e, _)| *e == event) {
+            notify.notify_one();
+        }
+    }
+
+    fn subscribe(&self, event: Event) -> Arc<Notify> {
+        let notify = Arc::new(Notify::new());
+        let mut waiting = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        waiting.push((event, notify.clone()));
+        notify
+    }
+}
 
 /// What a run did, for the log: how many things it handled.
 pub type Outcome = Result<u64, String>;
@@ -20,6 +51,9 @@ pub struct Job {
     pub every: Duration,
     /// Claimed per run (one replica does each run) or run by every replica.
     pub claimed: bool,
+    /// An event the job also runs for at once (a job that is not claimed: a claimed one would
+    /// find its period's run taken).
+    pub woken_by: Option<Event>,
     /// The work, given the state and the time of the run (Unix milliseconds).
     pub work: Work,
 }
@@ -90,11 +124,21 @@ pub async fn run_once(state: &AppState, job: &Job, now: i64) -> Option<Outcome> 
 pub fn start(state: &AppState, jobs: Vec<Job>) {
     for job in jobs {
         let state = state.clone();
+        debug_assert!(job.woken_by.is_none() || !job.claimed, "{}: a claimed run cannot be woken", job.name);
+        let woken = job.woken_by.map(|event| state.wakeups.subscribe(event));
         tokio::spawn(async move {
             let mut every = tokio::time::interval(job.every);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                every.tick().await;
+                match &woken {
+                    Some(notify) => tokio::select! {
+                        _ = every.tick() => {}
+                        _ = notify.notified() => {}
+                    },
+                    None => {
+                        every.tick().await;
+                    }
+                }
                 run_once(&state, &job, state.clock.now()).await;
             }
         });
@@ -131,6 +175,7 @@ mod tests {
             name: "test-job",
             every: Duration::from_secs(300),
             claimed: true,
+            woken_by: None,
             work: counting,
         };
         let now = 1_800_000_000_000;
@@ -153,4 +198,14 @@ mod tests {
         // Both backends' tests share the counter; at least our two runs happened.
         assert!(RAN.load(Ordering::SeqCst) >= before + 2);
     });
+
+    #[tokio::test]
+    async fn an_event_wakes_the_jobs_waiting_for_it() {
+        let wakeups = Wakeups::default();
+        let waiting = wakeups.subscribe(Event::FundsReceived);
+        wakeups.notify(Event::FundsReceived);
+        tokio::time::timeout(Duration::from_secs(1), waiting.notified())
+            .await
+            .expect("woken");
+    }
 }

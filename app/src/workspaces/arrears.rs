@@ -55,8 +55,11 @@ pub async fn review(state: &AppState, now: i64) -> Result<Review, AppError> {
         let mut conn = state.db.pool().acquire().await?;
         store::open_periods(&mut conn).await?
     };
-    for period in periods {
+    for listed in periods {
         let mut tx = state.db.begin_write().await?;
+        let Some(period) = store::lock_open_period(&mut tx, listed.id).await? else {
+            continue;
+        };
         let step = step(&mut tx, state, &period, now, &mut queue).await?;
         tx.commit().await?;
         match step {
@@ -418,5 +421,46 @@ mod tests {
         assert_eq!(review(&state, day(20)).await.expect("run").opened, 1);
         let mut conn = db.pool().acquire().await.expect("conn");
         assert_eq!(lock_date(&mut conn, account).await.expect("db"), Some((day(34), false)));
+    });
+
+    db_test!(a_paid_recharge_unlocks_at_once, |db| async move {
+        use std::time::Duration;
+        let mut state = state_for(&db).await;
+        let (account, _) = account_owned_by(&db, "Owes Co.", "owes@example.com").await;
+        workspace(&state, account, "w_paid", Settlement::BillingCenter).await;
+        let mut tx = db.begin_write().await.expect("tx");
+        deduct(&mut tx, db.backend(), &Charge {
+            account,
+            currency: Currency::CNY,
+            item: "logs",
+            amount: 80_00,
+            reference: "usage 2026-12-01",
+            key: "arrears-at-once-charge",
+            at: NOW,
+        })
+        .await
+        .expect("charged into arrears");
+        tx.commit().await.expect("commit");
+        assert_eq!(review(&state, NOW).await.expect("run").opened, 1);
+        assert_eq!(review(&state, NOW + 14 * DAY_MS).await.expect("run").locked, 1);
+        assert_eq!(locked(&state, "w_paid").await.as_deref(), Some("arrears"));
+
+        // A server's arrears job, past the lock; its first turn comes as it starts, the next in
+        // 30 seconds.
+        state.clock = crate::server::clock::Clock::fixed(NOW + 15 * DAY_MS);
+        let jobs = crate::schedule::jobs().into_iter().filter(|job| job.name == "arrears").collect();
+        crate::server::jobs::start(&state, jobs);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(locked(&state, "w_paid").await.as_deref(), Some("arrears"));
+        // Paid at the sandbox checkout: unlocked long before that next turn.
+        let actor = crate::team::audit::AuditActor::system(account, "test");
+        let order = crate::funds::recharge::create_order(&state, &actor, "100").await.expect("order");
+        crate::funds::recharge::sandbox_settle(&state, account, &order, true).await.expect("paid");
+        let unlocked = async {
+            while locked(&state, "w_paid").await.is_some() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), unlocked).await.expect("unlocked at once");
     });
 }

@@ -421,7 +421,8 @@ pub async fn owing_without_period(conn: &mut AnyConnection) -> Result<Vec<i64>, 
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Opens the account's arrears period; `false` when one is open already.
+/// Opens the account's arrears period; `false` when one is open already or, by now, nothing is
+/// owed.
 pub async fn open_period(
     conn: &mut AnyConnection,
     account: i64,
@@ -429,7 +430,9 @@ pub async fn open_period(
     lock_at: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO arrears_periods (billing_account_id, started_at, lock_at) VALUES ($1, $2, $3) \
+        "INSERT INTO arrears_periods (billing_account_id, started_at, lock_at) SELECT $1, $2, $3 \
+         WHERE EXISTS (SELECT 1 FROM ledger_accounts WHERE billing_account_id = $1 \
+                       AND kind = 'arrears' AND balance < 0) \
          ON CONFLICT DO NOTHING",
     )
     .bind(account)
@@ -462,6 +465,26 @@ pub async fn open_periods(conn: &mut AnyConnection) -> Result<Vec<PeriodRow>, sq
     ))
     .fetch_all(conn)
     .await
+}
+
+/// Locks the period's row for the caller's transaction and reads it afresh; `None` when it is
+/// closed by now. A run acts on what it reads here, never on the list it started from: another
+/// replica's run, or money received, may have moved the period on since.
+pub async fn lock_open_period(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<PeriodRow>, sqlx::Error> {
+    let locked = sqlx::query("UPDATE arrears_periods SET id = id WHERE id = $1 AND cleared_at IS NULL")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Ok(None);
+    }
+    sqlx::query_as(&format!("SELECT {PERIOD_COLUMNS} FROM arrears_periods p WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The account's open arrears period, if any.
